@@ -1,0 +1,340 @@
+"""Run parameters: the one definition of a report run, read from ``params/*.yaml``.
+
+A params file describes one run, or several through ``matrix:`` (every combination of
+the listed values becomes its own run). Relative data paths are resolved against the
+folder of the params file. Errors name the file, the line, the key and what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kit.contract import EVENT_STEPS, TABLES
+from kit.errors import ParamsError
+from kit.periods import Period, PeriodError, comparison_for, parse_period
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CsvOptions(_Strict):
+    separator: str = ","
+    encoding: str = "utf8"
+    null_values: list[str] = Field(default_factory=lambda: ["", "NA", "NULL", "null", "-"])
+
+
+class Source(_Strict):
+    """Where one table comes from and how its columns map onto the contract."""
+
+    path: str = Field(description="File, folder or glob; .csv/.tsv/.parquet, format from the extension.")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="contract column -> the column's name in this file"
+    )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="contract column -> {value in the file: contract value}, e.g. status: {已支付: paid}",
+    )
+    csv: CsvOptions = Field(default_factory=CsvOptions)
+    datetime_format: str | None = Field(None, description="strftime format when autodetection fails")
+
+
+class Data(_Strict):
+    orders: Source | None = None
+    customers: Source | None = None
+    order_items: Source | None = None
+    events: Source | None = None
+    marketing_spend: Source | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Data:
+        if self.orders is None and self.events is None:
+            raise ValueError("data needs at least an orders or an events source")
+        for name in TABLES:
+            source = getattr(self, name)
+            if source is None:
+                continue
+            known = [c.name for c in TABLES[name].columns]
+            for col in list(source.columns) + list(source.values):
+                if col not in known:
+                    hint = difflib.get_close_matches(col, known, n=1)
+                    raise ValueError(
+                        f"data.{name}: {col!r} is not a column of the {name} table"
+                        + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                        + f"; its columns are: {', '.join(known)}"
+                    )
+        return self
+
+    def sources(self) -> dict[str, Source]:
+        return {name: getattr(self, name) for name in TABLES if getattr(self, name) is not None}
+
+
+class Conversion(_Strict):
+    funnel_steps: list[str] = Field(default_factory=lambda: list(EVENT_STEPS))
+    funnel_unit: Literal["session", "user"] = "session"
+    user_window_days: int = Field(7, ge=1, description="per-user funnel: steps must follow within this many days")
+    session_gap_minutes: int = Field(30, ge=1)
+    cart_window_hours: float = Field(24, gt=0)
+    at_risk_days: int = Field(90, ge=1)
+    churn_days: int = Field(180, ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> Conversion:
+        if self.churn_days <= self.at_risk_days:
+            raise ValueError("conversion.churn_days must be larger than conversion.at_risk_days")
+        return self
+
+
+class Rfm(_Strict):
+    scheme: Literal["cn8", "rfm-grid", "kmeans"] | None = Field(
+        None, description="cn8 (default for zh), rfm-grid (default for en) or kmeans"
+    )
+    split: Literal["mean", "median"] = "mean"
+    kmeans_k_min: int = Field(3, ge=2)
+    kmeans_k_max: int = Field(8, ge=2)
+    seed: int = 7
+
+
+class Clv(_Strict):
+    horizon_months: int = Field(12, ge=1)
+    time_unit: Literal["day", "week"] = "week"
+    min_repeat_buyers: int = Field(30, ge=1)
+
+
+class Diagnosis(_Strict):
+    """Thresholds of the rules engine (section 4)."""
+
+    top_n: int = Field(5, ge=1)
+    step_drop_high: float = Field(0.10, description="relative fall of a step conversion vs comparison: high")
+    step_drop_medium: float = Field(0.05)
+    cart_abandonment_high: float = Field(0.80)
+    cart_abandonment_medium: float = Field(0.70)
+    repurchase_low: float = Field(0.10, description="first-purchase 90-day repurchase below this is low")
+    segment_change_high: float = Field(0.15, description="relative shrink/growth of a segment: high")
+    segment_change_medium: float = Field(0.08)
+    concentration_high: float = Field(0.80, description="GMV share of the top 20% customers: high")
+    concentration_medium: float = Field(0.65)
+    return_rate_high: float = Field(0.15)
+    rating_low: float = Field(3.8)
+    changepoint_min_days: int = Field(3, ge=1)
+    changepoint_min_drop: float = Field(0.15, description="relative drop a dated change point must show")
+
+
+class RunParams(_Strict):
+    """One report run: a period for a slice of one shop's data."""
+
+    name: str | None = Field(None, description="run name prefix; default: the params file's stem")
+    title: str | None = None
+    period: str | dict
+    comparison: str | dict | None = "previous"
+    slice: dict[str, str | int | float | list[str | int | float]] = Field(default_factory=dict)
+    data: Data
+    events: dict[str, str] = Field(
+        default_factory=dict,
+        description="the data's event name -> view, product_view, add_to_cart, checkout or pay",
+    )
+    lang: Literal["zh", "en"] = "zh"
+    currency: str = "¥"
+    timezone: str = "Asia/Shanghai"
+    conversion: Conversion = Field(default_factory=Conversion)
+    rfm: Rfm = Field(default_factory=Rfm)
+    clv: Clv = Field(default_factory=Clv)
+    diagnosis: Diagnosis = Field(default_factory=Diagnosis)
+    sections: list[str] | None = Field(None, description="notebook stems to run; default: all, in order")
+
+    # set by the loader, not by the user
+    source_file: str | None = Field(None, exclude=True)
+    run_name: str | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v):
+        try:
+            parse_period(v)
+        except PeriodError as e:
+            raise ValueError(str(e)) from None
+        return v
+
+    @field_validator("comparison")
+    @classmethod
+    def _comparison(cls, v):
+        try:
+            comparison_for(parse_period("2025-01"), v)
+        except PeriodError as e:
+            raise ValueError(str(e)) from None
+        return v
+
+    @field_validator("events")
+    @classmethod
+    def _events(cls, v: dict[str, str]) -> dict[str, str]:
+        for theirs, ours in v.items():
+            if ours not in EVENT_STEPS:
+                raise ValueError(f"event {theirs!r} maps to {ours!r}, which is not one of {', '.join(EVENT_STEPS)}")
+        return v
+
+    @property
+    def current(self) -> Period:
+        return parse_period(self.period)
+
+    @property
+    def previous(self) -> Period | None:
+        return comparison_for(self.current, self.comparison)
+
+    @property
+    def rfm_scheme(self) -> str:
+        return self.rfm.scheme or ("cn8" if self.lang == "zh" else "rfm-grid")
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.source_file).resolve().parent if self.source_file else Path.cwd()
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+# ---------------------------------------------------------------- reading files
+
+_UNSAFE = re.compile(r"[\s/\\:*?\"<>|,;=]+")
+
+
+def safe_name(text: str) -> str:
+    """A readable, filesystem-safe name: CJK kept, separators and reserved characters
+    replaced by ``-``."""
+    return _UNSAFE.sub("-", str(text)).strip("-.") or "run"
+
+
+def run_name_for(params: RunParams, stem: str) -> str:
+    parts = [params.name or stem, params.current.label]
+    for key, value in sorted(params.slice.items()):
+        parts.append("+".join(map(str, value)) if isinstance(value, list) else str(value))
+    return safe_name("_".join(parts))
+
+
+def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
+    """Line (1-based) of the key at ``path`` in the composed YAML tree."""
+    line = None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(part):
+                    line, node = k.start_mark.line + 1, v
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _valid_keys(model: type[BaseModel], path: tuple) -> list[str]:
+    for part in path[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _explain(err: ValidationError, file: str, root: yaml.Node | None, raw: dict) -> str:
+    lines = []
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        key = ".".join(map(str, loc)) or "(top level)"
+        line = _line_of(root, loc)
+        where = f"{file}:{line}" if line else file
+        if e["type"] == "extra_forbidden":
+            valid = [k for k in _valid_keys(RunParams, loc) if k not in ("source_file", "run_name")]
+            close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            lines.append(f"{where}: unknown key {key!r}.{hint} Valid keys here: {', '.join(valid)}.")
+        elif e["type"] == "missing":
+            lines.append(f"{where}: the key {key!r} is required.")
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            lines.append(f"{where}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _expand_matrix(raw: dict, file: str) -> list[tuple[dict, dict]]:
+    matrix = raw.pop("matrix", None) or {}
+    if not isinstance(matrix, dict):
+        raise ParamsError(f"{file}: matrix must map keys to lists of values, e.g. matrix: {{region: [华东, 华南]}}")
+    keys = list(matrix)
+    lists = [v if isinstance(v, list) else [v] for v in matrix.values()]
+    runs = []
+    for combo in itertools.product(*lists) if keys else [()]:
+        run = {**raw, "slice": dict(raw.get("slice") or {})}
+        chosen = dict(zip(keys, combo, strict=True))
+        for key, value in chosen.items():
+            if key in ("period", "comparison", "lang", "title", "currency"):
+                run[key] = value
+            else:  # any other key is a slice column
+                run["slice"][key] = value
+        runs.append((run, chosen))
+    return runs
+
+
+def load_params(path: str | Path) -> list[RunParams]:
+    """Read a params file and return one :class:`RunParams` per run (matrix expanded)."""
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise ParamsError(f"{file}: params file not found. Copy params/demo.yaml as a start.")
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        root = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else file
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ParamsError(f"{where}: not valid YAML ({problem}). Check the indentation and quoting there.") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{file}: expected a mapping of keys (title, period, data, ...), found {type(raw).__name__}.")
+    runs = []
+    for run, _ in _expand_matrix(dict(raw), file):
+        try:
+            params = RunParams.model_validate({**run, "source_file": str(path.resolve())})
+        except ValidationError as e:
+            raise ParamsError(_explain(e, file, root, run)) from None
+        params.run_name = run_name_for(params, path.stem)
+        runs.append(params)
+    names = [r.run_name for r in runs]
+    if len(set(names)) != len(names):
+        raise ParamsError(f"{file}: the matrix gives two runs the same name; make its values distinct.")
+    return runs
+
+
+def check_sources_exist(params: RunParams) -> None:
+    """Fail with the table and path when a data source does not exist."""
+    for table, source in params.data.sources().items():
+        target = params.resolve(source.path)
+        if any(ch in source.path for ch in "*?["):
+            if not list(target.parent.glob(target.name)):
+                raise ParamsError(f"{params.source_file}: data.{table}.path {source.path!r} matches no file "
+                                  f"(looked in {target.parent}).")
+        elif not target.exists():
+            hint = " Run `kit demo` to build the demo shop." if "demo" in source.path else ""
+            raise ParamsError(f"{params.source_file}: data.{table}.path {source.path!r} does not exist "
+                              f"(resolved to {target}).{hint}")
+
+
+def params_to_yaml(params: RunParams) -> str:
+    """The params as actually run, for the record beside the report."""
+    data: dict[str, Any] = params.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
