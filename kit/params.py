@@ -218,6 +218,17 @@ def run_name_for(params: RunParams, stem: str) -> str:
     return safe_name("_".join(parts))
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so a column called No or an event called on stays a string."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+yaml.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                           list("tTfF"), Loader=_Loader)
+
+
 def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
     """Line (1-based) of the key at ``path`` in the composed YAML tree."""
     line = None
@@ -297,8 +308,8 @@ def load_params(path: str | Path) -> list[RunParams]:
         raise ParamsError(f"{file}: params file not found. Copy params/demo.yaml as a start.")
     text = path.read_text(encoding="utf-8-sig")
     try:
-        root = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_Loader)
+        raw = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else file
@@ -337,4 +348,6 @@ def check_sources_exist(params: RunParams) -> None:
 def params_to_yaml(params: RunParams) -> str:
     """The params as actually run, for the record beside the report."""
     data: dict[str, Any] = params.model_dump(mode="json", exclude_none=True)
+    for table, source in params.data.sources().items():
+        data["data"][table]["path"] = str(params.resolve(source.path))
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

@@ -1,0 +1,170 @@
+"""Turn a table as read into the contract's columns, types and values.
+
+Dates and datetimes are parsed from the common formats (``2025-11-03 12:34:56``,
+``2025/11/03 12:34``, ISO 8601 with ``T`` and an offset, a bare date, Unix epoch
+seconds or milliseconds). Values with a time zone are converted to the run's time
+zone and stored naive; naive values are taken as already local. Status, gender and
+event names are normalised; ``parse_failures`` counts what could not be parsed.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kit.contract import EVENT_STEPS, TABLES, Table
+
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y%m%d %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+)
+AWARE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y/%m/%d %H:%M:%S%z")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m", "%d/%m/%Y", "%Y年%m月%d日")
+
+STATUS_VALUES = {
+    "paid": "paid", "pay": "paid", "payed": "paid", "completed": "paid", "complete": "paid", "success": "paid",
+    "succeeded": "paid", "delivered": "paid", "shipped": "paid", "done": "paid", "finished": "paid",
+    "已支付": "paid", "已付款": "paid", "已完成": "paid", "交易成功": "paid", "已发货": "paid", "已签收": "paid",
+    "cancelled": "cancelled", "canceled": "cancelled", "cancel": "cancelled", "unpaid": "cancelled",
+    "closed": "cancelled", "failed": "cancelled", "pending": "cancelled",
+    "已取消": "cancelled", "未支付": "cancelled", "待付款": "cancelled", "交易关闭": "cancelled",
+    "refunded": "refunded", "refund": "refunded", "returned": "refunded",
+    "已退款": "refunded", "退款成功": "refunded", "已退货": "refunded",
+}
+GENDER_VALUES = {
+    "f": "F", "female": "F", "woman": "F", "w": "F", "女": "F", "女性": "F", "2": "F",
+    "m": "M", "male": "M", "man": "M", "男": "M", "男性": "M", "1": "M",
+}
+BOOLEAN_TRUE = ("true", "1", "yes", "y", "t", "是", "已退货", "returned")
+BOOLEAN_FALSE = ("false", "0", "no", "n", "f", "否", "")
+
+
+def parse_datetime(col: str, dtype: pl.DataType, timezone: str, fmt: str | None = None) -> pl.Expr:
+    """Parse ``col`` into a naive local Datetime("us") whatever it arrives as."""
+    c = pl.col(col)
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone:
+            return c.dt.convert_time_zone(timezone).dt.replace_time_zone(None).dt.cast_time_unit("us")
+        return c.dt.cast_time_unit("us")
+    if isinstance(dtype, pl.Date):
+        return c.cast(pl.Datetime("us"))
+    if dtype.is_numeric():
+        # epoch seconds, or milliseconds when the numbers are that large
+        return (
+            pl.when(c.abs() > 10**11).then(pl.from_epoch(c.cast(pl.Int64), time_unit="ms"))
+            .otherwise(pl.from_epoch(c.cast(pl.Int64), time_unit="s"))
+            .dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).dt.replace_time_zone(None)
+            .dt.cast_time_unit("us")
+        )
+    s = c.cast(pl.String).str.strip_chars()
+    if fmt:
+        return s.str.strptime(pl.Datetime("us"), fmt, strict=False)
+    with_offset = s.str.contains(r"(Z|[+-]\d{2}:?\d{2})$")
+    with_z = s.str.replace(r"Z$", "+00:00")
+    aware = (
+        pl.coalesce([with_z.str.strptime(pl.Datetime("us", "UTC"), f, strict=False) for f in AWARE_FORMATS])
+        .dt.convert_time_zone(timezone)
+        .dt.replace_time_zone(None)
+    )
+    naive = pl.coalesce(
+        [s.str.strptime(pl.Datetime("us"), f, strict=False) for f in DATETIME_FORMATS]
+        + [s.str.strptime(pl.Date, f, strict=False).cast(pl.Datetime("us")) for f in DATE_FORMATS]
+    )
+    return pl.when(with_offset).then(aware).otherwise(naive)
+
+
+def parse_date(col: str, dtype: pl.DataType, timezone: str, fmt: str | None = None) -> pl.Expr:
+    if isinstance(dtype, pl.Date):
+        return pl.col(col)
+    return parse_datetime(col, dtype, timezone, fmt).dt.date()
+
+
+def _parse_number(col: str, dtype: pl.DataType, target: pl.DataType) -> pl.Expr:
+    c = pl.col(col)
+    if dtype.is_numeric():
+        return c.cast(target, strict=False)
+    # thousands separators and currency signs are common in exports
+    s = c.cast(pl.String).str.strip_chars().str.replace_all(r"[,¥￥$€\s]", "")
+    return s.cast(pl.Float64, strict=False).cast(target, strict=False) if target != pl.Float64 else s.cast(pl.Float64, strict=False)
+
+
+def _parse_bool(col: str, dtype: pl.DataType) -> pl.Expr:
+    c = pl.col(col)
+    if dtype == pl.Boolean:
+        return c
+    if dtype.is_numeric():
+        return c != 0
+    s = c.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return pl.when(s.is_in(list(BOOLEAN_TRUE))).then(True).when(s.is_in(list(BOOLEAN_FALSE))).then(False).otherwise(None)
+
+
+def conform_expressions(
+    table: Table, schema: pl.Schema, timezone: str, datetime_format: str | None = None
+) -> dict[str, pl.Expr]:
+    """One parsing expression per contract column present in ``schema``."""
+    exprs: dict[str, pl.Expr] = {}
+    for column in table.columns:
+        if column.name not in schema:
+            continue
+        dtype = schema[column.name]
+        if isinstance(column.dtype, pl.Datetime):
+            expr = parse_datetime(column.name, dtype, timezone, datetime_format)
+        elif isinstance(column.dtype, pl.Date):
+            expr = parse_date(column.name, dtype, timezone, None)
+        elif column.dtype in (pl.Float64, pl.Int64):
+            expr = _parse_number(column.name, dtype, column.dtype)
+        elif column.dtype == pl.Boolean:
+            expr = _parse_bool(column.name, dtype)
+        else:
+            expr = pl.col(column.name).cast(pl.String).str.strip_chars()
+            if column.name.endswith("_id"):
+                # ids written as floats by spreadsheets ("1001.0") must match their integer twins
+                expr = expr.str.replace(r"^(-?\d+)\.0+$", "$1")
+        exprs[column.name] = expr.alias(column.name)
+    return exprs
+
+
+def value_expressions(table: str, schema: pl.Schema, value_maps: dict[str, dict[str, str]],
+                      event_map: dict[str, str]) -> dict[str, pl.Expr]:
+    """Normalise the categorical values the metrics rely on (after types are parsed)."""
+    exprs: dict[str, pl.Expr] = {}
+    for col, mapping in value_maps.items():
+        if col in schema:
+            exprs[col] = pl.col(col).replace(mapping)
+    if table == "orders" and "status" in schema:
+        base = exprs.get("status", pl.col("status"))
+        lowered = base.cast(pl.String).str.strip_chars().str.to_lowercase()
+        exprs["status"] = pl.coalesce(lowered.replace_strict(STATUS_VALUES, default=None), lowered).alias("status")
+    if table == "customers" and "gender" in schema:
+        base = exprs.get("gender", pl.col("gender"))
+        exprs["gender"] = base.cast(pl.String).str.strip_chars().str.to_lowercase().replace_strict(
+            GENDER_VALUES, default=None).alias("gender")
+    if table == "events" and "event" in schema:
+        base = exprs.get("event", pl.col("event"))
+        mapping = {**{s: s for s in EVENT_STEPS}, **event_map}
+        exprs["event"] = base.cast(pl.String).str.strip_chars().replace_strict(mapping, default=None).alias("event")
+    return {k: v.alias(k) for k, v in exprs.items()}
+
+
+def add_defaults(table: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Fill the optional columns the metrics expect with their documented defaults."""
+    names = lf.collect_schema().names()
+    if table == "orders":
+        if "status" not in names:
+            lf = lf.with_columns(pl.lit("paid").alias("status"))
+        if "discount" not in names:
+            lf = lf.with_columns(pl.lit(0.0).alias("discount"))
+    if table == "order_items" and "quantity" not in names:
+        lf = lf.with_columns(pl.lit(1, dtype=pl.Int64).alias("quantity"))
+    return lf
+
+
+def contract_columns(table: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Keep the contract's columns, in the contract's order (extra columns are dropped)."""
+    names = set(lf.collect_schema().names())
+    return lf.select([c.name for c in TABLES[table].columns if c.name in names])

@@ -1,0 +1,164 @@
+"""Validation: what is wrong with the input data, counted, with a few example rows.
+
+Errors stop a run with one clear message; warnings go to the report's data-quality
+appendix. Each :class:`Problem` says which table and column, how many rows, and what
+to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import polars as pl
+
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class Problem:
+    level: str  # error | warning | info
+    table: str
+    check: str
+    message: str
+    column: str | None = None
+    count: int = 0
+    examples: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        examples = f" e.g. {', '.join(map(repr, self.examples[:3]))}" if self.examples else ""
+        return f"[{self.level}] {where}: {self.message}{examples}"
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.level == "error"]
+
+
+def missing_required(table: str, names: list[str], required: tuple[str, ...], source: str) -> list[Problem]:
+    problems = []
+    for col in required:
+        if col not in names:
+            problems.append(Problem(
+                "error", table, "missing_column",
+                f"required column {col!r} is missing from {source}. Its columns are: {', '.join(names)}. "
+                f"Map yours with data.{table}.columns: {{{col}: <your column name>}} in the params file.",
+                column=col,
+            ))
+    return problems
+
+
+def parse_failures(table: str, raw: pl.LazyFrame, exprs: dict[str, pl.Expr], required: tuple[str, ...]) -> list[Problem]:
+    """Values present in the file that could not be parsed into the contract's type."""
+    checks = [(pl.col(c).is_not_null() & e.is_null()).sum().alias(c) for c, e in exprs.items()]
+    if not checks:
+        return []
+    counts = raw.select(checks).collect().row(0, named=True)
+    problems = []
+    for col, n in counts.items():
+        if not n:
+            continue
+        bad = raw.filter(pl.col(col).is_not_null() & exprs[col].is_null()).select(pl.col(col).cast(pl.String)).head(MAX_EXAMPLES)
+        examples = bad.collect().to_series().to_list()
+        level = "error" if col in required else "warning"
+        what = "these rows cannot be used" if level == "error" else "they are treated as missing"
+        problems.append(Problem(
+            level, table, "unparseable", f"{n:,} values cannot be parsed ({what}); fix them or set the "
+            f"format in the params (data.{table}.datetime_format for dates)", column=col, count=n, examples=examples))
+    return problems
+
+
+def unmapped_events(raw_events: pl.LazyFrame, mapped: pl.Expr) -> list[Problem]:
+    names = (
+        raw_events.filter(mapped.is_null() & pl.col("event").is_not_null())
+        .group_by("event").len().sort("len", descending=True).collect()
+    )
+    if names.is_empty():
+        return []
+    total = int(names["len"].sum())
+    return [Problem(
+        "info", "events", "unmapped_event",
+        f"{total:,} events have names that are not funnel steps and are left out; map the ones that are "
+        "under `events:` in the params (e.g. 加入购物车: add_to_cart)",
+        column="event", count=total, examples=names["event"].head(MAX_EXAMPLES).to_list())]
+
+
+def _count_problem(level, table, check, column, frame: pl.LazyFrame, message: str, example_cols: list[str]) -> list[Problem]:
+    n = frame.select(pl.len()).collect().item()
+    if not n:
+        return []
+    examples = frame.select(example_cols).head(MAX_EXAMPLES).collect().to_dicts()
+    return [Problem(level, table, check, message.format(n=n), column=column, count=n, examples=examples)]
+
+
+def table_checks(tables: dict[str, pl.LazyFrame]) -> list[Problem]:
+    """Checks across rows and tables, on the conformed tables."""
+    problems: list[Problem] = []
+    orders = tables.get("orders")
+    customers = tables.get("customers")
+    items = tables.get("order_items")
+    events = tables.get("events")
+    if orders is not None:
+        dups = orders.group_by("order_id").len().filter(pl.col("len") > 1)
+        problems += _count_problem("warning", "orders", "duplicate_id", "order_id", dups,
+                                   "{n:,} order ids appear more than once; only the first row of each is used",
+                                   ["order_id", "len"])
+        problems += _count_problem("warning", "orders", "negative_amount", "amount", orders.filter(pl.col("amount") < 0),
+                                   "{n:,} orders have a negative amount; they are left out of GMV",
+                                   ["order_id", "amount"])
+        problems += _count_problem("warning", "orders", "missing_value", "customer_id",
+                                   orders.filter(pl.col("customer_id").is_null()),
+                                   "{n:,} orders have no customer id and are left out", ["order_id"])
+        statuses = orders.filter(~pl.col("status").is_in(["paid", "cancelled", "refunded"]) & pl.col("status").is_not_null())
+        problems += _count_problem("warning", "orders", "unknown_status", "status", statuses,
+                                   "{n:,} orders have a status that is not paid/cancelled/refunded; they count as not "
+                                   "paid (map them with data.orders.values.status)", ["order_id", "status"])
+        if customers is not None:
+            unknown = orders.join(customers.select("customer_id"), on="customer_id", how="anti")
+            problems += _count_problem("warning", "orders", "unknown_customer", "customer_id", unknown,
+                                       "{n:,} orders belong to customers missing from the customers table; "
+                                       "their attributes show as unknown", ["order_id", "customer_id"])
+        if items is not None:
+            orphan = items.join(orders.select("order_id"), on="order_id", how="anti")
+            problems += _count_problem("warning", "order_items", "unknown_order", "order_id", orphan,
+                                       "{n:,} order lines refer to orders missing from the orders table and are ignored",
+                                       ["order_id"])
+    if customers is not None:
+        dups = customers.group_by("customer_id").len().filter(pl.col("len") > 1)
+        problems += _count_problem("warning", "customers", "duplicate_id", "customer_id", dups,
+                                   "{n:,} customer ids appear more than once; only the first row of each is used",
+                                   ["customer_id", "len"])
+    if events is not None:
+        names = events.collect_schema().names()
+        if "customer_id" not in names and "visitor_id" not in names:
+            problems.append(Problem("error", "events", "missing_column",
+                                    "events need a customer_id or a visitor_id column to tell visitors apart; map one "
+                                    "with data.events.columns", column="visitor_id"))
+        if orders is not None:
+            bounds = orders.select(pl.col("order_time").min().alias("lo"), pl.col("order_time").max().alias("hi")).collect()
+            lo, hi = bounds.row(0)
+            if lo is not None:
+                outside = events.filter((pl.col("event_time") < lo) | (pl.col("event_time") > hi + pl.duration(days=1)))
+                problems += _count_problem(
+                    "warning", "events", "outside_range", "event_time", outside,
+                    f"{{n:,}} events fall outside the orders' date range ({lo:%Y-%m-%d} to {hi:%Y-%m-%d})",
+                    ["event_time", "event"])
+    return problems
+
+
+def history_check(tables: dict[str, pl.LazyFrame], first_needed) -> list[Problem]:
+    """Warn when the data starts after the comparison period starts (figures would be partial)."""
+    problems = []
+    for name, col in (("orders", "order_time"), ("events", "event_time")):
+        lf = tables.get(name)
+        if lf is None:
+            continue
+        first = lf.select(pl.col(col).min()).collect().item()
+        if first is not None and first.date() > first_needed:
+            problems.append(Problem(
+                "warning", name, "short_history",
+                f"the data starts on {first:%Y-%m-%d}, after {first_needed}, the start of the comparison period: "
+                "comparison figures are partial and customers look newer than they are", column=col))
+    return problems

@@ -1,0 +1,330 @@
+"""A prepared run: the data of one report, loaded and validated once, shared by its notebooks.
+
+``prepare_run`` loads the tables, stops on errors, cuts them to the slice and to the
+time the report needs, and writes them as Parquet into the run's work folder together
+with ``run.json`` (what was run on what) and ``quality.json`` (the warnings). Every
+section notebook then calls ``open_run`` and reads the prepared slice: nothing is read
+or validated twice. Sections also leave their figures there (``results/``) for the
+diagnosis and ``metrics/`` for ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from kit import __version__
+from kit.data.load import load_tables
+from kit.errors import DataError, EmptySliceError, KitError
+from kit.params import RunParams, load_params, params_to_yaml
+from kit.periods import Period
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / ".cache" / "runs"
+
+
+# ------------------------------------------------------------------ fingerprint
+
+def fingerprint(files: list[Path]) -> str:
+    """A short hash of the input files' contents (and names), shown on the cover."""
+    h = hashlib.blake2b(digest_size=8)
+    for f in sorted(files):
+        h.update(f.name.encode())
+        with open(f, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _stamp(files: list[Path]) -> str:
+    """Cheap change detector for the interactive cache: names, sizes, mtimes."""
+    h = hashlib.blake2b(digest_size=8)
+    for f in sorted(files):
+        st = f.stat()
+        h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------ slicing
+
+def _values(v) -> list:
+    return v if isinstance(v, list) else [v]
+
+
+def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str, pl.LazyFrame], list[str]]:
+    """Filter the tables to the slice. Returns the tables and notes for the quality appendix.
+
+    A key filters every table that has that column; the other tables follow through
+    the customers (orders, events) or the orders (order items) of the slice.
+    """
+    tables = dict(tables)
+    notes = []
+    for key, value in slice_.items():
+        wanted = [str(x) for x in _values(value)]
+        holders = [n for n in ("orders", "customers", "events") if n in tables and key in tables[n].collect_schema().names()]
+        if not holders:
+            cols = sorted({c for n in ("orders", "customers") if n in tables for c in tables[n].collect_schema().names()})
+            raise DataError(f"slice key {key!r} is not a column of the orders, customers or events tables; "
+                            f"choose one of: {', '.join(cols)}")
+        present = set()
+        for n in holders:
+            present |= set(tables[n].select(pl.col(key).cast(pl.String).unique()).collect().to_series().drop_nulls().to_list())
+        missing = [w for w in wanted if w not in present]
+        if len(missing) == len(wanted):
+            raise EmptySliceError(f"slice {key}: {', '.join(wanted)} matches no row; values present: "
+                                  f"{', '.join(sorted(present)[:30])}")
+        if missing:
+            notes.append(f"slice {key}: {', '.join(missing)} not found in the data")
+        for n in holders:
+            tables[n] = tables[n].filter(pl.col(key).cast(pl.String).is_in(wanted))
+        if "customers" in tables and "customers" not in holders and "orders" in holders:
+            tables["customers"] = tables["customers"].join(tables["orders"].select("customer_id").unique(),
+                                                           on="customer_id", how="semi")
+        if "orders" in tables and "orders" not in holders and "customers" in holders:
+            tables["orders"] = tables["orders"].join(tables["customers"].select("customer_id"), on="customer_id", how="semi")
+        if "events" in tables and "events" not in holders:
+            who = tables["orders"] if "orders" in tables else tables["customers"]
+            tables["events"] = tables["events"].join(who.select(pl.col("customer_id").alias("user_id")).unique(),
+                                                     on="user_id", how="semi")
+            notes.append(f"slice {key}: events are kept for the slice's known customers only "
+                         "(anonymous visitors cannot be placed in it)")
+    if "order_items" in tables and "orders" in tables:
+        tables["order_items"] = tables["order_items"].join(tables["orders"].select("order_id"), on="order_id", how="semi")
+    return tables, notes
+
+
+def _prepare_events(events: pl.LazyFrame, params: RunParams) -> pl.LazyFrame:
+    from kit.metrics.sessions import derive_sessions, stitch_users
+
+    first = (params.previous or params.current).start_dt
+    last = params.current.end_dt + timedelta(hours=params.conversion.cart_window_hours)
+    events = events.filter((pl.col("event_time") >= first) & (pl.col("event_time") < last))
+    events = stitch_users(events)
+    return derive_sessions(events, params.conversion.session_gap_minutes)
+
+
+# ------------------------------------------------------------------ the run
+
+@dataclass
+class Run:
+    """One prepared run, as the section notebooks see it."""
+
+    params: RunParams
+    work_dir: Path
+
+    @property
+    def period(self) -> Period:
+        return self.params.current
+
+    @property
+    def comparison(self) -> Period | None:
+        return self.params.previous
+
+    @property
+    def lang(self) -> str:
+        return self.params.lang
+
+    @property
+    def meta(self) -> dict:
+        return json.loads((self.work_dir / "run.json").read_text(encoding="utf-8"))
+
+    @property
+    def quality(self) -> list[dict]:
+        return json.loads((self.work_dir / "quality.json").read_text(encoding="utf-8"))
+
+    def table(self, name: str) -> pl.LazyFrame | None:
+        """The prepared table, or None when the run has no such table."""
+        path = self.work_dir / "data" / f"{name}.parquet"
+        return pl.scan_parquet(path) if path.exists() else None
+
+    def has(self, name: str, *columns: str) -> bool:
+        lf = self.table(name)
+        return lf is not None and all(c in lf.collect_schema().names() for c in columns)
+
+    def missing(self, requirements: dict[str, tuple[str, ...]]) -> str | None:
+        """The first missing ``table`` or ``table.column`` of the requirements, or None."""
+        for name, columns in requirements.items():
+            lf = self.table(name)
+            if lf is None:
+                return name
+            names = lf.collect_schema().names()
+            for c in columns:
+                if c not in names:
+                    return f"{name}.{c}"
+        return None
+
+    orders = property(lambda self: self.table("orders"))
+    customers = property(lambda self: self.table("customers"))
+    order_items = property(lambda self: self.table("order_items"))
+    events = property(lambda self: self.table("events"))
+    marketing_spend = property(lambda self: self.table("marketing_spend"))
+
+    # -- results shared between sections and with the publisher
+
+    def save_result(self, name: str, frame: pl.DataFrame) -> None:
+        """Keep a figure for later sections (the diagnosis reads these)."""
+        folder = self.work_dir / "results"
+        folder.mkdir(exist_ok=True)
+        frame.write_parquet(folder / f"{name}.parquet")
+
+    def result(self, name: str) -> pl.DataFrame | None:
+        path = self.work_dir / "results" / f"{name}.parquet"
+        return pl.read_parquet(path) if path.exists() else None
+
+    def record(self, section: str, values: dict) -> None:
+        """Add headline figures to ``metrics.json`` under ``section`` (stable snake_case keys)."""
+        folder = self.work_dir / "metrics"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{section}.json"
+        current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        current.update(_jsonable(values))
+        path.write_text(json.dumps(current, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    def metrics(self) -> dict:
+        folder = self.work_dir / "metrics"
+        if not folder.exists():
+            return {}
+        return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, pl.DataFrame):
+        return _jsonable(value.to_dicts())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
+    """Load, validate, slice and store the data of one run in ``work_dir``."""
+    step = progress or (lambda message: None)
+    step("loading and validating")
+    loaded = load_tables(params)
+    if loaded.errors:
+        listing = "\n".join(f"  - {p}" for p in loaded.errors[:10])
+        raise DataError(f"{params.source_file}: the data has errors, nothing was published:\n{listing}")
+    tables = dict(loaded.tables)
+    if "orders" in tables:
+        tables["orders"] = tables["orders"].unique("order_id", keep="first", maintain_order=True).filter(
+            pl.col("customer_id").is_not_null())
+    if "customers" in tables:
+        tables["customers"] = tables["customers"].unique("customer_id", keep="first", maintain_order=True)
+    if "events" in tables:
+        tables["events"] = _prepare_events(tables["events"], params)
+    tables, notes = apply_slice(tables, params.slice)
+    step("writing the prepared slice")
+    data_dir = work_dir / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for name, lf in tables.items():
+        lf.sink_parquet(data_dir / f"{name}.parquet")
+    run = Run(params, work_dir)
+    _check_not_empty(run)
+    files = [f for fs in loaded.files.values() for f in fs]
+    quality = [p.as_dict() for p in loaded.problems] + [
+        {"level": "info", "table": "slice", "check": "slice", "message": n, "column": None, "count": 0, "examples": []}
+        for n in notes
+    ]
+    (work_dir / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2), encoding="utf-8")
+    meta = {
+        "run_name": params.run_name,
+        "params_file": params.source_file,
+        "title": params.title,
+        "period": params.current.label,
+        "period_start": params.current.start.isoformat(),
+        "period_end": params.current.end.isoformat(),
+        "comparison": params.previous.label if params.previous else None,
+        "slice": params.slice,
+        "lang": params.lang,
+        "currency": params.currency,
+        "tables": sorted(tables),
+        "rows": {n: pl.scan_parquet(data_dir / f"{n}.parquet").select(pl.len()).collect().item() for n in tables},
+        "fingerprint": fingerprint(files),
+        "stamp": _stamp(files),
+        "kit_version": __version__,
+        "prepared_at": datetime.now().isoformat(timespec="seconds"),
+    }
+    (work_dir / "run.json").write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
+    (work_dir / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
+    return run
+
+
+def _check_not_empty(run: Run) -> None:
+    p = run.period
+    orders, events = run.orders, run.events
+    n_orders = 0 if orders is None else orders.filter(
+        (pl.col("order_time") >= p.start_dt) & (pl.col("order_time") < p.end_dt)).select(pl.len()).collect().item()
+    n_events = 0 if events is None else events.filter(
+        (pl.col("event_time") >= p.start_dt) & (pl.col("event_time") < p.end_dt)).select(pl.len()).collect().item()
+    if n_orders == 0 and n_events == 0:
+        where = ", ".join(f"{k}={v}" for k, v in run.params.slice.items()) or "all data"
+        raise EmptySliceError(f"{run.params.source_file}: no orders and no events in {p.label} for {where}; "
+                              "check the period and the slice.")
+
+
+def open_run(params_path: str | os.PathLike | None = None, run_name: str | None = None,
+             work_dir: str | os.PathLike | None = None) -> Run:
+    """The run a notebook works on.
+
+    Published runs pass ``work_dir`` (already prepared by ``kit publish``). In JupyterLab
+    the notebook passes its params file: the run is prepared once into ``.cache/runs/``
+    and reused until the data or the params change.
+    """
+    if work_dir:
+        work = Path(work_dir)
+        if not (work / "run.json").exists():
+            raise KitError(f"{work} is not a prepared run (no run.json); run `kit publish` or pass params_path.")
+        return Run(_reload_params(work), work)
+    if params_path is None:
+        raise KitError("open_run needs params_path (a params YAML file) or work_dir (a prepared run).")
+    runs = load_params(params_path)
+    params = runs[0] if run_name is None else next((r for r in runs if r.run_name == run_name), None)
+    if params is None:
+        raise KitError(f"{params_path}: no run named {run_name!r}; runs: {', '.join(r.run_name for r in runs)}")
+    work = CACHE / params.run_name
+    meta = work / "run.json"
+    if meta.exists() and (work / "params.yaml").read_text(encoding="utf-8") == params_to_yaml(params):
+        loaded_files = _current_files(params)
+        if json.loads(meta.read_text(encoding="utf-8")).get("stamp") == _stamp(loaded_files):
+            return Run(params, work)
+    return prepare_run(params, _fresh(work))
+
+
+def _yaml(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _reload_params(work: Path) -> RunParams:
+    params = RunParams.model_validate(_yaml(work / "params.yaml"))
+    params.source_file = json.loads((work / "run.json").read_text(encoding="utf-8")).get("params_file")
+    return params
+
+
+def _current_files(params: RunParams) -> list[Path]:
+    from kit.data.read import source_files
+
+    return [f for s in params.data.sources().values() for f in source_files(params.resolve(s.path))]
+
+
+def _fresh(work: Path) -> Path:
+    import shutil
+
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    return work
