@@ -128,7 +128,7 @@ def cmd_publish(args) -> int:
     from kit.publish.batch import publish
 
     return publish(args.params, jobs=args.jobs, only=args.only, quiet=args.quiet, output=Path(args.output),
-                   sections=args.sections, pdf=not args.no_pdf)
+                   section_stems=args.sections, pdf=not args.no_pdf)
 
 
 # ------------------------------------------------------------------ main

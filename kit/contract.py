@@ -160,5 +160,8 @@ def is_mobile(device: pl.Expr) -> pl.Expr:
 
 
 def paid(orders: pl.LazyFrame) -> pl.LazyFrame:
-    """The paid orders: ``status == "paid"`` (refunded and cancelled orders excluded)."""
-    return orders.filter(pl.col("status") == "paid")
+    """The paid orders: ``status == "paid"`` (refunded and cancelled orders excluded).
+
+    Orders with a negative amount are data errors (validation reports them) and are left out.
+    """
+    return orders.filter((pl.col("status") == "paid") & (pl.col("amount") >= 0))

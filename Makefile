@@ -1,0 +1,58 @@
+# Two commands for a fresh Debian machine:  make report   |   make test
+# Everything else (setup, system, demo) is what those two need, done only when missing.
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+KIT     := $(VENV)/bin/kit
+STAMP   := $(VENV)/.installed
+KERNEL  := shop-report-kit
+APT_PKGS := chromium fonts-noto-cjk poppler-utils fontconfig
+PYTEST_ARGS ?=
+
+.PHONY: report test setup system demo lab bench lint clean
+
+report: setup system demo                       ## publish the demo report into output/
+	$(KIT) publish params/demo.yaml
+
+test: setup system                              ## the whole test suite (unit, nbval, end-to-end)
+	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Shop report kit" >/dev/null
+	@touch $(STAMP)
+
+system:                                         ## chromium (PDF), CJK fonts, poppler (PDF checks)
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
+	(command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .) || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing"; echo "run:  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+demo: setup                                     ## build the demo shop into data/demo/ if missing
+	@test -f data/demo/manifest.json || $(KIT) demo --out data/demo
+
+lab: setup demo                                 ## JupyterLab on notebooks/ with the project's kernel
+	$(PY) -m pip install -q -e '.[lab]'
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: setup demo                               ## speed targets (not part of the tests)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check kit tests
+
+clean:
+	rm -rf .cache output/*/ output/index.html

@@ -1,0 +1,104 @@
+"""The headline figures of the cover (KPI cards), each beside the comparison period.
+
+- active customers: customers with >= 1 paid order in the period;
+- new customers: customers whose first paid order ever falls in the period;
+- paid orders: count of paid orders (``status == "paid"``) in the period;
+- GMV: sum of the paid orders' ``amount`` (refunded orders are not paid orders, so
+  refunds are netted out);
+- AOV (客单价): GMV / paid orders;
+- visit-to-pay conversion: sessions with a ``pay`` event / sessions (sessions counted
+  by the time of their first event);
+- repurchase rate: customers with >= 2 paid orders in the period / active customers;
+- churn rate: share of the customers active in the comparison period who placed no
+  paid order in this period (so it is null without a comparison period).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kit.contract import paid
+from kit.metrics.common import compare, in_period, safe_div
+from kit.metrics.customers import active_customers, new_customers
+from kit.periods import Period
+
+KPIS: tuple[tuple[str, str, bool], ...] = (
+    # key, unit, good when up
+    ("active_customers", "int", True),
+    ("new_customers", "int", True),
+    ("paid_orders", "int", True),
+    ("gmv", "money", True),
+    ("aov", "money", True),
+    ("visit_to_pay", "pct", True),
+    ("repurchase_rate", "pct", True),
+    ("churn_rate", "pct", False),
+)
+
+
+def order_kpis(orders: pl.LazyFrame, period: Period, before: Period | None) -> pl.LazyFrame:
+    """One row: active_customers, new_customers, paid_orders, gmv, aov, repurchase_rate, churn_rate."""
+    in_p = paid(orders).filter(in_period("order_time", period))
+    per_customer = in_p.group_by("customer_id").agg(pl.len().alias("n"))
+    base = in_p.select(pl.len().alias("paid_orders"), pl.col("amount").sum().alias("gmv"))
+    customers = per_customer.select(
+        pl.len().alias("active_customers"),
+        safe_div((pl.col("n") >= 2).sum(), pl.len()).alias("repurchase_rate"),
+    )
+    new = new_customers(orders, period).select(pl.len().alias("new_customers"))
+    if before is None:
+        churn = pl.LazyFrame({"churn_rate": [None]}, schema={"churn_rate": pl.Float64})
+    else:
+        earlier = active_customers(orders, before)
+        lost = earlier.join(per_customer.select("customer_id"), on="customer_id", how="anti")
+        churn = pl.concat(
+            [earlier.select(pl.len().alias("was")), lost.select(pl.len().alias("lost"))], how="horizontal"
+        ).select(safe_div(pl.col("lost"), pl.col("was")).alias("churn_rate"))
+    out = pl.concat([customers, new, base, churn], how="horizontal")
+    return out.with_columns(
+        safe_div(pl.col("gmv"), pl.col("paid_orders")).alias("aov"),
+        pl.col("active_customers", "new_customers", "paid_orders").cast(pl.Float64),
+    )
+
+
+def visit_to_pay(events: pl.LazyFrame, period: Period) -> pl.LazyFrame:
+    """One row: sessions, paying_sessions, visit_to_pay = paying_sessions / sessions."""
+    sessions = (
+        events.group_by("session_id")
+        .agg(pl.col("event_time").min().alias("start"), (pl.col("event") == "pay").any().alias("paid"))
+        .filter(in_period("start", period))
+    )
+    return sessions.select(
+        pl.len().cast(pl.Float64).alias("sessions"),
+        pl.col("paid").sum().cast(pl.Float64).alias("paying_sessions"),
+    ).with_columns(safe_div(pl.col("paying_sessions"), pl.col("sessions")).alias("visit_to_pay"))
+
+
+def headline_kpis(orders: pl.LazyFrame | None, events: pl.LazyFrame | None,
+                  period: Period, comparison: Period | None) -> pl.DataFrame:
+    """The KPI cards: ``kpi, unit, good_when_up, value, value_prev, value_change, value_change_rel``.
+
+    KPIs whose table is missing are left out (orders-only or events-only reports).
+    """
+
+    def one_row(p: Period) -> pl.LazyFrame:
+        before = p.previous() if comparison is not None else None
+        if p == period:
+            before = comparison
+        parts = []
+        if orders is not None:
+            parts.append(order_kpis(orders, p, before))
+        if events is not None:
+            parts.append(visit_to_pay(events, p).select("visit_to_pay"))
+        return pl.concat(parts, how="horizontal")
+
+    wide = compare(one_row, period, comparison)
+    rows = []
+    for key, unit, good_up in KPIS:
+        if key not in wide.columns:
+            continue
+        rows.append({"kpi": key, "unit": unit, "good_when_up": good_up, "value": wide[key][0],
+                     "value_prev": wide[f"{key}_prev"][0], "value_change": wide[f"{key}_change"][0],
+                     "value_change_rel": wide[f"{key}_change_rel"][0]})
+    return pl.DataFrame(rows, schema={"kpi": pl.String, "unit": pl.String, "good_when_up": pl.Boolean,
+                                      "value": pl.Float64, "value_prev": pl.Float64, "value_change": pl.Float64,
+                                      "value_change_rel": pl.Float64})

@@ -1,0 +1,282 @@
+"""``kit publish``: run the section notebooks of every run and publish each report atomically.
+
+One run = prepare the data once (``kit.run.prepare_run``), execute each section
+notebook with papermill into a temporary folder, assemble ``report.html``, print
+``report.pdf``, then rename the folder into ``output/<run-name>/``. A failing run
+leaves the previous report untouched and lands in ``output/_failed/<run-name>/`` with
+the executed notebook and a log naming the notebook, the cell and the error. Runs go
+in parallel processes (``--jobs``); one failure does not stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import shutil
+import time
+import traceback
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kit import __version__
+from kit.errors import KitError
+from kit.params import RunParams, load_params, params_to_yaml
+
+REPO = Path(__file__).resolve().parent.parent.parent
+NOTEBOOKS = REPO / "notebooks"
+KERNEL = "shop-report-kit"
+
+
+@dataclass
+class Section:
+    stem: str
+    run_last: bool = False  # the summary runs after the sections it summarises
+
+    @property
+    def path(self) -> Path:
+        return NOTEBOOKS / f"{self.stem}.ipynb"
+
+
+def sections(only: list[str] | None = None) -> list[Section]:
+    """The ordered section list (``notebooks/sections.yaml``): the order of the report."""
+    listed = yaml.safe_load((NOTEBOOKS / "sections.yaml").read_text(encoding="utf-8"))["sections"]
+    result = [Section(s["notebook"], bool(s.get("run_last", False))) for s in listed]
+    if only:
+        unknown = sorted(set(only) - {s.stem for s in result})
+        if unknown:
+            raise KitError(f"unknown section(s) {', '.join(unknown)}; sections: {', '.join(s.stem for s in result)}")
+        result = [s for s in result if s.stem in only or s.run_last]
+    for s in result:
+        if not s.path.exists():
+            raise KitError(f"notebooks/sections.yaml lists {s.stem}, but {s.path} does not exist.")
+    return result
+
+
+def execution_order(secs: list[Section]) -> list[Section]:
+    return [s for s in secs if not s.run_last] + [s for s in secs if s.run_last]
+
+
+@dataclass
+class Outcome:
+    run_name: str
+    ok: bool
+    seconds: float
+    where: str
+    error: str | None = None
+    timings: dict | None = None
+
+
+class SectionFailed(Exception):
+    def __init__(self, notebook: str, cell: int | None, first_line: str):
+        self.notebook, self.cell, self.first_line = notebook, cell, first_line
+        where = f"cell {cell}" if cell is not None else "a cell"
+        super().__init__(f"{notebook}.ipynb, {where}: {first_line}")
+
+
+def _failing_cell(nb_path: Path) -> int | None:
+    import nbformat
+
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:  # noqa: BLE001 - a notebook we cannot read has no cell to point at
+        return None
+    code_index = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return code_index
+    return None
+
+
+def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger) -> float:
+    import papermill as pm
+
+    target = out_dir / f"{section.stem}.ipynb"
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(section.path), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(NOTEBOOKS),
+            progress_bar=False, log_output=False, report_mode=False,
+        )
+    except pm.PapermillExecutionError as e:
+        first = f"{e.ename}: {e.evalue}".splitlines()[0]
+        raise SectionFailed(section.stem, _failing_cell(target), first) from None
+    seconds = time.perf_counter() - started
+    log.info("section %s done in %.1fs", section.stem, seconds)
+    return seconds
+
+
+def _logger(path: Path) -> logging.Logger:
+    log = logging.getLogger(f"kit.run.{uuid.uuid4().hex}")
+    log.setLevel(logging.INFO)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    return log
+
+
+def publish_run(params: RunParams, output: Path, section_stems: list[str] | None, pdf: bool, events=None) -> Outcome:
+    """Publish one run; never raises (the outcome says what happened)."""
+    from kit.publish.report import assemble, write_metrics
+    from kit.run import prepare_run
+
+    name = params.run_name
+    started = time.perf_counter()
+    tmp = output / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+    work = tmp / ".work"
+    nb_dir = tmp / "notebooks"
+    nb_dir.mkdir(parents=True)
+    log = _logger(tmp / "run.log")
+    tell = events.put if events is not None else (lambda item: None)
+    timings: dict[str, float] = {}
+    try:
+        log.info("run %s: params %s, kit %s", name, params.source_file, __version__)
+        t0 = time.perf_counter()
+        run = prepare_run(params, work, progress=lambda m: log.info(m))
+        timings["prepare"] = time.perf_counter() - t0
+        tell((name, "prepared", None))
+        secs = sections(section_stems or params.sections)
+        for section in execution_order(secs):
+            timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log)
+            tell((name, "section", section.stem))
+        t0 = time.perf_counter()
+        html = assemble(run, [nb_dir / f"{s.stem}.ipynb" for s in secs], tmp)
+        timings["html"] = time.perf_counter() - t0
+        if pdf:
+            from kit.publish.export import print_pdf
+
+            t0 = time.perf_counter()
+            print_pdf(html, tmp / "report.pdf", header=_header(run))
+            timings["pdf"] = time.perf_counter() - t0
+        write_metrics(run, tmp / "metrics.json", timings)
+        (tmp / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
+        for extra in ("findings.json", "segments.csv"):
+            if (work / extra).exists():
+                shutil.copy2(work / extra, tmp / extra)
+        shutil.rmtree(work)
+        log.info("published in %.1fs", time.perf_counter() - started)
+        _close(log)
+        final = output / name
+        _swap_into_place(tmp, final)
+        return Outcome(name, True, time.perf_counter() - started, str(final), timings=timings)
+    except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
+        message = str(e) if isinstance(e, KitError | SectionFailed) else f"{type(e).__name__}: {e}"
+        message = message.strip()
+        log.error("run failed: %s", message)
+        if not isinstance(e, KitError | SectionFailed):
+            log.error("%s", traceback.format_exc())
+        _close(log)
+        failed = output / "_failed" / name
+        if failed.exists():
+            shutil.rmtree(failed)
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+        tmp.rename(failed)
+        return Outcome(name, False, time.perf_counter() - started, str(failed), error=message.splitlines()[0])
+
+
+def _close(log: logging.Logger) -> None:
+    for h in list(log.handlers):
+        h.close()
+        log.removeHandler(h)
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp`` so that a reader never sees a half-written report."""
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
+        final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(final)
+
+
+def _header(run) -> dict:
+    from kit.i18n import t
+
+    meta = run.meta
+    slice_text = ", ".join(f"{k}={v}" for k, v in run.params.slice.items()) or t("report.all_data", run.lang)
+    return {"title": run.params.title or t("report.default_title", run.lang), "period": meta["period"],
+            "slice": slice_text, "lang": run.lang}
+
+
+def _run_in_worker(params_json: str, source_file: str | None, output: str, stems, pdf: bool, events) -> Outcome:
+    params = RunParams.model_validate_json(params_json)
+    params.source_file = source_file
+    return publish_run(params, Path(output), stems, pdf, events)
+
+
+def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = None, quiet: bool = False,
+            output: Path = Path("output"), section_stems: list[str] | None = None, pdf: bool = True) -> int:
+    """Publish every run of the params files. Returns the exit code (non-zero if any run failed)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kit.publish.index import write_index
+
+    runs: list[RunParams] = [r for f in params_files for r in load_params(f)]
+    if only:
+        unknown = sorted(set(only) - {r.run_name for r in runs})
+        if unknown:
+            raise KitError(f"--only {', '.join(unknown)}: no such run; runs: {', '.join(r.run_name for r in runs)}")
+        runs = [r for r in runs if r.run_name in only]
+    from kit.params import check_sources_exist
+
+    for r in runs:
+        check_sources_exist(r)
+    n_sections = len(sections(section_stems))
+    output.mkdir(parents=True, exist_ok=True)
+    console = Console(quiet=quiet, highlight=False)
+    outcomes: list[Outcome] = []
+    jobs = max(1, min(jobs, len(runs)))
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager, Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, disable=quiet, transient=False,
+    ) as progress:
+        events = manager.Queue()
+        tasks = {r.run_name: progress.add_task(r.run_name, total=n_sections + 1) for r in runs}
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            futures = {
+                pool.submit(_run_in_worker, r.model_dump_json(), r.source_file, str(output.resolve()),
+                            section_stems, pdf, events): r.run_name for r in runs
+            }
+            pending = set(futures)
+            while pending:
+                while not events.empty():
+                    name, what, detail = events.get()
+                    progress.advance(tasks[name])
+                    progress.update(tasks[name], description=f"{name} {detail or what}")
+                done = [f for f in pending if f.done()]
+                for f in done:
+                    pending.discard(f)
+                    outcome = f.result()
+                    outcomes.append(outcome)
+                    status = "[green]ok[/green]" if outcome.ok else "[red]failed[/red]"
+                    progress.update(tasks[outcome.run_name], description=f"{outcome.run_name} {status}",
+                                    completed=n_sections + 1)
+                if pending:
+                    time.sleep(0.2)
+    write_index(output)
+    _print_summary(console if not quiet else Console(highlight=False), outcomes)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _print_summary(console, outcomes: list[Outcome]) -> None:
+    from rich.table import Table
+
+    table = Table(title="runs", title_justify="left")
+    for head in ("run", "status", "seconds", "output"):
+        table.add_column(head, justify="right" if head == "seconds" else "left")
+    for o in sorted(outcomes, key=lambda o: o.run_name):
+        status = "ok" if o.ok else "FAILED"
+        where = str(Path(o.where) / "report.html") if o.ok else f"{o.where} ({o.error})"
+        table.add_row(o.run_name, status, f"{o.seconds:.1f}", where)
+    console.print(table)
