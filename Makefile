@@ -44,9 +44,13 @@ system:                                         ## chromium (PDF), CJK fonts, po
 demo: setup                                     ## build the demo shop into data/demo/ if missing
 	@test -f data/demo/manifest.json || $(KIT) demo --out data/demo
 
+# JupyterLab lives in its own venv: installed beside nbformat it adds ~0.9 s to every
+# `import nbformat` (jsonschema format checkers), which every report run would pay.
+LAB_VENV ?= .venv-lab
 lab: setup demo                                 ## JupyterLab on notebooks/ with the project's kernel
-	$(PY) -m pip install -q -e '.[lab]'
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	@test -x $(LAB_VENV)/bin/jupyter || (python3 -m venv $(LAB_VENV) && $(LAB_VENV)/bin/pip install -q 'jupyterlab>=4.2')
+	$(PY) -m ipykernel install --prefix $(LAB_VENV) --name $(KERNEL) --display-name "Shop report kit" >/dev/null
+	$(LAB_VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 bench: setup demo                               ## speed targets (not part of the tests)
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import shutil
 import time
 import traceback
@@ -27,7 +28,8 @@ from kit.errors import KitError
 from kit.params import RunParams, load_params, params_to_yaml
 
 REPO = Path(__file__).resolve().parent.parent.parent
-NOTEBOOKS = REPO / "notebooks"
+# KIT_NOTEBOOKS points the publisher at another notebooks folder (a customised or test copy)
+NOTEBOOKS = Path(os.environ.get("KIT_NOTEBOOKS", REPO / "notebooks"))
 KERNEL = "shop-report-kit"
 
 
@@ -73,24 +75,21 @@ class Outcome:
 class SectionFailed(Exception):
     def __init__(self, notebook: str, cell: int | None, first_line: str):
         self.notebook, self.cell, self.first_line = notebook, cell, first_line
-        where = f"cell {cell}" if cell is not None else "a cell"
+        where = f"cell [{cell}]" if cell is not None else "a cell"
         super().__init__(f"{notebook}.ipynb, {where}: {first_line}")
 
 
 def _failing_cell(nb_path: Path) -> int | None:
+    """The execution count of the cell that raised: the ``[n]`` a reader sees in the notebook."""
     import nbformat
 
     try:
         nb = nbformat.read(nb_path, as_version=4)
     except Exception:  # noqa: BLE001 - a notebook we cannot read has no cell to point at
         return None
-    code_index = 0
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        code_index += 1
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return code_index
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return cell.get("execution_count")
     return None
 
 

@@ -1,0 +1,125 @@
+"""Speed benchmarks (`make bench`), never part of the tests.
+
+Each case runs in its own process so its peak memory (max RSS) is its own. Results are
+printed as a table and written to bench/results/latest.json.
+
+    python bench/run.py                 # every case
+    python bench/run.py publish_one     # some cases
+    python bench/run.py --list
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+BIG = REPO / "data" / "demo-1m"
+BIG_CUSTOMERS = 1_000_000
+
+
+def ensure_big_demo() -> Path:
+    if not (BIG / "manifest.json").exists():
+        from kit.demo import generate
+
+        generate(BIG, customers=BIG_CUSTOMERS)
+    return BIG
+
+
+# ---------------------------------------------------------------- cases
+
+def case_demo_1m() -> dict:
+    """Generate the 1M-customer shop (target: < 180 s, < 8 GB)."""
+    from kit.demo import generate
+
+    with tempfile.TemporaryDirectory(dir=REPO / "data") as tmp:
+        t0 = time.perf_counter()
+        manifest = generate(Path(tmp) / "shop", customers=BIG_CUSTOMERS)
+        return {"seconds": time.perf_counter() - t0, "rows": manifest.get("rows")}
+
+
+def _publish(params: list[str], jobs: int, pdf: bool = True) -> tuple[float, Path, int]:
+    out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+    t0 = time.perf_counter()
+    code = subprocess.call([sys.executable, "-m", "kit", "publish", *params, "--jobs", str(jobs), "--output", str(out),
+                            "--quiet"] + ([] if pdf else ["--no-pdf"]), cwd=REPO)
+    return time.perf_counter() - t0, out, code
+
+
+def case_publish_one() -> dict:
+    """One demo report end to end (target: < 20 s), split into its steps."""
+    seconds, out, code = _publish(["params/demo.yaml"], jobs=1)
+    metrics = json.loads(next(out.glob("*/metrics.json")).read_text(encoding="utf-8"))
+    steps = metrics["timings_seconds"]
+    cells = 0.0
+    for nb in out.glob("*/notebooks/*.ipynb"):
+        doc = json.loads(nb.read_text(encoding="utf-8"))
+        cells += sum(c.get("metadata", {}).get("papermill", {}).get("duration") or 0 for c in doc["cells"])
+    sections = sum(v for k, v in steps.items() if k[:2].isdigit())
+    return {"seconds": seconds, "exit": code, "prepare": steps.get("prepare"), "notebook_cells": cells,
+            "kernel_start_and_overhead": sections - cells, "html": steps.get("html"), "pdf": steps.get("pdf")}
+
+
+def case_batch_8() -> dict:
+    """8 region runs with --jobs 2 (target: < 60 s)."""
+    seconds, out, code = _publish(["bench/regions8.yaml"], jobs=2)
+    reports = len(list(out.glob("*/report.pdf")))
+    return {"seconds": seconds, "exit": code, "reports": reports}
+
+
+CASES = {name[5:]: fn for name, fn in dict(globals()).items() if name.startswith("case_")}
+try:  # section benchmarks live beside this file, one module per section
+    from sections import SECTION_CASES
+
+    CASES.update(SECTION_CASES)
+except ImportError:
+    pass
+
+
+# ---------------------------------------------------------------- runner
+
+def run_case(name: str) -> dict:
+    """Run one case in a child process; its own result plus wall time and peak memory."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, __file__, "--child", name], stdout=subprocess.PIPE, cwd=REPO)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    result = json.loads(out.decode().strip().splitlines()[-1]) if status == 0 and out.strip() else {"error": status}
+    result.update({"case": name, "wall_seconds": round(time.perf_counter() - t0, 2),
+                   "peak_rss_gb": round(usage.ru_maxrss / 1024 / 1024, 2)})
+    return result
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        result = CASES[argv[1]]()
+        print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in result.items()},
+                         ensure_ascii=False, default=str))
+        return 0
+    if argv[:1] == ["--list"]:
+        for name, fn in CASES.items():
+            print(f"{name:22s} {(fn.__doc__ or '').strip()}")
+        return 0
+    names = argv or list(CASES)
+    results = []
+    for name in names:
+        print(f"… {name}", file=sys.stderr, flush=True)
+        r = run_case(name)
+        results.append(r)
+        print(json.dumps(r, ensure_ascii=False), flush=True)
+    folder = REPO / "bench" / "results"
+    folder.mkdir(exist_ok=True)
+    (folder / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
