@@ -1,13 +1,4 @@
-"""The translation table: every label, heading and sentence template, in zh and en.
-
-``t(key, lang, **values)`` looks a key up and fills its ``{placeholders}``. Sections
-add their keys under their own prefix (``profile.``, ``conv.``, ``rfm.``, ``diag.``).
-A missing key or language fails loudly in tests rather than showing a raw key.
-"""
-
-from __future__ import annotations
-
-LANGS = ("zh", "en")
+"""Report shell, executive summary, KPI cards, changes and notes."""
 
 TEXT: dict[str, dict[str, str]] = {
     # ---- report shell
@@ -65,19 +56,3 @@ TEXT: dict[str, dict[str, str]] = {
     "unit.sessions": {"zh": "会话", "en": "sessions"},
     "unit.orders": {"zh": "订单", "en": "orders"},
 }
-
-
-def t(key: str, lang: str = "zh", /, **values) -> str:
-    """The text for ``key`` in ``lang`` with ``{placeholders}`` filled from ``values``."""
-    try:
-        entry = TEXT[key]
-    except KeyError:
-        raise KeyError(f"no translation for {key!r}; add it to kit/i18n.py") from None
-    text = entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
-
-
-def label(prefix: str, value, lang: str) -> str:
-    """The translated label of a data value (``prefix.value``), or the value itself when none exists."""
-    entry = TEXT.get(f"{prefix}.{value}")
-    return entry.get(lang, entry.get("en")) if entry else str(value)

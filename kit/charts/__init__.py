@@ -1,0 +1,85 @@
+"""The one chart theme of the report, and the figure helpers every section's charts share.
+
+Section chart modules (``kit.charts.profile``, ``.conversion``, ``.rfm``, ``.diagnosis``)
+take small polars DataFrames, hand them to seaborn as pandas at the last moment, and
+return a matplotlib ``Figure``; the notebook displays it (inline PNG in the report).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+
+
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+# System CJK fonts first so Chinese labels render; DejaVu covers Latin and symbols.
+FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
+         "Microsoft YaHei", "PingFang SC", "DejaVu Sans"]
+MAIN = "#2f5d8a"      # the kit's main series colour
+ACCENT = "#e07b39"    # the one series the narrative talks about
+UP = "#2e7d32"        # a change for the better
+DOWN = "#c62828"      # a change for the worse
+GREY = "#9e9e9e"
+SEQUENTIAL = "Blues"  # heatmaps of counts and shares
+DIVERGING = "RdBu_r"  # heatmaps centred on an index of 100 or a change of 0
+
+WIDTHS = {"wide": 9.0, "half": 5.5}
+
+
+def use_theme() -> None:
+    """Apply the report's seaborn theme, CJK-capable fonts and figure defaults."""
+    sns.set_theme(style="whitegrid", context="notebook", palette=palette(8))
+    plt.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": FONTS,
+        "axes.unicode_minus": False,  # CJK fonts lack U+2212; use ASCII minus
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "savefig.bbox": "tight",
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+        "legend.fontsize": 9,
+        "legend.frameon": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })
+
+
+def palette(n: int) -> list:
+    """``n`` distinguishable colours starting with the main colour."""
+    base = [MAIN, ACCENT, "#5b9a68", "#8e6bb0", "#c9a227", "#4aa3b5", "#b5566b", "#7a7a7a"]
+    if n <= len(base):
+        return base[:n]
+    return base + sns.color_palette("husl", n - len(base))
+
+
+def figure(size: str = "wide", height: float = 3.6, ncols: int = 1, nrows: int = 1, **kwargs):
+    """A new figure of the report's width (``wide`` = full text width, ``half``) and its axes."""
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTHS[size], height), layout="constrained", **kwargs)
+    return fig, axes
+
+
+def pct_axis(ax, axis: str = "y", digits: int = 0) -> None:
+    """Label an axis of shares (0-1) as percentages."""
+    fmt = FuncFormatter(lambda v, _: f"{v * 100:.{digits}f}%")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def thousands_axis(ax, axis: str = "y", prefix: str = "") -> None:
+    """Label an axis with thousands separators (and a currency prefix)."""
+    fmt = FuncFormatter(lambda v, _: f"{prefix}{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def show(fig) -> None:
+    """Display a finished figure once (as an inline PNG) and release its memory."""
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)

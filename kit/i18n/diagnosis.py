@@ -1,0 +1,4 @@
+"""Section 4, diagnosis and recommendations: keys under ``diag.``."""
+
+TEXT: dict[str, dict[str, str]] = {
+}

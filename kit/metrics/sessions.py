@@ -1,0 +1,66 @@
+"""Who did what, in which visit: users stitched across login, and sessions.
+
+Clickstream exports name a visitor by a device/cookie id until the visitor logs in, then
+by the customer id. Both functions here run once per run, when the run is prepared, so
+every section counts the same users and the same sessions.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def stitch_users(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``user_id``: the customer behind each event, anonymous events included.
+
+    ``user_id`` = the event's ``customer_id`` when set; otherwise the customer this
+    ``visitor_id`` is seen logged in as (the first such customer, by time); otherwise
+    ``"v:" + visitor_id`` (a visitor who never logs in stays one anonymous user).
+    """
+    names = events.collect_schema().names()
+    has_customer, has_visitor = "customer_id" in names, "visitor_id" in names
+    if not has_visitor:
+        return events.with_columns(pl.col("customer_id").alias("user_id"))
+    if not has_customer:
+        return events.with_columns(("v:" + pl.col("visitor_id")).alias("user_id"))
+    logins = (
+        events.filter(pl.col("customer_id").is_not_null() & pl.col("visitor_id").is_not_null())
+        .group_by("visitor_id")
+        .agg(pl.col("customer_id").sort_by("event_time").first().alias("_known_as"))
+    )
+    return (
+        events.join(logins, on="visitor_id", how="left")
+        .with_columns(pl.coalesce("customer_id", "_known_as", "v:" + pl.col("visitor_id")).alias("user_id"))
+        .drop("_known_as")
+    )
+
+
+def derive_sessions(events: pl.LazyFrame, gap_minutes: int = 30) -> pl.LazyFrame:
+    """Fill ``session_id`` where the data has none, from inactivity gaps.
+
+    A user's events (by ``user_id``, in time order) start a new session when more than
+    ``gap_minutes`` pass since the previous event. Derived ids read ``<user_id>#<n>``,
+    n counting from 1. Given session ids are kept as they are.
+    """
+    names = events.collect_schema().names()
+    if "session_id" in names:
+        given = events.filter(pl.col("session_id").is_not_null())
+        missing = events.filter(pl.col("session_id").is_null()).drop("session_id")
+    else:
+        given, missing = None, events
+    gap = pl.duration(minutes=gap_minutes)
+    derived = (
+        missing.sort("user_id", "event_time")
+        .with_columns(
+            (pl.col("event_time").diff().over("user_id").fill_null(gap + pl.duration(seconds=1)) > gap)
+            .cast(pl.Int64)
+            .cum_sum()
+            .over("user_id")
+            .alias("_n")
+        )
+        .with_columns((pl.col("user_id") + "#" + pl.col("_n").cast(pl.String)).alias("session_id"))
+        .drop("_n")
+    )
+    if given is None:
+        return derived
+    return pl.concat([given, derived.select(given.collect_schema().names())], how="vertical")
