@@ -71,7 +71,8 @@ def test_failed_run_keeps_the_earlier_report_and_others_succeed(small_demo, tmp_
     assert (out / "t_2025-Q4_华东" / "report.html").read_bytes() == earlier, "the earlier report is untouched"
     failed = out / "_failed" / "t_2025-Q4_华东"
     log = (failed / "run.log").read_text(encoding="utf-8")
-    assert "00_summary.ipynb, cell [4]: RuntimeError: boom in a test copy"  # [4]: after papermill's injected cell in log
+    # [4]: the parameters cell is [1], papermill's injected parameters [2], start() [3]
+    assert "00_summary.ipynb, cell [4]: RuntimeError: boom in a test copy" in log
     executed = nbformat.read(failed / "notebooks" / "00_summary.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
 
