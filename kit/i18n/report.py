@@ -55,4 +55,13 @@ TEXT: dict[str, dict[str, str]] = {
     "unit.customers": {"zh": "客户", "en": "customers"},
     "unit.sessions": {"zh": "会话", "en": "sessions"},
     "unit.orders": {"zh": "订单", "en": "orders"},
+    # ---- tables and findings (kit.display)
+    "table.more_rows": {"zh": "另有 {n} 行未显示。", "en": "{n} more rows not shown."},
+    "sev.high": {"zh": "高", "en": "high"},
+    "sev.medium": {"zh": "中", "en": "medium"},
+    "sev.low": {"zh": "低", "en": "low"},
+    "finding.money_at_stake": {"zh": "涉及金额", "en": "money at stake"},
+    "finding.evidence": {"zh": "证据", "en": "Evidence"},
+    "finding.recommendations": {"zh": "建议", "en": "Recommendations"},
+    "finding.none": {"zh": "未发现需要关注的问题。", "en": "No problems found."},
 }

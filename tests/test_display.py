@@ -1,0 +1,339 @@
+"""Number formats and the report's HTML pieces (cards, tables, notes, findings).
+
+HTML is checked by parsing it with ``html.parser`` into elements (tag, attributes, inner
+text), so the tests do not depend on whitespace or attribute order.
+"""
+
+from __future__ import annotations
+
+import math
+from html.parser import HTMLParser
+
+import numpy as np
+import polars as pl
+import pytest
+
+from kit import display as d
+
+
+class _Element:
+    def __init__(self, tag: str, attrs: dict[str, str]):
+        self.tag, self.attrs, self.text, self.children = tag, attrs, "", []
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def find_all(self, tag: str | None = None, cls: str | None = None) -> list[_Element]:
+        found = []
+        for child in self.children:
+            if (tag is None or child.tag == tag) and (cls is None or cls in child.classes):
+                found.append(child)
+            found.extend(child.find_all(tag, cls))
+        return found
+
+    def find(self, tag: str | None = None, cls: str | None = None) -> _Element:
+        found = self.find_all(tag, cls)
+        assert len(found) == 1, f"expected one <{tag} class={cls}>, found {len(found)}"
+        return found[0]
+
+
+class _Tree(HTMLParser):
+    """Elements with their full inner text (entities decoded, as a browser shows it)."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.root = _Element("root", {})
+        self.stack = [self.root]
+        self.feed(markup)
+        self.close()
+        assert self.stack == [self.root], "unclosed tags"
+
+    def handle_starttag(self, tag, attrs):
+        el = _Element(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(el)
+        self.stack.append(el)
+
+    def handle_endtag(self, tag):
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        for el in self.stack:
+            el.text += data
+
+
+def parse(markup: str) -> _Element:
+    return _Tree(markup).root
+
+
+# ------------------------------------------------------------------ fmt_*
+
+def test_fmt_int_thousands_and_half_up_rounding():
+    assert d.fmt_int(1234567) == "1,234,567"
+    # Python's round() gives 2 for 2.5 (to even); readers expect 3, and -2.5 -> -3
+    assert d.fmt_int(2.5) == "3"
+    assert d.fmt_int(-2.5) == "-3"
+    assert d.fmt_int(999.4) == "999"
+    assert d.fmt_int(np.int64(12000)) == "12,000"
+
+
+def test_missing_values_show_a_dash():
+    for fmt in (d.fmt_int, d.fmt_num, d.fmt_money, d.fmt_pct, d.fmt_pp, d.fmt_change):
+        assert fmt(None) == "–"
+        assert fmt(float("nan")) == "–"
+        assert fmt(math.inf) == "–"
+    assert d.fmt_num(np.float32("nan")) == "–"
+
+
+def test_fmt_num_digits():
+    assert d.fmt_num(1234.56) == "1,234.6"
+    assert d.fmt_num(1234.56, 0) == "1,235"
+    # 2.675 is stored as 2.67499999...; shown as written it rounds up to 2.68
+    assert d.fmt_num(2.675, 2) == "2.68"
+    assert d.fmt_num(-0.04) == "0.0"  # rounds to zero: no "-0.0"
+
+
+def test_fmt_money():
+    assert d.fmt_money(12345.6) == "¥12,346"
+    assert d.fmt_money(35.2) == "¥35.20"  # below 100 keeps cents
+    assert d.fmt_money(-1234.5) == "-¥1,235"  # sign before the symbol, half away from zero
+    assert d.fmt_money(-35.2, "$") == "-$35.20"
+    assert d.fmt_money(-0.001) == "¥0.00"  # no "-¥0.00"
+    assert d.fmt_money(1234.5, "€", digits=1) == "€1,234.5"
+
+
+def test_fmt_pct_pp_and_change():
+    assert d.fmt_pct(0.3821) == "38.2%"
+    assert d.fmt_pct(12.3456) == "1,234.6%"
+    assert d.fmt_pct(-0.00001) == "0.0%"
+    # 0.015 = 1.5 points
+    assert d.fmt_pp(0.015) == "+1.5 pp"
+    assert d.fmt_pp(-0.015, lang="zh") == "-1.5 个百分点"
+    assert d.fmt_pp(0.0, lang="en") == "+0.0 pp"
+    assert d.fmt_change(0.23) == "+23.0%"
+    assert d.fmt_change(-0.0555) == "-5.6%"  # -5.55 rounds away from zero
+    assert d.fmt_change(-0.0001) == "+0.0%"  # shows as zero: no "-0.0%"
+
+
+def test_direction_follows_the_printed_number():
+    assert d.direction(0.01) == "up"
+    assert d.direction(-0.01) == "down"
+    assert d.direction(0.0004) == "flat"  # printed +0.0%
+    assert d.direction(0.0005) == "up"  # printed +0.1%
+    assert d.direction(None) == "flat"
+
+
+# ------------------------------------------------------------------ notes
+
+def test_notes_are_escaped_and_translated():
+    el = parse(d.note_html("a < b & <script>x</script>")).find("div", "kit-note")
+    assert el.text == "a < b & <script>x</script>"
+    assert not el.children  # the script tag is text, not an element
+
+    el = parse(d.missing_html("营销投入", "zh")).find("div", "kit-missing")
+    assert el.text.startswith("本节需要 营销投入")
+
+    el = parse(d.small_sample_html(1234, "customers", "en")).find("div", "kit-small-sample")
+    assert "only 1,234 customers" in el.text
+    el = parse(d.small_sample_html(12, "sessions", "zh")).find("div", "kit-small-sample")
+    assert "仅 12 个会话" in el.text
+
+
+# ------------------------------------------------------------------ KPI cards
+
+def _card(**kw) -> dict:
+    base = {"label": "GMV", "value": 123456.0, "prev": 100000.0, "change": 23456.0, "change_rel": 0.23456,
+            "unit": "money", "good_when_up": True}
+    return base | kw
+
+
+def test_card_money_up_is_good():
+    card = parse(d.kpi_cards_html([_card()], currency="$", lang="en")).find("div", "kit-cards").find("div", "kit-card")
+    assert card.find("div", "label").text == "GMV"
+    assert card.find("div", "value").text == "$123,456"
+    change = card.find("div", "change")
+    assert change.text == "+23.5%"  # 0.23456 -> 23.456% -> one decimal
+    assert change.classes == {"change", "up", "good"}
+    assert card.find("div", "prev").text == "vs previous $100,000"
+
+
+def test_churn_up_is_bad_and_shown_in_points():
+    # churn 20% now vs 15% before: +5 points, and more churn is bad
+    churn = _card(label="流失率", value=0.20, prev=0.15, change=0.05, change_rel=0.3333, unit="pct",
+                  good_when_up=False)
+    card = parse(d.kpi_cards_html([churn], lang="zh")).find("div", "kit-card")
+    assert card.find("div", "value").text == "20.0%"
+    change = card.find("div", "change")
+    assert change.text == "+5.0 个百分点"
+    assert change.classes == {"change", "up", "bad"}
+    assert card.find("div", "prev").text == "较上期 15.0%"
+
+
+def test_card_down_classes_and_missing_prev():
+    down_good = _card(label="churn", value=0.1, prev=0.15, change=-0.05, change_rel=-0.333, unit="pct",
+                      good_when_up=False)
+    down_bad = _card(label="orders", value=90, prev=100, change=-10, change_rel=-0.1, unit="int")
+    no_prev = _card(label="new", value=1500, prev=None, change=None, change_rel=None, unit="int")
+    root = parse(d.kpi_cards_html([down_good, down_bad, no_prev], lang="en"))
+    changes = root.find_all("div", "change")
+    assert changes[0].classes == {"change", "down", "good"} and changes[0].text == "-5.0 pp"
+    assert changes[1].classes == {"change", "down", "bad"} and changes[1].text == "-10.0%"
+    assert changes[2].classes == {"change", "flat"} and changes[2].text == "–"
+    assert root.find_all("div", "value")[2].text == "1,500"
+    assert root.find_all("div", "prev")[2].text == "vs previous –"
+
+
+def test_card_unchanged_is_flat_without_colour():
+    same = _card(value=100.0, prev=100.0, change=0.0, change_rel=0.0)
+    change = parse(d.kpi_cards_html([same], lang="en")).find("div", "change")
+    assert change.classes == {"change", "flat"}
+    assert change.text == "+0.0%"
+
+
+# ------------------------------------------------------------------ tables
+
+def _frame() -> pl.DataFrame:
+    return pl.DataFrame({
+        "category": ["<b>Shoes</b>", "Bags", None],
+        "customers": [1200, 35, None],
+        "gmv": [12345.6, 80.0, None],
+        "repeat_share": [0.3821, None, 0.5],
+        "repeat_share_change": [0.015, -0.02, 0.0],
+        "gmv_change_rel": [0.1, -0.25, None],
+        "score": [1.234, 56.78, None],
+    })
+
+
+def _rows(markup: str) -> list[list[_Element]]:
+    return [tr.find_all("td") for tr in parse(markup).find("table", "kit-table").find("tbody").find_all("tr")]
+
+
+def test_table_with_column_spec():
+    spec = {"category": ("品类", "text"), "gmv": ("GMV", "money"),
+            "repeat_share_change": ("复购占比变化", "pp"),
+            "gmv_change_rel": ("GMV 变化", "change")}
+    markup = d.table_html(_frame(), spec, lang="zh", currency="$")
+    headers = parse(markup).find_all("th")
+    assert [h.text for h in headers] == ["品类", "GMV", "复购占比变化", "GMV 变化"]
+    rows = _rows(markup)
+    assert len(rows) == 3
+    name, gmv, pp, rel = rows[0]
+    assert name.text == "<b>Shoes</b>" and not name.children  # escaped, not bold
+    assert "num" not in name.classes
+    assert gmv.text == "$12,346" and "num" in gmv.classes
+    assert pp.text == "+1.5 个百分点" and pp.find("span").classes == {"up"}
+    assert rel.text == "+10.0%" and rel.find("span").classes == {"up"}
+    # row 2: falls are coloured down; money below 100 keeps cents
+    assert rows[1][1].text == "$80.00"
+    assert rows[1][2].find("span", "down").text == "-2.0 个百分点"
+    assert rows[1][3].find("span", "down").text == "-25.0%"
+    # row 3: nulls are dashes, a zero change is not coloured
+    assert [c.text for c in rows[2]] == ["–", "–", "+0.0 个百分点", "–"]
+    assert not rows[2][2].children and not rows[2][3].children
+
+
+def test_table_guessed_kinds():
+    rows = _rows(d.table_html(_frame(), lang="en"))
+    headers = [h.text for h in parse(d.table_html(_frame())).find_all("th")]
+    assert headers == _frame().columns
+    # category text, customers int, gmv money, share pct, share change pp, rel change, float num
+    assert [c.text for c in rows[0]] == ["<b>Shoes</b>", "1,200", "¥12,346", "38.2%", "+1.5 pp", "+10.0%", "1.23"]
+    assert [c.text for c in rows[1]] == ["Bags", "35", "¥80.00", "–", "-2.0 pp", "-25.0%", "56.8"]
+    assert [("num" in c.classes) for c in rows[0]] == [False, True, True, True, True, True, True]
+
+
+def test_guess_kind_by_name_and_dtype():
+    assert d.guess_kind("conversion_rate", pl.Float64) == "pct"
+    assert d.guess_kind("conversion_rate_change", pl.Float64) == "pp"
+    assert d.guess_kind("orders_change_rel", pl.Float64) == "change"
+    assert d.guess_kind("aov", pl.Float64) == "money"
+    assert d.guess_kind("sessions", pl.UInt32) == "int"
+    assert d.guess_kind("days", pl.Float32) == "num"
+    assert d.guess_kind("rate_label", pl.String) == "text"  # a name alone does not make numbers
+    assert d.guess_kind("generated", pl.Float64) == "num"  # "rate" only as a whole word
+
+
+def test_table_cuts_rows_and_says_so():
+    frame = pl.DataFrame({"n": list(range(5))})
+    root = parse(d.table_html(frame, max_rows=2, lang="en"))
+    assert [tr.find("td").text for tr in root.find("tbody").find_all("tr")] == ["0", "1"]
+    assert root.find("div", "kit-note").text == "3 more rows not shown."  # 5 rows - 2 shown
+    assert not parse(d.table_html(frame, max_rows=5)).find_all("div", "kit-note")
+
+
+def test_table_rejects_unknown_columns_and_kinds():
+    with pytest.raises(KeyError, match="nope"):
+        d.table_html(_frame(), {"nope": ("x", "int")})
+    with pytest.raises(ValueError, match="percent"):
+        d.table_html(_frame(), {"gmv": ("x", "percent")})
+
+
+# ------------------------------------------------------------------ findings
+
+def _finding(**kw) -> dict:
+    base = {"id": "funnel.step_drop.device.App.pay", "rule": "funnel.step_drop", "section": 2, "severity": "high",
+            "title": "App 支付转化下降 <i>严重</i>", "money_at_stake": 123456.7,
+            "evidence": {"rate": 0.31, "rate_prev": 0.4, "sessions": 1200, "since": "2025-11-03"},
+            "where": {"device": "App"}, "target_size": 800, "recommendations": ["检查 App 支付页", "A & B 测试"]}
+    return base | kw
+
+
+def test_findings_list_links_to_blocks():
+    findings = [_finding(), _finding(id="rfm.at_risk", severity="low", title="At risk", money_at_stake=0.0)]
+    root = parse(d.findings_list_html(findings, currency="¥", lang="zh"))
+    items = root.find("ol", "kit-findings").find_all("li")
+    assert [i.classes for i in items] == [{"sev-high"}, {"sev-low"}]
+    first = items[0]
+    assert first.find("span", "sev").text == "高"
+    link = first.find("a")
+    assert link.attrs["href"] == "#finding-funnel.step_drop.device.App.pay"
+    assert link.text == "App 支付转化下降 <i>严重</i>" and not link.children
+    assert first.find("span", "money").text == "涉及金额 ¥123,457"
+    assert first.text.endswith("— 涉及金额 ¥123,457")
+    # no money attached: no money part
+    assert not items[1].find_all("span", "money") and "—" not in items[1].text
+    assert parse(d.findings_list_html(findings, lang="en")).find_all("span", "sev")[1].text == "low"
+
+
+def test_findings_list_empty_and_bad_severity():
+    assert parse(d.findings_list_html([], lang="en")).find("div", "kit-note").text == "No problems found."
+    with pytest.raises(ValueError, match="severity"):
+        d.findings_list_html([_finding(severity="critical")])
+
+
+def test_finding_block():
+    block = parse(d.finding_block_html(_finding(severity="medium"), currency="$", lang="en")).find("div", "kit-finding")
+    assert block.classes == {"kit-finding", "sev-medium"}
+    # the target of the summary link
+    assert block.attrs["id"] == "finding-funnel.step_drop.device.App.pay"
+    assert block.find("span", "sev").text == "medium"
+    assert block.find("span", "title").text == "App 支付转化下降 <i>严重</i>"
+    assert block.find("span", "money").text == "money at stake $123,457"
+    evidence = [li.text for li in block.find("div", "evidence").find_all("li")]
+    # rates as percentages, counts with separators, strings as they are
+    assert evidence == ["rate: 31.0%", "rate_prev: 40.0%", "sessions: 1,200", "since: 2025-11-03"]
+    recs = [li.text for li in block.find("div", "recommendations").find_all("li")]
+    assert recs == ["检查 App 支付页", "A & B 测试"]
+
+
+def test_finding_block_leaves_out_empty_parts():
+    block = parse(d.finding_block_html(_finding(money_at_stake=0.0, evidence={}, recommendations=[]), lang="zh"))
+    assert not block.find_all("span", "money")
+    assert not block.find_all("div", "evidence")
+    assert not block.find_all("div", "recommendations")
+
+
+def test_display_functions_output_html(monkeypatch):
+    shown = []
+    monkeypatch.setattr(d, "_show", shown.append)
+    d.note("x")
+    d.table(pl.DataFrame({"a": [1]}))
+    d.kpi_cards([_card()])
+    d.findings_list([_finding()])
+    d.finding_block(_finding())
+    d.missing("x")
+    d.small_sample(3, "orders")
+    outer_classes = [s.split('"')[1] for s in shown]
+    assert outer_classes == ["kit-note", "kit-table", "kit-cards", "kit-findings", "kit-finding sev-high",
+                             "kit-missing", "kit-small-sample"]
