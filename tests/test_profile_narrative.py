@@ -1,0 +1,119 @@
+"""Section 1 sentences on hand-made figure tables in both languages, and a smoke test of
+each chart on a tiny input."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import polars as pl  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from kit.charts import profile as C  # noqa: E402
+from kit.narrative import profile as N  # noqa: E402
+
+TIERS = pl.DataFrame({
+    "city_tier": ["一线", "三线"],
+    "share": [0.382, 0.5], "share_prev": [0.367, 0.6], "share_change": [0.015, -0.1],
+})
+
+
+def test_share_text_top_group_with_change_then_the_next():
+    # the largest shift (三线, -10 pp) is the top group already, so the second group is named instead
+    assert N.share_text(TIERS, "zh") == "三线城市占比最高(50.0%),较上期下降 10.0 个百分点。其次是一线城市(38.2%)。"
+    assert N.share_text(TIERS, "en") == ("tier-3 cities are the largest group (50.0%), down 10.0 pp on the previous "
+                                         "period. Next come tier-1 cities (38.2%).")
+
+
+def test_share_text_names_the_mover_and_ties_without_comparison():
+    regions = pl.DataFrame({"region": ["华东", "华北", "华南"], "share": [0.4, 0.35, 0.25],
+                            "share_prev": [0.41, 0.25, 0.34], "share_change": [-0.01, 0.10, -0.09]})
+    assert N.share_text(regions, "zh") == "华东占比最高(40.0%),较上期下降 1.0 个百分点。变化最大的是华北,占比提升 10.0 个百分点至 35.0%。"
+    tied = pl.DataFrame({"device": ["App", "PC"], "share": [0.5, 0.5], "share_prev": [None, None],
+                         "share_change": [None, None]})
+    assert N.share_text(tied, "en") == "App and PC are tied as the largest groups (50.0% each)."
+
+
+def test_age_gender_text_sums_genders_and_gives_the_share_of_women():
+    table = pl.DataFrame({
+        "age_band": ["25-34", "25-34", "35-44", "unknown"], "gender": ["F", "M", "F", "unknown"],
+        "customers": [30.0, 10.0, 20.0, 40.0], "customers_prev": [None] * 4,
+        "share": [0.3, 0.1, 0.2, 0.4], "share_prev": [None] * 4,
+    })
+    # 25-34 = 0.3 + 0.1 = 40% ties with unknown 40%; women among known gender = 50 / 60
+    assert N.age_gender_text(table, "zh") == "25-34 岁、年龄未知并列占比最高(各 40.0%)。已知性别的客户中女性占 83.3%。"
+    assert N.age_gender_text(table, "en") == ("25-34 and age unknown are tied as the largest groups (40.0% each). "
+                                              "Women are 83.3% of the customers whose gender is known.")
+
+
+def test_new_by_tier_text_names_the_fastest_tiers():
+    table = pl.DataFrame({"city_tier": ["一线", "三线", "四线及以下"], "new_customers": [100.0, 123.0, 246.0],
+                          "new_customers_prev": [100.0, 100.0, 200.0],
+                          "new_customers_change_rel": [0.0, 0.23, 0.23]})
+    # total 469 vs 400 -> +17.25%; 三线 and 四线及以下 tie at +23%
+    assert N.new_by_tier_text(table, "zh") == "本期新客 469 人,较上期增长 17.3%。三线城市、四线及以下城市新客增速最快(+23.0%)。"
+    assert N.new_by_tier_text(table, "en") == ("469 new customers this period, up 17.3% on the previous period. New "
+                                               "customers grow fastest in tier-3 cities and tier-4 and smaller cities (+23.0%).")
+
+
+def test_heatmap_text_peaks_and_busiest_day():
+    heat = pl.DataFrame({"weekday": [1, 1, 6, 6], "hour": [12, 20, 12, 20], "visits": [1.0, 1.0, 3.0, 1.0],
+                         "share": [1 / 6, 1 / 6, 0.5, 1 / 6]})
+    peaks = pl.DataFrame({"hour": [12, 20], "visits": [4.0, 2.0], "share": [2 / 3, 1 / 3]})
+    assert N.heatmap_text(heat, peaks, "zh") == "访问高峰出现在 12:00、20:00。周六访问最多(占 66.7%)。"
+    assert N.heatmap_text(heat, peaks, "en") == "Visits peak at 12:00 and 20:00. Busiest day: Sat (66.7% of visits)."
+
+
+def test_aov_and_long_tail_texts():
+    overall = pl.DataFrame({"paid_orders": [4.0], "gmv": [260.0], "aov": [65.0], "aov_prev": [50.0],
+                            "aov_change_rel": [0.3]})
+    by_cat = pl.DataFrame({"category": ["z", "x"], "aov": [80.0, 55.0]})
+    assert N.aov_text(overall, by_cat, "en", "$") == ("AOV is $65.00 this period, up 30.0% on the previous period. "
+                                                      "z has the highest spend per order ($80.00) and x the lowest ($55.00).")
+    tail = pl.DataFrame({"category": ["茶具"], "gmv_share": [0.02], "gmv_change_rel": [1.5]})
+    assert N.long_tail_text(tail, True, "zh") == "长尾品类中增长最快的是茶具(+150.0%,占 GMV 2.0%)。"
+    assert N.long_tail_text(tail.clear(), False, "en") == "Without a comparison period the growth of small categories is unknown."
+
+
+def test_no_data_sentence():
+    empty = TIERS.clear()
+    assert N.share_text(empty, "zh") == "本期没有可用数据。"
+
+
+# ------------------------------------------------------------------ charts (smoke)
+
+SHARES = pl.DataFrame({"device": ["App", "PC"], "sessions": [2.0, 1.0], "share": [2 / 3, 1 / 3],
+                       "share_prev": [0.5, 0.5]})
+CHARTS = {
+    "pyramid": lambda: C.age_gender_pyramid(pl.DataFrame({"age_band": ["25-34", "25-34", "unknown"],
+                                                          "gender": ["F", "M", "unknown"], "share": [0.5, 0.3, 0.2]})),
+    "share_bars": lambda: C.share_bars(SHARES, "en", "profile.chart.device", "profile.axis.share_sessions"),
+    "province_map": lambda: C.province_map(pl.DataFrame({"province": ["广东省", "北京"], "share": [0.6, 0.4]})),
+    "new_by_tier": lambda: C.new_by_tier_bars(pl.DataFrame({"city_tier": ["一线", "三线"], "new_customers": [3.0, 5.0],
+                                                           "new_customers_change_rel": [None, 0.25]})),
+    "source": lambda: C.source_chart(pl.DataFrame({"source": ["ads", "seo"], "sessions": [2.0, 1.0],
+                                                   "share": [2 / 3, 1 / 3], "visit_to_pay": [0.5, None]})),
+    "duration": lambda: C.duration_histogram(pl.DataFrame({"bin_start_min": [0.0, 1.0], "bin_end_min": [1.0, None],
+                                                           "share": [0.4, 0.6]})),
+    "heatmap": lambda: C.visit_heatmap_chart(pl.DataFrame({"weekday": [1, 1, 2, 2], "hour": [0, 1, 0, 1],
+                                                           "visits": [1.0, 2.0, 0.0, 3.0]}),
+                                             pl.DataFrame({"hour": [1]})),
+    "order_value": lambda: C.order_value_histogram(pl.DataFrame({"bin_start": [0.0, 5.0], "bin_end": [5.0, None],
+                                                                 "share": [0.5, 0.5]})),
+    "aov_category": lambda: C.aov_category_bars(pl.DataFrame({"category": ["x", "y"], "aov": [55.0, None]})),
+    "category": lambda: C.category_bars(pl.DataFrame({"category": ["x", "y"], "gmv": [10.0, 5.0],
+                                                      "gmv_share": [2 / 3, 1 / 3], "buyer_share": [0.5, 1.0]})),
+    "preference": lambda: C.preference_heatmap(pl.DataFrame({"region": ["华东", "华东", "华北"],
+                                                             "category": ["x", "y", "x"], "index": [80.0, 150.0, 120.0]}),
+                                               "region", "en"),
+}
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_chart_returns_a_figure(name):
+    fig = CHARTS[name]()
+    assert isinstance(fig, Figure)
+    plt.close(fig)
