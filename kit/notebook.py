@@ -35,3 +35,40 @@ def say(*sentences: str) -> None:
     text = " ".join(s for s in sentences if s)
     if text:
         display(Markdown(text))
+
+
+SMALL_SAMPLE = 100
+"""Below this many customers (or sessions) a figure still shows, with a small-sample note."""
+
+
+def available(run: Run, **needs: tuple[str, ...]) -> bool:
+    """Whether the run's data has what a subsection needs, e.g.
+    ``available(run, customers=("gender", "birth_year|age"))`` (``a|b``: either column).
+
+    When something is missing, one visible line says what and which column would
+    enable it, and the subsection is skipped (False).
+    """
+    from kit import display
+
+    for table, columns in needs.items():
+        frame = run.table(table)
+        if frame is None:
+            display.missing(f"{table} ({table}.*)", run.lang)
+            return False
+        names = frame.collect_schema().names()
+        for spec in columns:
+            options = spec.split("|")
+            if not any(o in names for o in options):
+                display.missing(" / ".join(f"{table}.{o}" for o in options), run.lang)
+                return False
+    return True
+
+
+def sample_note(n: int | None, unit: str, lang: str) -> bool:
+    """Show the small-sample note when ``n`` is below :data:`SMALL_SAMPLE`; True if shown."""
+    from kit import display
+
+    if n is not None and n < SMALL_SAMPLE:
+        display.small_sample(int(n), unit, lang)
+        return True
+    return False

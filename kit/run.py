@@ -252,6 +252,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
         "currency": params.currency,
         "tables": sorted(tables),
         "rows": {n: pl.scan_parquet(data_dir / f"{n}.parquet").select(pl.len()).collect().item() for n in tables},
+        "data_end": _last_order_day(data_dir),
         "fingerprint": fingerprint(files),
         "stamp": _stamp(files),
         "kit_version": __version__,
@@ -260,6 +261,15 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
     (work_dir / "run.json").write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
     (work_dir / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
     return run
+
+
+def _last_order_day(data_dir: Path) -> str | None:
+    """The day of the last order in the data (the end of a holdout after the period)."""
+    path = data_dir / "orders.parquet"
+    if not path.exists():
+        return None
+    last = pl.scan_parquet(path).select(pl.col("order_time").max()).collect().item()
+    return last.date().isoformat() if last is not None else None
 
 
 def _check_not_empty(run: Run) -> None:

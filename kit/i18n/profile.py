@@ -1,6 +1,17 @@
 """Section 1, customer profile: keys under ``profile.``."""
 
 TEXT: dict[str, dict[str, str]] = {
+    "profile.col.source": {"zh": "来源", "en": "Source"},
+    "profile.col.share": {"zh": "会话占比", "en": "Share of sessions"},
+    "profile.col.visit_to_pay": {"zh": "访问-支付转化率", "en": "Visit-to-pay"},
+    "profile.col.change_pp": {"zh": "较上期", "en": "vs previous"},
+    "profile.col.aov": {"zh": "客单价", "en": "AOV"},
+    "profile.section": {"zh": "客户画像分析", "en": "Customer profile"},
+    "profile.h.attributes": {"zh": "基础属性", "en": "Basic attributes"},
+    "profile.h.behaviour": {"zh": "行为特征", "en": "Behaviour"},
+    "profile.h.consumption": {"zh": "消费特征", "en": "Consumption"},
+    "profile.intro": {"zh": "本节描述报告期内有支付订单的客户是谁、如何访问、如何消费,并与对比期比较。",
+                      "en": "Who the customers with a paid order in the period are, how they visit and how they buy, beside the comparison period."},
     # ---- data values
     "profile.value.unknown": {"zh": "未知", "en": "unknown"},
     "profile.gender.F": {"zh": "女性", "en": "women"},

@@ -68,6 +68,8 @@ _ACTIONS = {
 }
 
 TEXT: dict[str, dict[str, str]] = {
+    "rfm.section": {"zh": "客户价值评估", "en": "Customer value"},
+    "rfm.h.profiles": {"zh": "分群画像", "en": "Segment profiles"},
     **{f"rfm.segment.{code}": {"zh": zh, "en": en} for code, (zh, en) in _SEGMENTS.items()},
     **{f"rfm.action.{code}": {"zh": zh, "en": en} for code, (zh, en) in _ACTIONS.items()},
     "rfm.title": {"zh": "客户价值分群(RFM)", "en": "Customer value segments (RFM)"},

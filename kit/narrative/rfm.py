@@ -107,3 +107,20 @@ def size_change_sentences(sizes: pl.DataFrame, lang: str = "zh") -> list[str]:
     return [t("rfm.size_change", lang, segment=segment_name(r["segment"], lang), before=fmt_int(r["customers_prev"]),
               now=fmt_int(r["customers"]), change=fmt_change(r["customers_change_rel"]))
             for r in watched.iter_rows(named=True)]
+
+
+def profile_rows(profiles: pl.DataFrame, top_categories: pl.DataFrame | None = None,
+                 lang: str = "zh") -> pl.DataFrame:
+    """The segment-profile table as readers see it: the segment's name, its top categories
+    (from :func:`kit.metrics.segments.segment_top_categories`, best first) and its suggested
+    action beside the figures of :func:`kit.metrics.segments.segment_profiles`."""
+    codes = profiles["segment"].to_list()
+    rows = profiles.with_columns(
+        pl.Series("name", [segment_name(c, lang) for c in codes], dtype=pl.String),
+        pl.Series("action", [suggested_action(c, lang) for c in codes], dtype=pl.String),
+    )
+    if top_categories is None:
+        return rows
+    joined = top_categories.sort("rank").group_by("segment", maintain_order=True).agg(
+        pl.col("category").str.join(", ").alias("top_categories"))
+    return rows.join(joined, on="segment", how="left")

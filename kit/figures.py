@@ -1,0 +1,87 @@
+"""The figures more than one part of the report uses, computed one way for a run.
+
+A section notebook calls these to show a figure; the diagnosis (section 4) calls the same
+functions with ``reuse=True`` and gets the table the section saved in the run's work
+folder (``results/<name>.parquet``), so its findings quote exactly the numbers the
+sections show. Without a saved table (a notebook run on its own) the figure is computed
+here, the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from kit.run import Run
+
+
+def _shared(run: Run, name: str, compute: Callable[[], pl.DataFrame | None], reuse: bool) -> pl.DataFrame | None:
+    if reuse:
+        saved = run.result(name)
+        if saved is not None:
+            return saved
+    frame = compute()
+    if frame is not None:
+        run.save_result(name, frame)
+    return frame
+
+
+# ---------------------------------------------------------------- section 3: segments
+
+def segments(run: Run, at: str = "period", reuse: bool = False) -> pl.DataFrame | None:
+    """Every customer's RFM and segment as of the end of the period (``at="period"``) or of
+    the comparison period (``at="comparison"``, None without one), under the run's scheme."""
+    from kit.metrics.segments import scheme_options, segment_customers
+
+    period = run.period if at == "period" else run.comparison
+    if period is None or run.orders is None:
+        return None
+    return _shared(run, f"segments_{at}", lambda: segment_customers(run.orders, period, **scheme_options(run.params)),
+                   reuse)
+
+
+def segment_sizes(run: Run, by: str | None = None, reuse: bool = False) -> pl.DataFrame | None:
+    """Segment sizes at the period end beside the comparison end, overall or per ``by``
+    (a customers column such as ``region``)."""
+    from kit.metrics import segments as seg
+
+    def compute():
+        now, before = segments(run, reuse=True), segments(run, "comparison", reuse=True)
+        if now is None:
+            return None
+        if by is None:
+            return seg.segment_sizes(now, before)
+        attribute = seg.customer_attribute(run.orders, run.customers, by, run.period)
+        return seg.segment_sizes_by(now, before, attribute, by=by)
+
+    if by is not None and not _has_attribute(run, by):
+        return None
+    return _shared(run, f"segment_sizes_{by or 'all'}", compute, reuse)
+
+
+def concentration(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """Revenue concentration: the GMV share of the top 20% of the period's buyers."""
+    from kit.metrics.segments import revenue_concentration
+
+    now = segments(run, reuse=True)
+    return None if now is None else _shared(run, "concentration", lambda: revenue_concentration(now), reuse)
+
+
+def write_segments_csv(run: Run, segmented: pl.DataFrame, clv_customers: pl.DataFrame | None) -> Path:
+    """``segments.csv`` beside the report: per customer R, F, M, scores, segment and, when the
+    CLV fit succeeded, ``p_alive, expected_purchases, expected_value`` (for marketing to act on)."""
+    from kit.metrics.segments import segments_table
+
+    table = segments_table(segmented)
+    if clv_customers is not None:
+        table = table.join(clv_customers.select("customer_id", "p_alive", "expected_purchases", "expected_value"),
+                           on="customer_id", how="left")
+    path = run.work_dir / "segments.csv"
+    table.write_csv(path)
+    return path
+
+
+def _has_attribute(run: Run, column: str) -> bool:
+    return run.has("customers", column) or run.has("orders", column)
