@@ -22,6 +22,7 @@ layer (see ``repair_cjk_text``).
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
 import shutil
@@ -286,6 +287,8 @@ def repair_cjk_text(src: Path, dst: Path) -> None:
     """
     from pypdf import PdfReader, PdfWriter
 
+    # pypdf warns about Chromium's trailer size on stderr; the file is read correctly.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     mapping = radical_to_ideograph()
     writer = PdfWriter(clone_from=PdfReader(src))
     done: set[int] = set()
