@@ -85,3 +85,25 @@ def write_segments_csv(run: Run, segmented: pl.DataFrame, clv_customers: pl.Data
 
 def _has_attribute(run: Run, column: str) -> bool:
     return run.has("customers", column) or run.has("orders", column)
+
+
+# ---------------------------------------------------------------- products and channels
+
+def category_quality(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """Return rate, returned value and rating per category (None without order lines)."""
+    from kit.metrics.products import category_quality as compute
+
+    if run.order_items is None or run.orders is None or not run.has("order_items", "category"):
+        return None
+    return _shared(run, "category_quality",
+                   lambda: compute(run.orders, run.order_items, run.period, run.comparison), reuse)
+
+
+def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """Spend, GMV, ROI and CAC per paid channel (None without marketing spend)."""
+    from kit.metrics.channels import channel_roi as compute
+
+    if run.marketing_spend is None or run.orders is None or not run.has("orders", "channel"):
+        return None
+    return _shared(run, "channel_roi",
+                   lambda: compute(run.orders, run.marketing_spend, run.period, run.comparison, run.customers), reuse)

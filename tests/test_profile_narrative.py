@@ -117,3 +117,13 @@ def test_chart_returns_a_figure(name):
     fig = CHARTS[name]()
     assert isinstance(fig, Figure)
     plt.close(fig)
+
+
+def test_quality_text_names_the_most_returned_and_lowest_rated_category():
+    from kit.narrative.profile import quality_text
+
+    table = pl.DataFrame({"category": ["服饰", "食品", "图书"], "lines": [10.0, 30.0, 10.0],
+                          "return_rate": [0.3, 0.0, 0.1], "rating": [3.2, 4.6, None]})
+    # overall = (0.3*10 + 0*30 + 0.1*10) / 50 = 4 / 50 = 8.0%
+    assert quality_text(table, "zh") == "退货率最高的品类是服饰(30.0%),全店为 8.0%。评分最低的是服饰(平均 3.2 分)。"
+    assert quality_text(table, "en").startswith("服饰 is returned most often (30.0% of lines, against 8.0% for the shop).")

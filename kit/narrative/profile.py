@@ -344,3 +344,21 @@ def long_tail_text(long_tail: pl.DataFrame, has_comparison: bool, lang: str = "z
                growth=fmt_change(r["gmv_change_rel"]), share=fmt_pct(r["gmv_share"]))
              for r in growing.iter_rows(named=True)]
     return t("profile.long_tail", lang, categories=join_names(items, lang))
+
+
+def quality_text(quality: pl.DataFrame, lang: str = "zh") -> str:
+    """After the category quality table (:func:`kit.metrics.products.category_quality`): the
+    category most often returned and the lowest rated one, against the shop's overall
+    return rate (returned lines / lines)."""
+    rated = quality.filter(pl.col("return_rate").is_not_null())
+    if rated.height == 0:
+        return t("profile.no_data", lang)
+    overall = (rated["return_rate"] * rated["lines"]).sum() / rated["lines"].sum()
+    worst = rated.sort("return_rate", descending=True).row(0, named=True)
+    sentences = [t("profile.quality.returns", lang, category=worst["category"], rate=fmt_pct(worst["return_rate"]),
+                   overall=fmt_pct(overall))]
+    with_rating = quality.filter(pl.col("rating").is_not_null())
+    if with_rating.height:
+        low = with_rating.sort("rating").row(0, named=True)
+        sentences.append(t("profile.quality.rating", lang, category=low["category"], rating=fmt_num(low["rating"], 1)))
+    return _join(sentences, lang)

@@ -1,0 +1,562 @@
+"""Section 2.1, the funnel: how far visits get along session -> product view -> add to
+cart -> checkout -> pay, where they stop, for whom it works worse, and on which days.
+
+The unit: a *journey*
+---------------------
+Every figure here counts journeys, built once per run by :func:`journeys`:
+
+- ``unit="session"`` (default): a journey is a session. It belongs to the period (and
+  the day) of its **first event**, so a session spanning midnight counts on the day it
+  started and keeps its events after midnight.
+- ``unit="user"``: a journey is a user within ``window_days`` of their first event in
+  the period: the events of that user from that first event ``t0`` up to
+  ``t0 + window_days`` (boundary included), across sessions.
+
+Reaching a step, in time order: a journey reaches the first step at its start (when the
+first step is ``view``, any event of the journey counts as the session view; another
+first step needs its own event), and reaches step ``k`` at the time of its first step-``k``
+event at or after the time it reached step ``k-1``. So a checkout logged before the first
+add to cart does not count, and a pay without a cart in between reaches neither checkout
+nor pay. Repeated events of a step change nothing (the first one in order counts).
+Rows may come in any order: times, not row order, decide; events logged in the same
+instant count in step order. A journey's device and source: those of the session, or of
+the user's first event in the window for a user journey.
+
+New vs returning (breakdown ``visitor``): a journey is *returning* when its user had an
+event before the journey's start, or a paid order (``orders``, when given) before it;
+otherwise *new*. History before the data's first day is unknown, so the first days of a
+data set read as more "new" than they are.
+
+Every figure function takes the collected-then-lazy journeys table (see
+:func:`journeys`), the period and the comparison period, and returns a small DataFrame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import timedelta
+
+import polars as pl
+from scipy.stats import norm
+
+from kit.contract import EVENT_STEPS, paid
+from kit.metrics.common import compare, in_period, safe_div
+from kit.periods import Period
+
+AT = "at:"
+"""Prefix of the journeys' step columns: ``at:<step>`` = when the journey reached it (null: never)."""
+
+DIMENSIONS: tuple[str, ...] = ("device", "source", "visitor")
+"""Breakdowns of the funnel: device and traffic source of the journey, new vs returning."""
+
+UNKNOWN = "unknown"
+Z95 = 1.959963984540054  # standard normal quantile of 0.975
+
+
+# ------------------------------------------------------------------------------ journeys
+
+def _in_order(frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
+    """The rows sorted once by journey ``key``, time, then step order (so a step logged in
+    the same instant as the step before it counts as after it), with ``_new`` marking each
+    journey's first row."""
+    rank = pl.col("event").replace_strict(list(steps), list(range(len(steps))), default=len(steps),
+                                          return_dtype=pl.Int32)
+    return frame.sort(key, "event_time", rank).with_columns(
+        (pl.col(key) != pl.col(key).shift(1)).fill_null(True).alias("_new"))
+
+
+def _ever_in_journey(hit: pl.Expr) -> pl.Expr:
+    """On rows sorted by journey: True from the journey's first ``hit`` row to its last row.
+
+    A running count of hits that restarts at each journey's first row (``_new``), from
+    global cumulative sums, so there is no per-group window or per-group evaluation.
+    """
+    h = hit.cast(pl.Int64)
+    running = h.cum_sum()
+    at_start = pl.when(pl.col("_new")).then(running - h).forward_fill()
+    return (running - at_start) > 0
+
+
+def _mark_steps(ordered: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
+    """Add ``_hit<i>``: the row is the step-i event that advances the journey, i.e. a step-i
+    event on a row where the journey has already reached step i-1 (reached = ``_ever_in_journey``
+    of the previous hits). The first step ``view`` is the journey's first row, whatever its event."""
+    for i, step in enumerate(steps):
+        if i == 0:
+            hit = pl.col("_new") if step == "view" else pl.col("event") == step
+        else:
+            hit = (pl.col("event") == step) & pl.col(f"_reached{i - 1}")
+        ordered = ordered.with_columns(hit.alias(f"_hit{i}")).with_columns(
+            _ever_in_journey(pl.col(f"_hit{i}")).alias(f"_reached{i}"))
+    return ordered
+
+
+def _journey_value(column: str, names: Sequence[str], key: str) -> pl.Expr:
+    """``column`` of the journey (``unknown`` when null or no such column).
+
+    For a user journey: its value at the first event, since a user changes devices and
+    sources between sessions. For a session: its smallest value; a session's events share
+    one device and source, and ``min`` takes a third of the memory of ``min_by``/``first``
+    on 50M string rows.
+    """
+    if column not in names:
+        return pl.lit(UNKNOWN).alias(column)
+    value = pl.col(column).min_by("event_time") if key == "user_id" else pl.col(column).min()
+    return value.fill_null(UNKNOWN).alias(column)
+
+
+def _exact_reach(frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
+    """``key`` and ``at:<step>`` from the rows in time order: the exact rule, for any journey."""
+    marked = _mark_steps(_in_order(frame.select(key, "event_time", "event"), key, steps), steps)
+    return marked.group_by(key).agg(
+        pl.when(pl.col(f"_hit{i}")).then(pl.col("event_time")).min().alias(AT + s) for i, s in enumerate(steps)
+    )
+
+
+def _reach_from_first_and_last(summary: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
+    """``at:<step>`` from each step's first and last event time (``_first<i>``, ``_last<i>``),
+    and ``_ambiguous`` where those do not decide it.
+
+    Given the time ``t`` step i-1 was reached: if the step's first event is at or after
+    ``t``, step i is reached then; if its last event is before ``t`` (or it has none), never;
+    otherwise (step-i events both before and after ``t``) the events in between decide, and
+    the journey is ``_ambiguous``: its times are recomputed exactly by :func:`_exact_reach`.
+    """
+    first = pl.col("start") if steps[0] == "view" else pl.col("_first0")
+    summary = summary.with_columns(first.alias(AT + steps[0]), pl.lit(False).alias("_ambiguous"))
+    for i, step in enumerate(steps[1:], start=1):
+        before, lo, hi = pl.col(AT + steps[i - 1]), pl.col(f"_first{i}"), pl.col(f"_last{i}")
+        summary = summary.with_columns(
+            pl.when(before.is_not_null() & (lo >= before)).then(lo).alias(AT + step),
+            (pl.col("_ambiguous") | (before.is_not_null() & (lo < before) & (hi >= before))).fill_null(False)
+            .alias("_ambiguous"),
+        )
+    return summary
+
+
+def _journey_rows(frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
+    """One row per ``key``: ``user_id``, ``start``, ``device``, ``source`` and ``at:<step>``.
+
+    Two passes so that most journeys need no sort: one group_by with fast aggregations
+    (each step's first and last event time) decides most journeys; only the ambiguous ones
+    (a step's events on both sides of the time the previous step was reached) have their
+    rows sorted, in a second pass over just those journeys.
+    """
+    names = frame.collect_schema().names()
+    user = [] if key == "user_id" else [pl.col("user_id").min()]  # one user per session
+    times = []
+    for i, step in enumerate(steps):
+        at_step = pl.when(pl.col("event") == step).then(pl.col("event_time"))
+        times += [at_step.min().alias(f"_first{i}"), at_step.max().alias(f"_last{i}")]
+    summary = _reach_from_first_and_last(
+        frame.group_by(key).agg(
+            *user,
+            pl.col("event_time").min().alias("start"),
+            _journey_value("device", names, key),
+            _journey_value("source", names, key),
+            *times,
+        ),
+        steps,
+    )
+    ambiguous = frame.join(summary.filter(pl.col("_ambiguous")).select(key), on=key, how="semi")
+    exact = _exact_reach(ambiguous, key, steps).rename({AT + s: f"_exact{i}" for i, s in enumerate(steps)})
+    return summary.join(exact, on=key, how="left").select(
+        key, *[c.meta.output_name() for c in user], "start", "device", "source",
+        *[pl.when(pl.col("_ambiguous")).then(pl.col(f"_exact{i}")).otherwise(pl.col(AT + s)).alias(AT + s)
+          for i, s in enumerate(steps)],
+    )
+
+
+def _first_seen(events: pl.LazyFrame, orders: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Per user: ``first_seen`` = earliest event or paid order (the new-vs-returning cut)."""
+    seen = events.group_by("user_id").agg(pl.col("event_time").min().alias("first_seen"))
+    if orders is not None:
+        bought = paid(orders).select(pl.col("customer_id").alias("user_id"), pl.col("order_time").alias("first_seen"))
+        seen = pl.concat([seen, bought]).group_by("user_id").agg(pl.col("first_seen").min())
+    return seen
+
+
+SESSION_MARGIN = timedelta(days=1)
+"""Events up to this long before/after the periods are read, so that sessions spanning
+midnight at a period boundary are whole; a session longer than this across a boundary is cut."""
+
+
+def _period_label(column: str, periods: Sequence[Period]) -> pl.Expr:
+    label = pl.lit(None, dtype=pl.String)
+    for p in reversed(periods):
+        label = pl.when(in_period(column, p)).then(pl.lit(p.label)).otherwise(label)
+    return label.alias("period")
+
+
+def _session_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Sequence[str]) -> pl.LazyFrame:
+    lo = min(p.start_dt for p in periods) - SESSION_MARGIN
+    hi = max(p.end_dt for p in periods) + SESSION_MARGIN
+    near = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
+    return (
+        _journey_rows(near, "session_id", steps)
+        .rename({"session_id": "journey_id"})
+        .with_columns(_period_label("start", periods))
+        .filter(pl.col("period").is_not_null())
+    )
+
+
+def _user_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Sequence[str],
+                   window_days: int) -> pl.LazyFrame:
+    lo = min(p.start_dt for p in periods)
+    hi = max(p.end_dt for p in periods) + timedelta(days=window_days)
+    events = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") <= hi))
+    parts = []
+    for p in periods:
+        t0 = events.filter(in_period("event_time", p)).group_by("user_id").agg(pl.col("event_time").min().alias("_t0"))
+        window = (
+            events.join(t0, on="user_id", how="inner")
+            .filter((pl.col("event_time") >= pl.col("_t0"))
+                    & (pl.col("event_time") <= pl.col("_t0") + pl.duration(days=window_days)))
+            .drop("_t0")
+        )
+        parts.append(
+            _journey_rows(window, "user_id", steps)
+            .with_columns(pl.col("user_id").alias("journey_id"), pl.lit(p.label).alias("period"))
+        )
+    return pl.concat(parts, how="diagonal")
+
+
+def journeys(events: pl.LazyFrame, period: Period, comparison: Period | None = None,
+             steps: Sequence[str] = EVENT_STEPS, unit: str = "session", window_days: int = 7,
+             orders: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """One row per journey starting in the period or the comparison period (see module doc).
+
+    Columns: ``period`` (the period's label), ``journey_id``, ``user_id``, ``start``,
+    ``date`` (of ``start``), ``device``, ``source``, ``visitor`` (new | returning) and
+    ``at:<step>`` for each step (when reached, null when not).
+
+    It is one lazy plan over all events; collect it once and pass it on to the figure
+    functions: ``j = journeys(...).collect(engine="streaming").lazy()``.
+    """
+    periods = [period] if comparison is None else [period, comparison]
+    if unit == "user":
+        table = _user_journeys(events, periods, steps, window_days)
+    else:
+        table = _session_journeys(events, periods, steps)
+    returning = pl.col("first_seen").is_not_null() & (pl.col("first_seen") < pl.col("start"))
+    return (
+        table.join(_first_seen(events, orders), on="user_id", how="left")
+        .with_columns(
+            pl.col("start").dt.date().alias("date"),
+            pl.when(returning).then(pl.lit("returning")).otherwise(pl.lit("new")).alias("visitor"),
+        )
+        .select("period", "journey_id", "user_id", "start", "date", "device", "source", "visitor",
+                *[AT + s for s in steps])
+    )
+
+
+def steps_of(journeys: pl.LazyFrame | pl.DataFrame) -> list[str]:
+    """The funnel steps of a journeys table, in order."""
+    names = journeys.collect_schema().names() if isinstance(journeys, pl.LazyFrame) else journeys.columns
+    return [c[len(AT):] for c in names if c.startswith(AT)]
+
+
+def _of(journeys: pl.LazyFrame, p: Period) -> pl.LazyFrame:
+    return journeys.filter(pl.col("period") == p.label)
+
+
+def _step_counts(journeys: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
+    """Long table: ``*by, step_index, step, count`` = journeys that reached the step."""
+    steps = steps_of(journeys)
+    counts = [pl.col(AT + s).is_not_null().sum().cast(pl.Float64).alias(s) for s in steps]
+    wide = journeys.group_by(list(by)).agg(counts) if by else journeys.select(counts)
+    index = pl.LazyFrame({"step": steps, "step_index": list(range(1, len(steps) + 1))})
+    return (
+        wide.unpivot(index=list(by), on=steps, variable_name="step", value_name="count")
+        .join(index, on="step", how="left")
+    )
+
+
+def _with_entered(counts: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
+    """Add ``entered`` = count of the step before (the first step enters with its own count)."""
+    before = pl.col("count").shift(1)
+    if by:
+        before = before.over(list(by))
+    return counts.sort([*by, "step_index"]).with_columns(before.fill_null(pl.col("count")).alias("entered"))
+
+
+# ------------------------------------------------------------------------------ the funnel
+
+def funnel_table(journeys: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.DataFrame:
+    """The funnel, one row per step, each value beside the comparison period.
+
+    - ``count``: journeys that reached the step (in order, see module doc);
+    - ``step_conversion`` = count_k / count_(k-1) (1 for the first step);
+    - ``from_start`` = count_k / count_1;
+    - ``drop_off`` = count_(k-1) - count_k, journeys lost at this step (0 for the first);
+    - ``is_weakest``: the step (after the first) with the lowest step conversion in the period.
+    """
+
+    def one(p: Period) -> pl.LazyFrame:
+        counts = _with_entered(_step_counts(_of(journeys, p)))
+        first = pl.col("count").sort_by("step_index").first()
+        return counts.with_columns(
+            safe_div(pl.col("count"), pl.col("entered")).alias("step_conversion"),
+            safe_div(pl.col("count"), first).alias("from_start"),
+            (pl.col("entered") - pl.col("count")).alias("drop_off"),
+        ).select("step_index", "step", "count", "step_conversion", "from_start", "drop_off")
+
+    out = compare(one, period, comparison, on=("step_index", "step")).sort("step_index")
+    candidates = out.filter((pl.col("step_index") > 1) & pl.col("step_conversion").is_not_null())
+    weakest = candidates.sort("step_conversion", "step_index")["step_index"][0] if candidates.height else None
+    return out.with_columns((pl.col("step_index") == pl.lit(weakest, dtype=pl.Int64)).fill_null(False).alias("is_weakest"))
+
+
+def weakest_step(funnel: pl.DataFrame) -> dict | None:
+    """The row of :func:`funnel_table` with the lowest step conversion (None without journeys)."""
+    rows = funnel.filter(pl.col("is_weakest"))
+    return rows.row(0, named=True) if rows.height else None
+
+
+# ------------------------------------------------------------------------------ breakdowns
+
+def _tests(frame: pl.DataFrame, over: Sequence[str]) -> pl.DataFrame:
+    """Add the 95% Wilson interval of ``rate`` = converted / entered and a two-proportion
+    z-test of each group against the rest of its ``over`` group (same step).
+
+    Wilson: ``(p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)``, z = 1.96.
+    Test: ``rest_rate = (K - k) / (N - n)``, pooled ``q = K / N``,
+    ``z = (p - rest_rate) / sqrt(q (1-q) (1/n + 1/(N-n)))``, ``p_value = 2 (1 - Φ(|z|))``;
+    null when the group is alone or the pooled rate is 0 or 1.
+    """
+    n, k, z2 = pl.col("entered"), pl.col("converted"), Z95 ** 2
+    p = safe_div(k, n)
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * (p * (1 - p) / n + z2 / (4 * n ** 2)).sqrt() / (1 + z2 / n)
+    big_n, big_k = n.sum().over(over), k.sum().over(over)
+    rest_n, rest_k = big_n - n, big_k - k
+    q = safe_div(big_k, big_n)
+    se = (q * (1 - q) * (1 / n + 1 / rest_n)).sqrt()
+    rest_rate = safe_div(rest_k, rest_n)
+    z = pl.when((n > 0) & (rest_n > 0) & (se > 0)).then((p - rest_rate) / se).otherwise(None)
+    out = frame.with_columns(
+        pl.when(n > 0).then(centre - half).otherwise(None).alias("ci_low"),
+        pl.when(n > 0).then(centre + half).otherwise(None).alias("ci_high"),
+        rest_rate.alias("rest_rate"),
+        z.alias("z"),
+    )
+    p_value = 2 * norm.sf(out["z"].abs().fill_null(float("nan")).to_numpy())
+    return out.with_columns(pl.Series("p_value", p_value).fill_nan(None))
+
+
+def step_conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
+                       comparison: Period | None = None) -> pl.DataFrame:
+    """Step conversion per group of ``dimension`` (device | source | visitor), one row per
+    group and step after the first.
+
+    ``entered`` = the group's journeys that reached the step before, ``converted`` = reached
+    this step, ``rate`` = converted / entered (with ``rate_prev``, ``rate_change`` ...),
+    ``ci_low``/``ci_high`` its 95% Wilson interval, ``rest_rate``, ``z``, ``p_value`` the
+    test against the other groups at the same step (see :func:`_tests`).
+    """
+
+    def one(p: Period) -> pl.LazyFrame:
+        counts = _with_entered(_step_counts(_of(journeys, p), by=[dimension]), by=[dimension])
+        return (
+            counts.filter(pl.col("step_index") > 1)
+            .rename({dimension: "group", "count": "converted"})
+            .with_columns(safe_div(pl.col("converted"), pl.col("entered")).alias("rate"))
+            .select("group", "step_index", "step", "entered", "converted", "rate")
+        )
+
+    out = compare(one, period, comparison, on=("group", "step_index", "step"), values=("rate",))
+    out = out.filter(pl.col("entered").is_not_null())  # groups seen only in the comparison period
+    return _tests(out, ["step"]).with_columns(pl.lit(dimension).alias("dimension")).sort("step_index", "group")
+
+
+def conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
+                  comparison: Period | None = None) -> pl.DataFrame:
+    """Whole-funnel conversion per group of ``dimension``: ``entered`` = the group's
+    journeys, ``converted`` = those that reached the last step, ``rate`` = converted /
+    entered beside the comparison period, with the Wilson interval and the z-test of the
+    group against all other journeys (see :func:`_tests`). Sorted by rate, worst first."""
+    last = AT + steps_of(journeys)[-1]
+
+    def one(p: Period) -> pl.LazyFrame:
+        return (
+            _of(journeys, p).group_by(pl.col(dimension).alias("group"))
+            .agg(pl.len().cast(pl.Float64).alias("entered"),
+                 pl.col(last).is_not_null().sum().cast(pl.Float64).alias("converted"))
+            .with_columns(safe_div(pl.col("converted"), pl.col("entered")).alias("rate"))
+        )
+
+    out = compare(one, period, comparison, on=("group",), values=("rate",))
+    out = out.filter(pl.col("entered").is_not_null())
+    return _tests(out.with_columns(pl.lit(dimension).alias("dimension")), ["dimension"]).sort("rate", "group")
+
+
+# ------------------------------------------------------------------------------ daily series
+
+def daily_step_conversion(journeys: pl.LazyFrame, period: Period,
+                          dimensions: Sequence[str] = ("device", "source")) -> pl.DataFrame:
+    """Day-by-day step conversion in the period, the input of
+    :func:`kit.diagnosis.changepoint.find_dated_drops`.
+
+    One row per ``date`` (of the journey's start), ``dimension`` (``all`` with group
+    ``all``, then each of ``dimensions``), ``group``, ``step`` (every step after the first),
+    with ``entered`` (journeys that reached the step before), ``converted`` (reached
+    ``step``) and ``rate`` = converted / entered. Days without journeys have no row.
+    """
+    current = _of(journeys, period)
+    parts = []
+    for dim in ("all", *dimensions):
+        by = ["date"] if dim == "all" else ["date", dim]
+        counts = _with_entered(_step_counts(current, by=by), by=by).filter(pl.col("step_index") > 1)
+        group = pl.lit("all") if dim == "all" else pl.col(dim)
+        parts.append(counts.select(
+            "date", pl.lit(dim).alias("dimension"), group.alias("group"), "step_index", "step",
+            pl.col("entered").cast(pl.Int64), pl.col("count").cast(pl.Int64).alias("converted"),
+        ))
+    return (
+        pl.concat(parts)
+        .with_columns(safe_div(pl.col("converted"), pl.col("entered")).alias("rate"))
+        .sort("dimension", "group", "step_index", "date")
+        .drop("step_index")
+        .collect(engine="streaming")
+    )
+
+
+# ------------------------------------------------------------------------------ time to convert
+
+def time_to_convert(journeys: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.DataFrame:
+    """Minutes from the journey's first product view (the second step) to pay (the last
+    step), over journeys that paid: ``converted``, ``median_minutes``, ``p90_minutes``
+    (linear-interpolated quantiles), each beside the comparison period."""
+    steps = steps_of(journeys)
+    start, end = pl.col(AT + steps[1 if len(steps) > 1 else 0]), pl.col(AT + steps[-1])
+    minutes = (end - start).dt.total_seconds(fractional=True) / 60
+
+    def one(p: Period) -> pl.LazyFrame:
+        done = _of(journeys, p).filter(end.is_not_null()).select(minutes.alias("m"))
+        return done.select(
+            pl.len().cast(pl.Float64).alias("converted"),
+            pl.col("m").median().alias("median_minutes"),
+            pl.col("m").quantile(0.9, interpolation="linear").alias("p90_minutes"),
+        )
+
+    return compare(one, period, comparison)
+
+
+# ------------------------------------------------------------------------------ paths
+
+def _path_rows(events: pl.LazyFrame, period: Period, steps: Sequence[str]) -> pl.LazyFrame:
+    """Step events of the sessions starting in the period, in time order (ties in step
+    order), a step repeated in a row kept once: ``session_id, event, _new`` (the session's
+    first row), ``_pos`` (0-based position in the session's path)."""
+    near = events.filter(
+        pl.col("event").is_in(list(steps))
+        & (pl.col("event_time") >= period.start_dt - SESSION_MARGIN)
+        & (pl.col("event_time") < period.end_dt + SESSION_MARGIN)
+    ).select("session_id", "event_time", "event")
+    row = pl.int_range(pl.len())
+    repeat = ~pl.col("_new") & (pl.col("event") == pl.col("event").shift(1))
+    return (
+        _in_order(near, "session_id", steps)
+        .with_columns(pl.when(pl.col("_new")).then(pl.col("event_time")).forward_fill().alias("_start"))
+        .filter(in_period("_start", period) & ~repeat)
+        .with_columns((row - pl.when(pl.col("_new")).then(row).forward_fill()).alias("_pos"))
+        .select("session_id", "event", "_new", "_pos")
+    )
+
+
+def _transitions_plan(rows: pl.LazyFrame, top: int) -> pl.LazyFrame:
+    last_of_session = pl.col("_new").shift(-1).fill_null(True)
+    moves = (
+        rows.with_columns(pl.when(last_of_session).then(pl.lit("exit")).otherwise(pl.col("event").shift(-1))
+                          .alias("to_step"))
+        .group_by(pl.col("event").alias("from_step"), "to_step").agg(pl.len().alias("count"))
+    )
+    return (
+        moves.with_columns(
+            (pl.col("count") / pl.col("count").sum().over("from_step")).alias("share"),
+            (pl.col("count") / pl.col("count").sum()).alias("share_of_all"),
+        )
+        .sort(["count", "from_step", "to_step"], descending=[True, False, False])
+        .head(top)
+    )
+
+
+def transitions(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
+                top: int = 20) -> pl.DataFrame:
+    """The most common moves between steps in sessions starting in the period: each
+    session's step events in time order (a step repeated in a row kept once), each followed
+    by the next one or by ``exit`` after the last.
+
+    ``from_step, to_step, count``, ``share`` = count / all moves out of ``from_step``,
+    ``share_of_all`` = count / all moves; the ``top`` largest counts.
+    """
+    return _transitions_plan(_path_rows(events, period, steps), top).collect(engine="streaming")
+
+
+def _longest_coded_path(steps: Sequence[str]) -> int:
+    """How many steps a path code holds: codes are base ``len(steps) + 1`` numbers in an Int64."""
+    return min(16, int(62 * math.log(2) / math.log(len(steps) + 1)))
+
+
+def _paths_plan(rows: pl.LazyFrame, steps: Sequence[str], top: int) -> pl.LazyFrame:
+    base, longest, last = len(steps) + 1, _longest_coded_path(steps), steps[-1]
+    digit = pl.col("event").replace_strict(list(steps), list(range(1, base)), return_dtype=pl.Int64)
+    is_last = (pl.col("event") == last).cast(pl.Int64)
+    done_before = is_last.cum_sum() - is_last - pl.when(pl.col("_new")).then(is_last.cum_sum() - is_last).forward_fill()
+    per_session = (
+        rows.filter(done_before == 0)  # a purchase path ends at its first pay
+        .group_by("session_id").agg(
+            pl.when(pl.col("_pos") < longest).then(digit * pl.lit(base, dtype=pl.Int64).pow(pl.col("_pos"))).sum()
+            .alias("code"),
+            (pl.col("_pos").max() >= longest).alias("cut"),
+            (pl.col("event") == last).any().alias("bought"),
+        )
+    )
+    return (
+        per_session.group_by("bought", "code", "cut").agg(pl.len().alias("sessions"))
+        .with_columns((pl.col("sessions") / pl.col("sessions").sum().over("bought")).alias("share"))
+        .sort(["bought", "sessions", "code"], descending=[True, True, False])
+        .group_by("bought", maintain_order=True).head(top)
+    )
+
+
+def _spelled(counted: pl.DataFrame, steps: Sequence[str]) -> pl.DataFrame:
+    return counted.select(
+        pl.when(pl.col("bought")).then(pl.lit("purchase")).otherwise(pl.lit("exit")).alias("outcome"),
+        pl.Series("path", [_spell_path(c, cut, steps) for c, cut in zip(counted["code"], counted["cut"], strict=True)],
+                  dtype=pl.String),
+        pl.col("sessions"), pl.col("share"),
+    )
+
+
+def top_paths(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
+              top: int = 5) -> pl.DataFrame:
+    """The most common whole paths of sessions starting in the period (see :func:`transitions`
+    for the path), for those that reach the last step (``outcome = purchase``: the path up to
+    its first occurrence) and those that do not (``outcome = exit``): ``outcome, path``
+    (steps joined by " > "; "…" after the first 16 steps, fewer with more than 5 steps),
+    ``sessions``, ``share`` = sessions / sessions of that outcome; the ``top`` of each.
+
+    A path is counted as a number (digit i = step of the i-th position, base steps + 1), so
+    grouping needs no per-session strings; only the top paths are spelled out.
+    """
+    return _spelled(_paths_plan(_path_rows(events, period, steps), steps, top).collect(engine="streaming"), steps)
+
+
+def path_tables(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
+                top_transitions: int = 20, top_paths: int = 5) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`transitions` and :func:`top_paths` together, sorting the events once."""
+    rows = _path_rows(events, period, steps).cache()
+    moves, counted = pl.collect_all([_transitions_plan(rows, top_transitions), _paths_plan(rows, steps, top_paths)],
+                                    engine="streaming")
+    return moves, _spelled(counted, steps)
+
+
+def _spell_path(code: int, cut: bool, steps: Sequence[str]) -> str:
+    """The steps of a path code, first position in the lowest digit."""
+    names, base = [], len(steps) + 1
+    while code:
+        code, d = divmod(code, base)
+        names.append(steps[d - 1])
+    return " > ".join(names + (["…"] if cut else []))

@@ -1,0 +1,138 @@
+"""Section 2.2 cart abandonment on a hand-built log.
+
+March 2025 (the period), carts = sessions with an add_to_cart:
+- c1  u1 App ads  03-02 10:05 add shoes 10, 10:06 add hats 5 (value 15); u1 pays in session p1 at
+                  03-03 10:05, exactly 24 h after the first add                -> paid, 24 h
+- c2  u2 PC  seo  03-02 10:05 add shoes 7; u2 pays 03-03 10:05:01 (24 h + 1 s)  -> abandoned
+- c3  u3 PC  seo  03-02 10:00 add hats 20; u3's only pay is 09:00 the same day (before the cart) -> abandoned
+- c4  u4 App ads  03-05 12:00 view, 12:01 add shoes 4, 12:30 pay in the same session -> paid, 0.5 h
+- c6  u1 App ads  03-03 09:00 add shoes 3 (a second cart of u1): the pay at 10:05 settles it too -> paid, 65 min
+- n1  u4 App ads  03-06 a session with a product view only: not a cart
+February: c5 u5 App ads 02-10 add shoes 8, never paid -> abandoned.
+
+March: 5 carts, 2 abandoned (c2 c3): rate 0.4, abandoned value 7 + 20 = 27; February rate 1/1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import matplotlib
+import polars as pl
+import pytest
+
+from kit.metrics import cart as ct
+from kit.periods import parse_period
+
+matplotlib.use("Agg")
+
+MARCH, FEB = parse_period("2025-03"), parse_period("2025-02")
+SCHEMA = {"session_id": pl.String, "user_id": pl.String, "event_time": pl.Datetime("us"), "event": pl.String,
+          "device": pl.String, "source": pl.String, "category": pl.String, "value": pl.Float64}
+
+ROWS = [
+    ("p1", "u1", datetime(2025, 3, 3, 10, 5), "pay", "App", "ads", None, 15.0),
+    ("c1", "u1", datetime(2025, 3, 2, 10, 6), "add_to_cart", "App", "ads", "hats", 5.0),
+    ("c1", "u1", datetime(2025, 3, 2, 10, 5), "add_to_cart", "App", "ads", "shoes", 10.0),
+    ("c2", "u2", datetime(2025, 3, 2, 10, 5), "add_to_cart", "PC", "seo", "shoes", 7.0),
+    ("p2", "u2", datetime(2025, 3, 3, 10, 5, 1), "pay", "PC", "seo", None, 7.0),
+    ("c3", "u3", datetime(2025, 3, 2, 10, 0), "add_to_cart", "PC", "seo", "hats", 20.0),
+    ("p3", "u3", datetime(2025, 3, 2, 9, 0), "pay", "PC", "seo", None, 9.0),
+    ("c4", "u4", datetime(2025, 3, 5, 12, 30), "pay", "App", "ads", None, 4.0),
+    ("c4", "u4", datetime(2025, 3, 5, 12, 0), "view", "App", "ads", None, None),
+    ("c4", "u4", datetime(2025, 3, 5, 12, 1), "add_to_cart", "App", "ads", "shoes", 4.0),
+    ("c6", "u1", datetime(2025, 3, 3, 9, 0), "add_to_cart", "App", "ads", "shoes", 3.0),
+    ("n1", "u4", datetime(2025, 3, 6, 8, 0), "product_view", "App", "ads", "shoes", None),
+    ("c5", "u5", datetime(2025, 2, 10, 8, 0), "add_to_cart", "App", "ads", "shoes", 8.0),
+]
+
+
+def events() -> pl.LazyFrame:
+    return pl.LazyFrame(ROWS, schema=SCHEMA, orient="row")
+
+
+@pytest.fixture(scope="module")
+def carts() -> pl.LazyFrame:
+    return ct.carts(events(), MARCH, FEB, window_hours=24).collect().lazy()
+
+
+def _row(frame: pl.DataFrame, **keys) -> dict:
+    rows = frame.filter(*[pl.col(k) == v for k, v in keys.items()])
+    assert rows.height == 1, rows
+    return rows.row(0, named=True)
+
+
+def test_carts_and_window_boundary(carts):
+    c = carts.collect()
+    march = c.filter(pl.col("period") == "2025-03")
+    assert sorted(march["session_id"]) == ["c1", "c2", "c3", "c4", "c6"]
+    assert _row(c, session_id="c1")["abandoned"] is False  # pay exactly 24 h later counts
+    assert _row(c, session_id="c1")["hours_to_pay"] == pytest.approx(24)
+    assert _row(c, session_id="c1")["value"] == 15  # both adds of the session
+    assert _row(c, session_id="c2")["abandoned"] is True  # 24 h + 1 s
+    assert _row(c, session_id="c3")["abandoned"] is True  # a pay before the cart does not count
+    assert _row(c, session_id="c6")["hours_to_pay"] == pytest.approx(65 / 60)
+    assert _row(c, session_id="c5")["period"] == "2025-02"
+
+
+def test_cart_abandonment_summary(carts):
+    s = ct.cart_abandonment(carts, MARCH, FEB).row(0, named=True)
+    assert (s["carts"], s["abandoned"]) == (5, 2)
+    assert s["abandonment_rate"] == pytest.approx(0.4)
+    assert s["abandoned_value"] == pytest.approx(27)
+    assert s["abandonment_rate_prev"] == pytest.approx(1.0)
+    assert s["abandonment_rate_change"] == pytest.approx(-0.6)
+    # hours to pay of paid carts: 0.5 (c4), 65/60 (c6), 24 (c1): median 1.0833;
+    # p90 linear at position 0.9 * 2 = 1.8: 1.0833 + 0.8 * (24 - 1.0833) = 19.4167
+    assert s["median_hours_to_pay"] == pytest.approx(65 / 60)
+    assert s["p90_hours_to_pay"] == pytest.approx(65 / 60 + 0.8 * (24 - 65 / 60))
+
+
+def test_shorter_window():
+    c = ct.carts(events(), MARCH, None, window_hours=1).collect().lazy()
+    s = ct.cart_abandonment(c, MARCH, None).row(0, named=True)
+    # 1 h: c1 (24 h) and c6 (65 min) now abandoned too; only c4 (30 min) paid -> 4/5
+    assert s["abandoned"] == 4
+    assert s["abandoned_value"] == pytest.approx(15 + 7 + 20 + 3)
+    assert s["abandonment_rate_prev"] is None
+
+
+def test_abandonment_by_device(carts):
+    by = ct.abandonment_by(carts, "device", MARCH, FEB)
+    # PC: c2 c3 both abandoned (value 27); App: c1 c4 c6 all paid; February App: c5 abandoned
+    assert by["group"].to_list() == ["PC", "App"]
+    pc, app = _row(by, group="PC"), _row(by, group="App")
+    assert (pc["carts"], pc["abandoned"], pc["abandonment_rate"], pc["abandoned_value"]) == (2, 2, 1.0, 27)
+    assert (app["carts"], app["abandonment_rate"], app["abandonment_rate_prev"]) == (3, 0.0, 1.0)
+    assert pc["carts_prev"] is None
+
+
+def test_abandonment_by_category(carts):
+    by = ct.abandonment_by_category(events(), carts, MARCH, FEB)
+    # shoes in c1 c2 c4 c6: abandoned c2 -> 1/4, value 7; hats in c1 c3: abandoned c3 -> 1/2, value 20
+    assert by["group"].to_list() == ["hats", "shoes"]
+    hats, shoes = _row(by, group="hats"), _row(by, group="shoes")
+    assert (hats["carts"], hats["abandoned"], hats["abandonment_rate"], hats["abandoned_value"]) == (2, 1, 0.5, 20)
+    assert (shoes["carts"], shoes["abandonment_rate"], shoes["abandoned_value"]) == (4, 0.25, 7)
+    assert shoes["abandonment_rate_prev"] == 1.0  # February: c5 shoes abandoned
+
+
+def test_events_without_value_or_category():
+    log = events().drop("value", "category")
+    c = ct.carts(log, MARCH, None).collect().lazy()
+    assert ct.cart_abandonment(c, MARCH, None)["abandoned_value"][0] == 0
+    by = ct.abandonment_by_category(log, c, MARCH, None)
+    assert by["group"].to_list() == ["unknown"] and by["carts"][0] == 5
+
+
+def test_cart_chart_returns_figure(carts):
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from kit.charts.conversion import cart_chart
+
+    tables = [ct.abandonment_by(carts, "device", MARCH, FEB), ct.abandonment_by(carts, "source", MARCH, None),
+              ct.abandonment_by_category(events(), carts, MARCH, FEB)]
+    assert isinstance(cart_chart(tables, "zh"), Figure)
+    assert isinstance(cart_chart(tables[:1], "en"), Figure)
+    plt.close("all")
