@@ -107,3 +107,84 @@ def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame | None:
         return None
     return _shared(run, "channel_roi",
                    lambda: compute(run.orders, run.marketing_spend, run.period, run.comparison, run.customers), reuse)
+
+
+# ---------------------------------------------------------------- section 2: funnel and carts
+
+def journeys(run: Run) -> pl.LazyFrame | None:
+    """The run's journeys (sessions, or users within the window; see :mod:`kit.metrics.funnel`),
+    built once per kernel and kept in memory: every funnel figure reads them."""
+    from kit.metrics.funnel import journeys as build
+
+    if run.events is None:
+        return None
+    if "journeys" not in run.memory:
+        conv = run.params.conversion
+        run.memory["journeys"] = build(run.events, run.period, run.comparison, steps=conv.funnel_steps,
+                                       unit=conv.funnel_unit, window_days=conv.user_window_days,
+                                       orders=run.orders).collect(engine="streaming").lazy()
+    return run.memory["journeys"]
+
+
+def funnel(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """The funnel: per step count, step conversion, conversion from start, drop-off."""
+    from kit.metrics.funnel import funnel_table
+
+    if run.events is None:
+        return None
+    return _shared(run, "funnel", lambda: funnel_table(journeys(run), run.period, run.comparison), reuse)
+
+
+def funnel_by(run: Run, dimension: str, reuse: bool = False) -> pl.DataFrame | None:
+    """Step conversion per group of ``dimension`` (device, source, visitor) with intervals and tests."""
+    from kit.metrics.funnel import step_conversion_by
+
+    if run.events is None:
+        return None
+    return _shared(run, f"funnel_by_{dimension}",
+                   lambda: step_conversion_by(journeys(run), dimension, run.period, run.comparison), reuse)
+
+
+def daily_steps(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """Daily step conversion overall, per device and per source (the change-point input)."""
+    from kit.metrics.funnel import daily_step_conversion
+
+    if run.events is None:
+        return None
+    return _shared(run, "daily_steps", lambda: daily_step_conversion(journeys(run), run.period), reuse)
+
+
+def carts(run: Run) -> pl.LazyFrame | None:
+    """The run's carts (sessions with an add to cart, paid or not within the window), kept in memory."""
+    from kit.metrics.cart import carts as build
+
+    if run.events is None:
+        return None
+    if "carts" not in run.memory:
+        run.memory["carts"] = build(run.events, run.period, run.comparison,
+                                    run.params.conversion.cart_window_hours).collect(engine="streaming").lazy()
+    return run.memory["carts"]
+
+
+def cart_abandonment(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """Carts, abandoned carts, their value and the abandonment rate, beside the comparison period."""
+    from kit.metrics.cart import cart_abandonment as compute
+
+    if run.events is None:
+        return None
+    return _shared(run, "cart_abandonment", lambda: compute(carts(run), run.period, run.comparison), reuse)
+
+
+def cart_abandonment_by(run: Run, dimension: str, reuse: bool = False) -> pl.DataFrame | None:
+    """Cart abandonment per device, source or category."""
+    from kit.metrics import cart
+
+    if run.events is None:
+        return None
+    if dimension == "category":
+        def compute():
+            return cart.abandonment_by_category(run.events, carts(run), run.period, run.comparison)
+    else:
+        def compute():
+            return cart.abandonment_by(carts(run), dimension, run.period, run.comparison)
+    return _shared(run, f"cart_abandonment_by_{dimension}", compute, reuse)

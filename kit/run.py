@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -117,6 +117,8 @@ class Run:
 
     params: RunParams
     work_dir: Path
+    memory: dict = field(default_factory=dict, repr=False)
+    """Large intermediate tables kept in memory for this kernel only (e.g. the journeys)."""
 
     @property
     def period(self) -> Period:

@@ -126,3 +126,28 @@ def cart_sentences(summary: pl.DataFrame, by_tables: list[pl.DataFrame] = (), la
         sentences.append(t("conv.cart_timing", lang, median=duration(row["median_hours_to_pay"] * 60, lang),
                            p90=duration(row["p90_hours_to_pay"] * 60, lang)))
     return sentences
+
+
+def path_rows(paths: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
+    """The top-paths table (:func:`kit.metrics.funnel.top_paths`) with its steps and outcome
+    in the report's language (``访问 → 浏览商品 → 支付``)."""
+    spelled = [" → ".join(step_name(s, lang) for s in p.split(" > ")) for p in paths["path"].to_list()]
+    outcome = [t(f"conv.outcome.{o}", lang) for o in paths["outcome"].to_list()]
+    return paths.with_columns(pl.Series("path", spelled, dtype=pl.String), pl.Series("outcome", outcome, dtype=pl.String))
+
+
+def roi_sentence(roi: pl.DataFrame, lang: str = "zh") -> str:
+    """After the channel ROI table (:func:`kit.metrics.channels.channel_roi`): the channel with
+    the best and the worst return on spend (ROI = GMV / spend), and the largest fall."""
+    rows = roi.filter(pl.col("roi").is_not_null()).sort("roi", descending=True)
+    if rows.height == 0:
+        return ""
+    best, worst = rows.row(0, named=True), rows.row(rows.height - 1, named=True)
+    sentences = [t("conv.roi.best_worst", lang, best=best["channel"], best_roi=fmt_num(best["roi"], 2),
+                   worst=worst["channel"], worst_roi=fmt_num(worst["roi"], 2))]
+    falling = rows.filter(pl.col("roi_change_rel").is_not_null()).sort("roi_change_rel")
+    if falling.height and falling["roi_change_rel"][0] < 0:
+        f = falling.row(0, named=True)
+        sentences.append(t("conv.roi.fall", lang, channel=f["channel"], roi_prev=fmt_num(f["roi_prev"], 2),
+                           roi=fmt_num(f["roi"], 2)))
+    return ("" if lang == "zh" else " ").join(sentences)
