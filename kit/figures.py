@@ -188,3 +188,26 @@ def cart_abandonment_by(run: Run, dimension: str, reuse: bool = False) -> pl.Dat
         def compute():
             return cart.abandonment_by(carts(run), dimension, run.period, run.comparison)
     return _shared(run, f"cart_abandonment_by_{dimension}", compute, reuse)
+
+
+# ---------------------------------------------------------------- section 2.3: repurchase
+
+def first_repurchase(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """30/60/90-day repurchase of the period's first-time buyers (one row)."""
+    from kit.metrics.repurchase import first_purchase_repurchase
+
+    if run.orders is None:
+        return None
+    return _shared(run, "first_repurchase",
+                   lambda: first_purchase_repurchase(run.orders, run.period, run.comparison), reuse)
+
+
+def first_repurchase_by(run: Run, column: str, reuse: bool = False) -> pl.DataFrame | None:
+    """The same per group of ``column`` (customers' column, else the first order's)."""
+    from kit.metrics.repurchase import first_purchase_repurchase
+
+    if run.orders is None or not _has_attribute(run, column):
+        return None
+    return _shared(run, f"first_repurchase_by_{column}",
+                   lambda: first_purchase_repurchase(run.orders, run.period, run.comparison, run.customers, by=column),
+                   reuse)

@@ -123,6 +123,9 @@ class Diagnosis(_Strict):
     concentration_medium: float = Field(0.65)
     return_rate_high: float = Field(0.15)
     rating_low: float = Field(3.8)
+    roi_drop_high: float = Field(0.30, description="relative fall of a channel's ROI vs comparison: high")
+    roi_drop_medium: float = Field(0.15)
+    significance: float = Field(0.01, description="p-value a change between periods must reach to be a finding")
     changepoint_min_days: int = Field(3, ge=1)
     changepoint_min_drop: float = Field(0.15, description="relative drop a dated change point must show")
 

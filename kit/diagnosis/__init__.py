@@ -3,8 +3,10 @@ return :class:`~kit.diagnosis.findings.Finding` objects, the dated change-point 
 they use, and ``findings.json``."""
 
 from kit.diagnosis.changepoint import find_dated_drops
+from kit.diagnosis.diagnose import diagnose, save_findings
 from kit.diagnosis.findings import (
     SCHEMA_VERSION,
+    SEVERITIES,
     Finding,
     finding_id,
     findings_to_json,
@@ -17,6 +19,9 @@ from kit.diagnosis.findings import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SEVERITIES",
+    "diagnose",
+    "save_findings",
     "Finding",
     "find_dated_drops",
     "finding_id",

@@ -29,7 +29,7 @@ import polars as pl
 
 from kit.diagnosis.findings import Finding, finding_id, severity_for
 from kit.display import fmt_change, fmt_int, fmt_money, fmt_pct, fmt_pp
-from kit.i18n import label, t
+from kit.i18n import TEXT as _TEXT, label, t
 from kit.params import Diagnosis
 
 
@@ -67,7 +67,9 @@ def high_value_shrink(sizes: pl.DataFrame | None, profiles: pl.DataFrame | None,
 
     ``sizes``: :func:`kit.metrics.segments.segment_sizes` (or ``segment_sizes_by`` with a
     ``by`` column); severity from the relative shrink against ``segment_change_high`` /
-    ``segment_change_medium``; only shrinks of at least the medium threshold are findings.
+    ``segment_change_medium``; only shrinks of at least the medium threshold that are
+    more than chance (``|now - before| / sqrt(now + before)``, p <= ``significance``) are
+    findings, so a small region's few customers moving is not one.
     """
     return _segment_change(sizes, profiles, high_value, ctx, by, shrink=True)
 
@@ -88,7 +90,7 @@ def _segment_change(sizes, profiles, watched, ctx, by, shrink) -> list[Finding]:
             continue
         change = r["customers_change_rel"]
         size = -change if shrink else change
-        if size < th.segment_change_medium - 1e-12:
+        if size < th.segment_change_medium - 1e-12 or _count_change_p(r["customers"], r["customers_prev"]) > th.significance:
             continue
         severity = severity_for(size, th.segment_change_high, th.segment_change_medium)
         moved = abs(r["customers_change"])
@@ -109,6 +111,16 @@ def _segment_change(sizes, profiles, watched, ctx, by, shrink) -> list[Finding]:
                                       where=_where_text(where, ctx.lang))],
         ))
     return findings
+
+
+def _count_change_p(now: float, before: float) -> float:
+    """Two-sided p-value that two counts differ by more than chance: |now - before| /
+    sqrt(now + before) is about standard normal when both are Poisson with one mean."""
+    from math import erfc, sqrt
+
+    if now + before <= 0:
+        return 1.0
+    return erfc(abs(now - before) / sqrt(now + before) / sqrt(2))
 
 
 def _mean_value(profiles: pl.DataFrame | None) -> float:
@@ -177,17 +189,17 @@ def product_quality(quality: pl.DataFrame | None, ctx: Context) -> list[Finding]
 
 def channel_roi_drop(roi: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     """A paid channel whose ROI (GMV / spend) fell against the comparison period by at least
-    ``step_drop_medium`` (relative; high from ``step_drop_high``)."""
+    ``roi_drop_medium`` (relative; high from ``roi_drop_high``)."""
     th = ctx.thresholds
     findings = []
     for r in _rows(roi):
         rel = r.get("roi_change_rel")
-        if rel is None or -rel < th.step_drop_medium - 1e-12 or not r.get("spend"):
+        if rel is None or -rel < th.roi_drop_medium - 1e-12 or not r.get("spend"):
             continue
         channel = r["channel"]
         findings.append(Finding(
             id=finding_id("channel.roi_drop", channel), rule="channel.roi_drop", section=2,
-            severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
+            severity=severity_for(-rel, th.roi_drop_high, th.roi_drop_medium),
             title=ctx.text("diag.channel.roi_drop.title", channel=channel, roi=f"{r['roi']:.2f}",
                            roi_prev=f"{r['roi_prev']:.2f}"),
             money_at_stake=max(0.0, (r["roi_prev"] - r["roi"]) * r["spend"]),
@@ -197,3 +209,254 @@ def channel_roi_drop(roi: pl.DataFrame | None, ctx: Context) -> list[Finding]:
             recommendations=[ctx.text("diag.channel.roi_drop.rec", channel=channel, spend=ctx.money(r["spend"]))],
         ))
     return findings
+
+
+# ---------------------------------------------------------------- section 2: funnel and carts
+
+def _two_period_p(rate: float, rate_prev: float, n: float, n_prev: float) -> float:
+    """Two-sided p-value of a two-proportion z-test between the periods (pooled rate)."""
+    from math import erfc, sqrt
+
+    if not n or not n_prev:
+        return 1.0
+    pooled = (rate * n + rate_prev * n_prev) / (n + n_prev)
+    var = pooled * (1 - pooled) * (1 / n + 1 / n_prev)
+    if var <= 0:
+        return 1.0 if rate == rate_prev else 0.0
+    return erfc(abs(rate - rate_prev) / sqrt(var) / sqrt(2))
+
+
+def _onward(rows: list[dict], step_index: int, count: str) -> float:
+    """Share of the journeys that reached ``step_index`` which went on to the last step."""
+    reached = {r["step_index"]: r[count] for r in rows}
+    last = max(reached)
+    return (reached[last] / reached[step_index]) if reached.get(step_index) else 0.0
+
+
+def funnel_step_drops(funnel: pl.DataFrame | None, by: dict[str, pl.DataFrame], ctx: Context,
+                      explained: set[tuple[str, str, str]] = frozenset()) -> list[Finding]:
+    """Funnel steps converting worse than in the comparison period, overall (``funnel``:
+    :func:`kit.metrics.funnel.funnel_table`) and per group (``by``: dimension ->
+    :func:`kit.metrics.funnel.step_conversion_by`).
+
+    A step is a finding when its conversion fell by at least ``step_drop_medium``
+    (relative; high from ``step_drop_high``) and the fall is significant (two-proportion
+    z-test between the periods, p <= ``significance``; per group the comparison period's
+    journeys are taken as many as this period's, the table has no earlier count).
+    ``explained`` holds ``(dimension, group, step)`` of dated drops already reported: the
+    same fall is not reported twice.
+    """
+    th = ctx.thresholds
+    findings = []
+    places: list[tuple[str, str, list[dict], str, str]] = []
+    if funnel is not None and funnel.height:
+        rows = funnel.to_dicts()
+        for r, before in zip(rows[1:], rows[:-1], strict=True):
+            r["entered"], r["entered_prev"] = before["count"], before["count_prev"]
+            r["rate"], r["rate_prev"], r["converted"] = r["step_conversion"], r["step_conversion_prev"], r["count"]
+        places.append(("all", "all", rows, "count", "entered_prev"))
+    for dimension, table in by.items():
+        for group in table["group"].unique().sort().to_list():
+            rows = table.filter(pl.col("group") == group).sort("step_index").to_dicts()
+            places.append((dimension, group, rows, "converted", "entered"))
+    for dimension, group, rows, count, prev_n in places:
+        for r in rows:
+            if r["step_index"] == rows[0]["step_index"] or r.get("rate_prev") in (None, 0) or r.get("rate") is None:
+                continue
+            if (dimension, group, r["step"]) in explained:
+                continue
+            rel = (r["rate"] - r["rate_prev"]) / r["rate_prev"]
+            if -rel < th.step_drop_medium - 1e-12:
+                continue
+            if _two_period_p(r["rate"], r["rate_prev"], r["entered"], r.get(prev_n) or r["entered"]) > th.significance:
+                continue
+            lost = (r["rate_prev"] - r["rate"]) * r["entered"] * _onward(rows, r["step_index"], count)
+            where = {} if dimension == "all" else {dimension: group}
+            step = label("conv.step", r["step"], ctx.lang)
+            findings.append(Finding(
+                id=finding_id("funnel.step_drop", *(dimension, group) if where else (), r["step"]),
+                rule="funnel.step_drop", section=2,
+                severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
+                title=ctx.text("diag.funnel.step_drop.title", step=step, where=_where_text(where, ctx.lang),
+                               rate=fmt_pct(r["rate"]), rate_prev=fmt_pct(r["rate_prev"])),
+                money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
+                evidence={"step": r["step"], "rate": r["rate"], "rate_prev": r["rate_prev"], "entered": r["entered"],
+                          "lost_payments": lost},
+                where=where | {"step": r["step"]}, target_size=int(r["entered"]),
+                recommendations=[ctx.text(f"diag.funnel.rec.{r['step']}" if f"diag.funnel.rec.{r['step']}" in _TEXT
+                                          else "diag.funnel.rec.other", step=step,
+                                          where=_where_text(where, ctx.lang), n=fmt_int(r["entered"]))],
+            ))
+    return findings
+
+
+def weakest_step(funnel: pl.DataFrame | None, ctx: Context) -> list[Finding]:
+    """The funnel step that converts worst (a low-severity pointer: where the largest share of
+    journeys is lost; money 0 since there is no benchmark for what it should be)."""
+    if funnel is None or not funnel.height or "is_weakest" not in funnel.columns:
+        return []
+    rows = funnel.filter(pl.col("is_weakest")).to_dicts()
+    if not rows:
+        return []
+    r = rows[0]
+    step = label("conv.step", r["step"], ctx.lang)
+    return [Finding(
+        id=finding_id("funnel.weakest_step", r["step"]), rule="funnel.weakest_step", section=2, severity="low",
+        title=ctx.text("diag.funnel.weakest.title", step=step, rate=fmt_pct(r["step_conversion"])),
+        evidence={"step": r["step"], "rate": r["step_conversion"], "rate_prev": r.get("step_conversion_prev")},
+        where={"step": r["step"]}, target_size=None,
+        recommendations=[ctx.text(f"diag.funnel.rec.{r['step']}" if f"diag.funnel.rec.{r['step']}" in _TEXT
+                                  else "diag.funnel.rec.other", step=step, where=_where_text({}, ctx.lang),
+                                  n=fmt_int(r["count"]))],
+    )]
+
+
+def dated_drops(drops: pl.DataFrame | None, onward: dict[str, float], ctx: Context) -> list[Finding]:
+    """Dated drops in daily step conversion (:func:`kit.diagnosis.changepoint.find_dated_drops`):
+    a stretch of days when a step of one group converted clearly worse than before.
+
+    Severity from the relative drop against ``step_drop_high`` / ``step_drop_medium``.
+    ``onward``: per step, the share of journeys reaching it that go on to pay (1 for pay).
+    One incident shows in several cuts (an App outage drags the whole shop and every source
+    down with it): drops of the same step whose dates overlap are one finding, placed
+    where the drop is sharpest, the other cuts listed under ``also_seen_in``.
+    """
+    th = ctx.thresholds
+    findings = []
+    for r, others in _incidents(_rows(drops)):
+        where = {} if r["dimension"] == "all" else {r["dimension"]: r["group"]}
+        step = label("conv.step", r["step"], ctx.lang)
+        lost = r["lost_conversions"] * onward.get(r["step"], 1.0)
+        start, end = r["start"].strftime("%m-%d"), r["end"].strftime("%m-%d")
+        findings.append(Finding(
+            id=finding_id("funnel.dated_drop", *(r["dimension"], r["group"]) if where else (), r["step"]),
+            rule="funnel.dated_drop", section=2,
+            severity=severity_for(r["rel_drop"], th.step_drop_high, th.step_drop_medium),
+            title=ctx.text("diag.funnel.dated_drop.title", step=step, where=_where_text(where, ctx.lang),
+                           start=start, end=end, before=fmt_pct(r["rate_before"]), during=fmt_pct(r["rate_during"])),
+            money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
+            evidence={"step": r["step"], "start": r["start"], "end": r["end"], "days": r["days"],
+                      "rate_before": r["rate_before"], "rate_during": r["rate_during"], "rate_after": r["rate_after"],
+                      "rel_drop": r["rel_drop"], "p_value": r["p_value"], "lost_payments": lost,
+                      "also_seen_in": ", ".join(_where_text({o["dimension"]: o["group"]} if o["dimension"] != "all" else {},
+                                                            ctx.lang) for o in others) or None},
+            where=where | {"step": r["step"]}, target_size=int(r["entered_during"]),
+            recommendations=[ctx.text("diag.funnel.dated_drop.rec", step=step, where=_where_text(where, ctx.lang),
+                                      start=start, end=end, before=fmt_pct(r["rate_before"]),
+                                      during=fmt_pct(r["rate_during"]))],
+        ))
+    return findings
+
+
+def _incidents(drops: list[dict]) -> list[tuple[dict, list[dict]]]:
+    """Drops grouped into incidents: same step, dates overlapping (2 days' slack); each
+    incident led by its sharpest drop (largest relative drop)."""
+    from datetime import timedelta
+
+    slack = timedelta(days=2)
+    incidents: list[tuple[dict, list[dict]]] = []
+    for d in sorted(drops, key=lambda d: -d["rel_drop"]):
+        for lead, others in incidents:
+            if lead["step"] == d["step"] and d["start"] <= lead["end"] + slack and lead["start"] <= d["end"] + slack:
+                others.append(d)
+                break
+        else:
+            incidents.append((d, []))
+    return incidents
+
+
+def cart_abandonment(cart: pl.DataFrame | None, ctx: Context) -> list[Finding]:
+    """Cart abandonment (:func:`kit.metrics.cart.cart_abandonment`) at or above
+    ``cart_abandonment_medium`` (high from ``cart_abandonment_high``)."""
+    th = ctx.thresholds
+    rows = _rows(cart)
+    if not rows or rows[0]["abandonment_rate"] is None:
+        return []
+    r = rows[0]
+    rate = r["abandonment_rate"]
+    if rate < th.cart_abandonment_medium - 1e-12:
+        return []
+    per_cart = r["abandoned_value"] / r["abandoned"] if r["abandoned"] else 0.0
+    return [Finding(
+        id=finding_id("cart.abandonment"), rule="cart.abandonment", section=2,
+        severity=severity_for(rate, th.cart_abandonment_high, th.cart_abandonment_medium),
+        title=ctx.text("diag.cart.title", rate=fmt_pct(rate)),
+        money_at_stake=max(0.0, rate - th.cart_abandonment_medium) * r["carts"] * per_cart,
+        evidence={"carts": r["carts"], "abandoned": r["abandoned"], "abandonment_rate": rate,
+                  "abandonment_rate_prev": r.get("abandonment_rate_prev"), "abandoned_value": r["abandoned_value"]},
+        target_size=int(r["abandoned"]),
+        recommendations=[ctx.text("diag.cart.rec", n=fmt_int(r["abandoned"]), value=ctx.money(r["abandoned_value"]))],
+    )]
+
+
+# ---------------------------------------------------------------- section 2.3: repurchase
+
+def first_repurchase(by_group: pl.DataFrame | None, overall: pl.DataFrame | None, ctx: Context,
+                     dimension: str = "acquisition_channel", days: int = 90) -> list[Finding]:
+    """First-time buyers of a group (e.g. an acquisition channel) who rarely buy again.
+
+    ``by_group`` and ``overall``: :func:`kit.metrics.repurchase.first_purchase_repurchase` by
+    the group and for the shop, read at ``days`` (``buyers_<days>``, ``repurchased_<days>``,
+    ``rate_<days>``). The group is compared with the rest of the shop's buyers (two-proportion
+    z-test, p <= ``significance``): high when its rate is at or below ``repurchase_low`` and
+    significantly below the rest, medium when significantly below half the rest's rate.
+    """
+    th = ctx.thresholds
+    rows = _rows(overall)
+    if not rows or not rows[0][f"buyers_{days}"]:
+        return []
+    total_n, total_k = rows[0][f"buyers_{days}"], rows[0][f"repurchased_{days}"]
+    findings = []
+    for r in _rows(by_group):
+        n, k, rate = r[f"buyers_{days}"], r[f"repurchased_{days}"], r[f"rate_{days}"]
+        rest_n = total_n - n
+        if not n or rate is None or rest_n <= 0:
+            continue
+        rest = (total_k - k) / rest_n
+        significant = rate < rest and _two_period_p(rate, rest, n, rest_n) <= th.significance
+        if significant and rate <= th.repurchase_low + 1e-12:
+            severity = "high"
+        elif significant and rate <= rest / 2:
+            severity = "medium"
+        else:
+            continue
+        group = str(r["group"])
+        where = {dimension: group}
+        findings.append(Finding(
+            id=finding_id("retention.first_repurchase", dimension, group), rule="retention.first_repurchase",
+            section=2, severity=severity,
+            title=ctx.text("diag.repurchase.title", where=_where_text(where, ctx.lang), rate=fmt_pct(rate),
+                           overall=fmt_pct(rest)),
+            money_at_stake=max(0.0, rest - rate) * r["buyers"] * (ctx.aov or 0.0),
+            evidence={"buyers": n, "repurchased": k, "rate": rate, "overall_rate": rest,
+                      "rate_prev": r.get(f"rate_{days}_prev"), "new_buyers_in_period": r["buyers"]},
+            where=where, target_size=int(r["buyers"]),
+            recommendations=[ctx.text("diag.repurchase.rec", where=_where_text(where, ctx.lang), n=fmt_int(r["buyers"]))],
+        ))
+    return findings
+
+
+def falling_repurchase(overall: pl.DataFrame | None, ctx: Context, days: int = 90) -> list[Finding]:
+    """The shop's first-purchase repurchase at ``days`` fell against the comparison period by
+    at least ``step_drop_medium`` (relative; high from ``step_drop_high``), significantly."""
+    th = ctx.thresholds
+    rows = _rows(overall)
+    if not rows:
+        return []
+    r = rows[0]
+    rate, prev = r.get(f"rate_{days}"), r.get(f"rate_{days}_prev")
+    if rate is None or not prev:
+        return []
+    rel = (rate - prev) / prev
+    n, n_prev = r[f"buyers_{days}"], r.get(f"buyers_{days}_prev") or r[f"buyers_{days}"]
+    if -rel < th.step_drop_medium - 1e-12 or _two_period_p(rate, prev, n, n_prev) > th.significance:
+        return []
+    return [Finding(
+        id=finding_id("retention.falling_repurchase"), rule="retention.falling_repurchase", section=2,
+        severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
+        title=ctx.text("diag.repurchase.falling.title", rate=fmt_pct(rate), rate_prev=fmt_pct(prev)),
+        money_at_stake=(prev - rate) * n * (ctx.aov or 0.0),
+        evidence={"buyers": n, "rate": rate, "rate_prev": prev},
+        target_size=int(r["buyers"]),
+        recommendations=[ctx.text("diag.repurchase.falling.rec", n=fmt_int(r["buyers"]))],
+    )]

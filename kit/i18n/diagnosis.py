@@ -60,4 +60,73 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "复核「{channel}」的投放人群与出价(本期花费 {spend}),把预算转向 ROI 更高的渠道。",
         "en": "Review targeting and bids on {channel} (spend {spend} this period) and move budget to channels with a higher ROI.",
     },
+    # ---- funnel and carts
+    "diag.funnel.step_drop.title": {
+        "zh": "{where}「{step}」转化率由 {rate_prev} 降至 {rate}",
+        "en": "{step} conversion down from {rate_prev} to {rate} ({where})",
+    },
+    "diag.funnel.weakest.title": {
+        "zh": "最薄弱环节:「{step}」,转化率 {rate}",
+        "en": "Weakest step: {step}, converting {rate}",
+    },
+    "diag.funnel.dated_drop.title": {
+        "zh": "{where}「{step}」转化率在 {start} 至 {end} 由 {before} 骤降至 {during}",
+        "en": "{step} conversion fell from {before} to {during} between {start} and {end} ({where})",
+    },
+    "diag.funnel.dated_drop.rec": {
+        "zh": "排查{where}在 {start} 至 {end} 期间「{step}」环节的故障:支付/下单接口、版本发布与第三方服务日志;{step}转化率由 {before} 降至 {during},修复后对受影响的访客补发提醒。",
+        "en": "Check {where} for what broke at the {step} step between {start} and {end} (payment provider, app release, third-party service logs): conversion fell from {before} to {during}; once fixed, remind the visitors who were affected.",
+    },
+    "diag.funnel.rec.product_view": {
+        "zh": "优化{where}的首页推荐与搜索结果,让 {n} 个会话更快看到相关商品。",
+        "en": "Improve recommendations and search on {where} so the {n} visits reach relevant products sooner.",
+    },
+    "diag.funnel.rec.add_to_cart": {
+        "zh": "优化{where}的商品详情页(主图、评价、价格锚点与库存提示),提升 {n} 个浏览商品会话的加购率。",
+        "en": "Improve product pages on {where} (images, reviews, price anchors, stock hints) to turn more of the {n} product views into carts.",
+    },
+    "diag.funnel.rec.checkout": {
+        "zh": "简化{where}的结算流程(减少必填项、展示运费与优惠),降低 {n} 个加购会话的流失。",
+        "en": "Simplify checkout on {where} (fewer fields, shipping and discounts shown early) for the {n} visits with a cart.",
+    },
+    "diag.funnel.rec.pay": {
+        "zh": "检查{where}的支付渠道成功率与报错日志,为 {n} 个已下单会话提供备用支付方式。",
+        "en": "Check payment success rates and error logs on {where} and offer a fallback payment method to the {n} visits that reached checkout.",
+    },
+    "diag.funnel.rec.other": {
+        "zh": "检查{where}「{step}」环节的体验与技术问题,涉及 {n} 个会话。",
+        "en": "Review the {step} step on {where} for experience and technical problems ({n} visits).",
+    },
+    "diag.cart.title": {
+        "zh": "购物车放弃率偏高:{rate}",
+        "en": "High cart abandonment: {rate}",
+    },
+    "diag.cart.rec": {
+        "zh": "对 {n} 个未支付的购物车(价值 {value})在 1 小时和 24 小时发送提醒,并测试限时包邮。",
+        "en": "Remind the owners of the {n} abandoned carts (worth {value}) after 1 h and 24 h, and test a time-limited free-shipping offer.",
+    },
+    "diag.repurchase.title": {
+        "zh": "{where}新客 90 天复购率仅 {rate}(其他新客 {overall})",
+        "en": "First-time buyers from {where}: 90-day repurchase only {rate} (other first-time buyers: {overall})",
+    },
+    "diag.repurchase.rec": {
+        "zh": "复核{where}的投放人群与落地页承诺;对其 {n} 名新客在首单后 7/30 天推送复购券,并把预算向复购更高的渠道倾斜。",
+        "en": "Review the audience and landing-page promise of {where}; send its {n} first-time buyers a repeat-purchase coupon at 7 and 30 days, and shift budget to channels whose buyers come back.",
+    },
+    # ---- charts
+    "diag.chart.drop_days": {"zh": "异常区间", "en": "drop"},
+    "diag.chart.before": {"zh": "此前水平", "en": "before"},
+    "diag.chart.during": {"zh": "异常期间", "en": "during"},
+    "diag.chart.rate": {"zh": "转化率", "en": "Conversion"},
+    "diag.chart.now": {"zh": "本期", "en": "This period"},
+    "diag.chart.previous": {"zh": "对比期", "en": "Comparison"},
+    "diag.chart.overall": {"zh": "其他客户", "en": "Everyone else"},
+    "diag.repurchase.falling.title": {
+        "zh": "新客 90 天复购率由 {rate_prev} 降至 {rate}",
+        "en": "90-day repurchase of first-time buyers down from {rate_prev} to {rate}",
+    },
+    "diag.repurchase.falling.rec": {
+        "zh": "检查首单体验(履约时效、商品质量、售后),对本期 {n} 名新客建立首单后 7/30/60 天的复购触达。",
+        "en": "Check the first-order experience (delivery, product quality, service) and set up 7/30/60-day follow-ups for this period's {n} first-time buyers.",
+    },
 }

@@ -1,0 +1,83 @@
+"""The evidence chart beside each finding of section 4: the figure that shows the problem.
+
+``evidence_chart(finding, daily)`` picks the chart for the finding's rule: the daily
+series with the dated drop shaded, or the value beside its comparison. Findings whose
+evidence has no comparable pair get no chart (None).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import matplotlib.dates as mdates
+import polars as pl
+
+from kit.charts import ACCENT, DOWN, GREY, MAIN, figure, pct_axis, use_theme
+from kit.i18n import t
+
+PAIRS = (  # evidence value, its comparison, whether it is a rate (shown in %)
+    ("rate", "rate_prev", True),
+    ("abandonment_rate", "abandonment_rate_prev", True),
+    ("return_rate", "return_rate_prev", True),
+    ("customers", "customers_prev", False),
+    ("roi", "roi_prev", False),
+    ("top_share", None, True),
+)
+
+
+def dated_drop_chart(daily: pl.DataFrame, finding: dict, lang: str = "zh"):
+    """The daily conversion of the finding's step and group, the drop's days shaded, with
+    the rates before and during the drop as dashed lines."""
+    use_theme()
+    ev, where = finding["evidence"], finding["where"]
+    dimension = next((k for k in where if k != "step"), "all")
+    group = where.get(dimension, "all")
+    series = daily.filter((pl.col("dimension") == dimension) & (pl.col("group") == group)
+                          & (pl.col("step") == ev["step"])).sort("date")
+    fig, ax = figure("wide", height=2.8)
+    ax.plot(series["date"].to_list(), series["rate"].to_list(), color=MAIN, marker="o", markersize=2, linewidth=1.2)
+    start, end = date.fromisoformat(ev["start"]), date.fromisoformat(ev["end"])
+    ax.axvspan(start, end, color=DOWN, alpha=0.12, label=t("diag.chart.drop_days", lang))
+    ax.axhline(ev["rate_before"], color=GREY, linestyle="--", linewidth=1, label=t("diag.chart.before", lang))
+    ax.axhline(ev["rate_during"], color=DOWN, linestyle="--", linewidth=1, label=t("diag.chart.during", lang))
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    pct_axis(ax, "y")
+    ax.set_ylabel(t("diag.chart.rate", lang))
+    ax.legend(loc="lower left")
+    ax.set_title(finding["title"], fontsize=10)
+    return fig
+
+
+def comparison_chart(finding: dict, lang: str = "zh"):
+    """Two bars: the finding's value in the period and in the comparison period (or the
+    shop's overall rate for a group below it); None when the evidence has no pair."""
+    ev = finding["evidence"]
+    for value, before, is_rate in PAIRS:
+        if ev.get(value) is None:
+            continue
+        other_key = before if before and ev.get(before) is not None else ("overall_rate" if "overall_rate" in ev else None)
+        if other_key is None:
+            continue
+        use_theme()
+        fig, ax = figure("half", height=2.4)
+        labels = [t("diag.chart.now", lang),
+                  t("diag.chart.overall" if other_key == "overall_rate" else "diag.chart.previous", lang)]
+        values = [ev[value], ev[other_key]]
+        bars = ax.barh(labels[::-1], values[::-1], color=[GREY, ACCENT])
+        for bar, v in zip(bars, values[::-1], strict=True):
+            ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
+                    f" {v * 100:.1f}%" if is_rate else f" {v:,.2f}".rstrip("0").rstrip("."), va="center", fontsize=9)
+        if is_rate:
+            pct_axis(ax, "x")
+        ax.set_xlim(0, max(values) * 1.25 or 1)
+        return fig
+    return None
+
+
+def evidence_chart(finding: dict, daily: pl.DataFrame | None, lang: str = "zh"):
+    """The chart for one finding (a matplotlib Figure), or None."""
+    if finding["rule"] == "funnel.dated_drop" and daily is not None:
+        return dated_drop_chart(daily, finding, lang)
+    return comparison_chart(finding, lang)
