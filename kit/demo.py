@@ -63,17 +63,18 @@ STORIES: list[dict] = [
     },
     {
         "id": "northeast_churn",
-        "title_zh": "东北地区客户流失：购买频次大幅下降",
-        "title_en": "Northeast customers churn: purchase rate falls sharply",
+        "title_zh": "东北地区客户流失：六成老客停止购买",
+        "title_en": "Northeast customers churn: six in ten stop buying",
         "section": "rfm",
         "where": {"region": "东北"},
         "start": "2025-07-01",
         "end": None,
-        "expected": {"repeat_purchase_rate_change_rel": -0.60, "full_effect_from": "2025-10-01",
-                     "orders_per_customer_q4_vs_q3_rel": -0.40},
-        "what": "Repeat orders of customers in region 东北 fade from 2025-07-01: the keep rate falls "
-                "linearly from 100% to 40% by 2025-10-01 and stays at 40% (purchase rate -60%). "
-                "东北's high-value segment shrinks and its churn grows in 2025-Q4 vs 2025-Q3.",
+        "expected": {"customers_who_stop_share": 0.60, "full_effect_from": "2025-10-01",
+                     "active_customers_q4_vs_q3_rel_vs_shop": -0.40},
+        "what": "From 2025-07-01, 60% of the customers of region 东北 stop buying, each on a day drawn "
+                "uniformly between 2025-07-01 and 2025-10-01 (first orders of new customers still come). "
+                "东北's active customers fall far more than the shop's in 2025-Q4 vs 2025-Q3, its "
+                "high-value segment shrinks and its churn grows.",
     },
     {
         "id": "apparel_returns",
@@ -109,7 +110,7 @@ OUTAGE_PAY_RATE = 0.38
 NORMAL_PAY_RATE = 0.71
 CHURN_REGION = "东北"
 CHURN_START, CHURN_FULL = date(2025, 7, 1), date(2025, 10, 1)
-CHURN_KEEP = 0.40
+CHURN_SHARE = 0.60  # share of 东北's customers who stop buying
 FEED_CHANNEL = "信息流广告"
 FEED_START = date(2025, 1, 1)
 FEED_SHARE_STORY = 0.38
@@ -539,11 +540,10 @@ def _orders(rng, cust: dict, cal: Calendar, stories: bool) -> dict:
     day_f = cust["first_day"][owner] + np.where(first, 0.0, rng.random(owner.size) * span[owner])
     day = np.floor(day_f).astype(np.int64)
     keep = day <= cal.end
-    if stories:  # 东北's repeat orders fade out from July 2025
-        ne = cust["region"][owner] == list(GEOGRAPHY).index(CHURN_REGION)
-        ramp = np.clip((day - _day(CHURN_START)) / (_day(CHURN_FULL) - _day(CHURN_START)), 0.0, 1.0)
-        keep_p = 1.0 - (1.0 - CHURN_KEEP) * ramp
-        keep &= ~(ne & ~first & (rng.random(owner.size) >= keep_p))
+    if stories:  # six in ten of 东北's customers stop buying, each on a day between July and October 2025
+        stops = (cust["region"] == list(GEOGRAPHY).index(CHURN_REGION)) & (rng.random(n) < CHURN_SHARE)
+        stop_day = _day(CHURN_START) + rng.random(n) * (_day(CHURN_FULL) - _day(CHURN_START))
+        keep &= ~(stops[owner] & ~first & (day >= stop_day[owner]))
     owner, day = owner[keep], day[keep]
     seconds = _time_of_day(rng, owner.size)
     t = day * 86400 + seconds

@@ -28,6 +28,17 @@ def _shared(run: Run, name: str, compute: Callable[[], pl.DataFrame | None], reu
     return frame
 
 
+# ---------------------------------------------------------------- section 1: regions
+
+def region_share(run: Run, reuse: bool = False) -> pl.DataFrame | None:
+    """Active customers per region beside the comparison period (None without customers.region)."""
+    from kit.metrics.profile import region_share as compute
+
+    if run.orders is None or not run.has("customers", "region"):
+        return None
+    return _shared(run, "region_share", lambda: compute(run.customers, run.orders, run.period, run.comparison), reuse)
+
+
 # ---------------------------------------------------------------- section 3: segments
 
 def segments(run: Run, at: str = "period", reuse: bool = False) -> pl.DataFrame | None:

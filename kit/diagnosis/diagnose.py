@@ -23,12 +23,16 @@ REPURCHASE_GROUPS = ("acquisition_channel",)
 
 def context_for(run: Run) -> rules.Context:
     """Language, currency, thresholds and the value of one payment (the period's AOV)."""
+    from kit.metrics.customers import active_customers
     from kit.metrics.profile import aov_overall
 
-    aov = None
+    aov = per_customer = None
     if run.orders is not None:
-        aov = aov_overall(run.orders, run.period, None)["aov"][0]
-    return rules.Context(lang=run.lang, currency=run.params.currency, thresholds=run.params.diagnosis, aov=aov)
+        row = aov_overall(run.orders, run.period, None).row(0, named=True)
+        active = active_customers(run.orders, run.period).select(pl.len()).collect().item()
+        aov, per_customer = row["aov"], (row["gmv"] / active if active else None)
+    return rules.Context(lang=run.lang, currency=run.params.currency, thresholds=run.params.diagnosis, aov=aov,
+                         value_per_customer=per_customer)
 
 
 def onward_rates(funnel: pl.DataFrame | None) -> dict[str, float]:
@@ -72,7 +76,8 @@ def segment_findings(run: Run, ctx: rules.Context) -> list[Finding]:
         sizes = figures.segment_sizes(run, by, reuse=True)
         findings += rules.high_value_shrink(sizes, profiles, HIGH_VALUE, ctx, by)
         findings += rules.churned_growth(sizes, profiles, CHURNED, ctx, by)
-    return findings + rules.concentration_risk(figures.concentration(run, reuse=True), ctx)
+    return (findings + rules.concentration_risk(figures.concentration(run, reuse=True), ctx)
+            + rules.region_decline(figures.region_share(run, reuse=True), ctx))
 
 
 def diagnose(run: Run) -> list[Finding]:

@@ -41,6 +41,7 @@ class Context:
     currency: str = "¥"
     thresholds: Diagnosis = field(default_factory=Diagnosis)
     aov: float | None = None  # GMV / paid orders in the period: the value of one payment
+    value_per_customer: float | None = None  # GMV / active customers in the period
 
     def money(self, x) -> str:
         return fmt_money(x, self.currency)
@@ -76,7 +77,8 @@ def high_value_shrink(sizes: pl.DataFrame | None, profiles: pl.DataFrame | None,
 
 def churned_growth(sizes: pl.DataFrame | None, profiles: pl.DataFrame | None, churned: frozenset,
                    ctx: Context, by: str | None = None) -> list[Finding]:
-    """The churned segment gained customers (relative growth against the same thresholds)."""
+    """The churned segment's share of customers grew (relative growth of the share against the
+    same thresholds; the count must also have grown more than chance)."""
     return _segment_change(sizes, profiles, churned, ctx, by, shrink=False)
 
 
@@ -88,7 +90,10 @@ def _segment_change(sizes, profiles, watched, ctx, by, shrink) -> list[Finding]:
     for r in _rows(sizes):
         if r["segment"] not in watched or not r.get("customers_prev") or r.get("customers_change_rel") is None:
             continue
-        change = r["customers_change_rel"]
+        # A churned segment grows with any growing customer base: its share is what matters.
+        change = r["customers_change_rel"] if shrink else r.get("share_change_rel")
+        if change is None:
+            continue
         size = -change if shrink else change
         if size < th.segment_change_medium - 1e-12 or _count_change_p(r["customers"], r["customers_prev"]) > th.significance:
             continue
@@ -149,6 +154,45 @@ def concentration_risk(concentration: pl.DataFrame | None, ctx: Context) -> list
         target_size=int(rows[0]["top_customers"]),
         recommendations=[ctx.text("diag.rfm.concentration.rec", n=fmt_int(rows[0]["top_customers"]))],
     )]
+
+
+def region_decline(regions: pl.DataFrame | None, ctx: Context, column: str = "region") -> list[Finding]:
+    """A region losing active customers faster than the shop.
+
+    ``regions``: :func:`kit.metrics.profile.region_share` (``customers``, ``customers_prev``
+    per region). The region's relative change minus the shop's is the excess loss; severity
+    from it against ``step_drop_high`` / ``step_drop_medium``, only when the region's count
+    differs from what the shop's change predicts by more than chance (p <= ``significance``).
+    Money at stake: the customers lost beyond the shop's trend x GMV per active customer.
+    """
+    th = ctx.thresholds
+    rows = [r for r in _rows(regions) if r.get("customers_prev")]
+    total, total_prev = sum(r["customers"] or 0 for r in rows), sum(r["customers_prev"] for r in rows)
+    if not total_prev:
+        return []
+    shop = total / total_prev - 1
+    findings = []
+    for r in rows:
+        expected = r["customers_prev"] * (1 + shop)
+        excess = (r["customers"] or 0) / r["customers_prev"] - 1 - shop
+        if -excess < th.step_drop_medium - 1e-12 or _count_change_p(r["customers"] or 0, expected) > th.significance:
+            continue
+        lost = expected - (r["customers"] or 0)
+        where = {column: r[column]}
+        findings.append(Finding(
+            id=finding_id("region.decline", column, r[column]), rule="region.decline", section=1,
+            severity=severity_for(-excess, th.step_drop_high, th.step_drop_medium),
+            title=ctx.text("diag.region.title", where=_where_text(where, ctx.lang),
+                           change=fmt_change(r["customers"] / r["customers_prev"] - 1), shop=fmt_change(shop)),
+            money_at_stake=max(0.0, lost) * (ctx.value_per_customer or 0.0),
+            evidence={"customers": r["customers"], "customers_prev": r["customers_prev"],
+                      "change_rel": r["customers"] / r["customers_prev"] - 1, "shop_change_rel": shop,
+                      "customers_lost_beyond_trend": lost},
+            where=where, target_size=int(r["customers_prev"]),
+            recommendations=[ctx.text("diag.region.rec", where=_where_text(where, ctx.lang),
+                                      n=fmt_int(r["customers_prev"]))],
+        ))
+    return findings
 
 
 # ---------------------------------------------------------------- products and channels
