@@ -39,6 +39,17 @@ def region_share(run: Run, reuse: bool = False) -> pl.DataFrame | None:
     return _shared(run, "region_share", lambda: compute(run.customers, run.orders, run.period, run.comparison), reuse)
 
 
+def churn_by(run: Run, column: str, reuse: bool = False) -> pl.DataFrame | None:
+    """Churn of the comparison period's buyers per value of ``column`` (e.g. region); None
+    without a comparison period or without the column."""
+    from kit.metrics.customers import churn_by as compute
+
+    if run.orders is None or run.comparison is None or not _has_attribute(run, column):
+        return None
+    return _shared(run, f"churn_by_{column}",
+                   lambda: compute(run.orders, run.customers, column, run.period, run.comparison), reuse)
+
+
 # ---------------------------------------------------------------- section 3: segments
 
 def segments(run: Run, at: str = "period", reuse: bool = False) -> pl.DataFrame | None:

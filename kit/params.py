@@ -125,6 +125,8 @@ class Diagnosis(_Strict):
     rating_low: float = Field(3.8)
     roi_drop_high: float = Field(0.35, description="relative fall of a channel's ROI vs comparison: high")
     roi_drop_medium: float = Field(0.20)
+    churn_excess_high: float = Field(0.20, description="a place's churn rate above the rest of the shop's (relative): high")
+    churn_excess_medium: float = Field(0.10)
     significance: float = Field(0.01, description="p-value a change between periods must reach to be a finding")
     changepoint_min_days: int = Field(3, ge=1)
     changepoint_min_drop: float = Field(0.15, description="relative drop a dated change point must show")

@@ -63,3 +63,29 @@ def test_without_comparison_and_without_events():
 def test_events_only():
     df = headline_kpis(None, events(), Q4, Q3)
     assert df["kpi"].to_list() == ["visit_to_pay"]
+
+
+def test_churn_by_region_counts_last_periods_buyers_who_did_not_come_back():
+    from datetime import datetime as dt
+
+    from kit.metrics.customers import churn_by
+    from kit.periods import parse_period
+
+    orders = pl.LazyFrame(
+        [("o1", "a", dt(2025, 8, 1), 100.0, "paid", "x"), ("o2", "a", dt(2025, 11, 1), 10.0, "paid", "x"),
+         ("o3", "b", dt(2025, 8, 2), 50.0, "paid", "x"), ("o4", "b", dt(2025, 11, 2), 50.0, "refunded", "x"),
+         ("o5", "c", dt(2025, 9, 1), 20.0, "paid", "y"), ("o6", "d", dt(2025, 11, 5), 30.0, "paid", "y")],
+        schema={"order_id": pl.String, "customer_id": pl.String, "order_time": pl.Datetime("us"), "amount": pl.Float64,
+                "status": pl.String, "region": pl.String}, orient="row")
+    customers = pl.LazyFrame({"customer_id": ["a", "b", "c", "d"], "region": ["东北", "东北", "华东", "华东"]})
+    out = {r["region"]: r for r in churn_by(orders, customers, "region", parse_period("2025-Q4"),
+                                            parse_period("2025-Q3")).to_dicts()}
+    # 东北: a and b bought in Q3; a came back, b's Q4 order was refunded -> lost 1 of 2
+    assert (out["东北"]["was_active"], out["东北"]["lost"], out["东北"]["churn_rate"]) == (2, 1, 0.5)
+    assert out["东北"]["value_before"] == 150.0
+    # 华东: c bought in Q3 and not in Q4 (d is new in Q4, not churn) -> 1 of 1
+    assert (out["华东"]["was_active"], out["华东"]["lost"]) == (1, 1)
+    # without a customers table the region of the last Q3 order decides (column "region" of orders)
+    by_orders = {r["region"]: r["was_active"] for r in
+                 churn_by(orders, None, "region", parse_period("2025-Q4"), parse_period("2025-Q3")).to_dicts()}
+    assert by_orders == {"x": 2, "y": 1}

@@ -112,18 +112,23 @@ def test_churned_growth_reads_the_share_not_the_count():
     assert f.id == "rfm.churned_growth.region.东北.general_winback"
 
 
-def test_region_decline_against_the_shops_trend():
-    regions = pl.DataFrame({"region": ["华东", "东北", "西北"], "customers": [950.0, 140.0, 95.0],
-                            "customers_prev": [1000.0, 200.0, 100.0]})
-    # shop: 1185 / 1300 - 1 = -8.85%; 东北 -30% -> excess -21.2% (high); expected 182.3 vs 140: 42.3 / sqrt(322.3) = 2.36 sd, p = 0.018
-    found = rules.region_decline(regions, CTX)
-    assert found == []  # not significant at 0.01
-    loose = rules.Context(thresholds=Diagnosis(significance=0.05), value_per_customer=500.0)
-    (f,) = rules.region_decline(regions, loose)
+def test_churn_by_place_against_the_rest_of_the_shop():
+    churn = pl.DataFrame({"region": ["华东", "东北", "西北"], "was_active": [1000, 200, 20], "lost": [550, 150, 15],
+                          "churn_rate": [0.55, 0.75, 0.75], "value_before": [1e5, 40_000.0, 2_000.0]})
+    (f,) = rules.churn_by_place(churn, CTX)
+    # 东北 0.75 vs the rest (550 + 15) / 1020 = 0.554: +35% (>= 20%: high); z = 5.1
+    rest = 565 / 1020
     assert f.where == {"region": "东北"} and f.severity == "high"
-    expected = 200 * (1185 / 1300)
-    assert f.money_at_stake == pytest.approx((expected - 140) * 500.0)
-    # 华东 -5% is better than the shop: never a finding; 西北 -5% likewise
+    assert f.money_at_stake == pytest.approx((0.75 - rest) * 200 * 200.0)  # 40,000 / 200 paid per customer
+    # 西北 has the same rate on 20 customers: chance (z = 1.8)
+    assert all(x.where["region"] != "西北" for x in rules.churn_by_place(churn, CTX))
+
+
+def test_churn_by_place_medium_boundary():
+    # 东北 0.605 vs the rest 0.55 -> +10% exactly: medium, with enough customers to be more than chance
+    churn = pl.DataFrame({"region": ["华东", "东北"], "was_active": [20_000, 20_000], "lost": [11_000, 12_100],
+                          "churn_rate": [0.55, 0.605], "value_before": [1.0, 1.0]})
+    assert severities(rules.churn_by_place(churn, CTX)) == ["medium"]
 
 
 def test_concentration_thresholds():

@@ -77,7 +77,7 @@ def segment_findings(run: Run, ctx: rules.Context) -> list[Finding]:
         findings += rules.high_value_shrink(sizes, profiles, HIGH_VALUE, ctx, by)
         findings += rules.churned_growth(sizes, profiles, CHURNED, ctx, by)
     return (findings + rules.concentration_risk(figures.concentration(run, reuse=True), ctx)
-            + rules.region_decline(figures.region_share(run, reuse=True), ctx))
+            + [f for place in SEGMENT_PLACES for f in rules.churn_by_place(figures.churn_by(run, place, reuse=True), ctx, place)])
 
 
 def diagnose(run: Run) -> list[Finding]:

@@ -17,6 +17,8 @@ tested on hand-built tables. Severity comes from ``diagnosis:`` in the params th
 - ``rfm.high_value_shrink`` / ``rfm.churned_growth``: customers lost from the high-value
   segment (or added to the churned one) x their revenue per customer in the period;
 - ``rfm.concentration``: 0 (a structural risk, not a loss in the period);
+- ``customers.churn``: the customers a place lost beyond the rest of the shop's churn rate
+  x what they paid per customer in the comparison period;
 - ``product.quality``: the value of the category's returned lines in the period;
 - ``channel.roi_drop``: spend x (roi_prev - roi), the GMV the spend no longer returns.
 """
@@ -156,41 +158,42 @@ def concentration_risk(concentration: pl.DataFrame | None, ctx: Context) -> list
     )]
 
 
-def region_decline(regions: pl.DataFrame | None, ctx: Context, column: str = "region") -> list[Finding]:
-    """A region losing active customers faster than the shop.
+def churn_by_place(churn: pl.DataFrame | None, ctx: Context, column: str = "region") -> list[Finding]:
+    """A place (region ...) whose customers churn more than the rest of the shop.
 
-    ``regions``: :func:`kit.metrics.profile.region_share` (``customers``, ``customers_prev``
-    per region). The region's relative change minus the shop's is the excess loss; severity
-    from it against ``step_drop_high`` / ``step_drop_medium``, only when the region's count
-    differs from what the shop's change predicts by more than chance (p <= ``significance``).
-    Money at stake: the customers lost beyond the shop's trend x GMV per active customer.
+    ``churn``: :func:`kit.metrics.customers.churn_by` (``was_active``, ``lost``,
+    ``churn_rate`` per place). The place's churn rate is compared with the churn rate of
+    all other places' customers: severity from the relative excess
+    (rate / rest - 1) against ``churn_excess_high`` / ``churn_excess_medium``, only when the
+    difference is more than chance (two-proportion test, p <= ``significance``).
+    Money at stake: the customers lost beyond the rest's rate x their paid amount per
+    customer in the comparison period.
     """
     th = ctx.thresholds
-    rows = [r for r in _rows(regions) if r.get("customers_prev")]
-    total, total_prev = sum(r["customers"] or 0 for r in rows), sum(r["customers_prev"] for r in rows)
-    if not total_prev:
-        return []
-    shop = total / total_prev - 1
+    rows = [r for r in _rows(churn) if r["was_active"]]
+    total_n, total_lost = sum(r["was_active"] for r in rows), sum(r["lost"] for r in rows)
     findings = []
     for r in rows:
-        expected = r["customers_prev"] * (1 + shop)
-        excess = (r["customers"] or 0) / r["customers_prev"] - 1 - shop
-        if -excess < th.step_drop_medium - 1e-12 or _count_change_p(r["customers"] or 0, expected) > th.significance:
+        rest_n = total_n - r["was_active"]
+        if rest_n <= 0 or str(r[column]) == "unknown":
             continue
-        lost = expected - (r["customers"] or 0)
+        rest = (total_lost - r["lost"]) / rest_n
+        rate = r["churn_rate"]
+        excess = rate / rest - 1 if rest else 0.0
+        if excess < th.churn_excess_medium - 1e-12 or _two_period_p(rate, rest, r["was_active"], rest_n) > th.significance:
+            continue
+        beyond = (rate - rest) * r["was_active"]
         where = {column: r[column]}
         findings.append(Finding(
-            id=finding_id("region.decline", column, r[column]), rule="region.decline", section=1,
-            severity=severity_for(-excess, th.step_drop_high, th.step_drop_medium),
-            title=ctx.text("diag.region.title", where=_where_text(where, ctx.lang),
-                           change=fmt_change(r["customers"] / r["customers_prev"] - 1), shop=fmt_change(shop)),
-            money_at_stake=max(0.0, lost) * (ctx.value_per_customer or 0.0),
-            evidence={"customers": r["customers"], "customers_prev": r["customers_prev"],
-                      "change_rel": r["customers"] / r["customers_prev"] - 1, "shop_change_rel": shop,
-                      "customers_lost_beyond_trend": lost},
-            where=where, target_size=int(r["customers_prev"]),
-            recommendations=[ctx.text("diag.region.rec", where=_where_text(where, ctx.lang),
-                                      n=fmt_int(r["customers_prev"]))],
+            id=finding_id("customers.churn", column, r[column]), rule="customers.churn", section=3,
+            severity=severity_for(excess, th.churn_excess_high, th.churn_excess_medium),
+            title=ctx.text("diag.churn.title", where=_where_text(where, ctx.lang), rate=fmt_pct(rate),
+                           rest=fmt_pct(rest)),
+            money_at_stake=max(0.0, beyond) * (r["value_before"] / r["was_active"]),
+            evidence={"was_active": r["was_active"], "lost": r["lost"], "rate": rate, "overall_rate": rest,
+                      "customers_lost_beyond_rest": beyond},
+            where=where, target_size=int(r["lost"]),
+            recommendations=[ctx.text("diag.churn.rec", where=_where_text(where, ctx.lang), n=fmt_int(r["lost"]))],
         ))
     return findings
 

@@ -129,12 +129,12 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "检查首单体验(履约时效、商品质量、售后),对本期 {n} 名新客建立首单后 7/30/60 天的复购触达。",
         "en": "Check the first-order experience (delivery, product quality, service) and set up 7/30/60-day follow-ups for this period's {n} first-time buyers.",
     },
-    "diag.region.title": {
-        "zh": "{where}活跃客户 {change},明显差于全店({shop})",
-        "en": "Active customers in {where} {change}, far worse than the shop ({shop})",
+    "diag.churn.title": {
+        "zh": "{where}客户流失率 {rate},高于其他地区({rest})",
+        "en": "Churn in {where}: {rate} of last period's customers did not come back (elsewhere {rest})",
     },
-    "diag.region.rec": {
-        "zh": "调查{where}的客户流失原因(物流时效、区域竞品、服务投诉),对上期 {n} 名活跃客户中本期未购买者发放区域专属回归券。",
-        "en": "Find out why customers in {where} stop buying (delivery times, local competitors, complaints) and send a regional comeback offer to those of last period's {n} active customers who did not buy this period.",
+    "diag.churn.rec": {
+        "zh": "调查{where}客户流失原因(物流时效、区域竞品、服务投诉),对上期购买而本期未回购的 {n} 名客户发放区域专属回归券。",
+        "en": "Find out why customers in {where} stop buying (delivery times, local competitors, complaints) and send the {n} customers who did not come back a regional comeback offer.",
     },
 }

@@ -36,3 +36,31 @@ def new_customers(orders: pl.LazyFrame, period: Period) -> pl.LazyFrame:
     return first_purchases(orders).filter(in_period("first_order_time", period)).select(
         "customer_id", "first_order_time"
     )
+
+
+def churn_by(orders: pl.LazyFrame, customers: pl.LazyFrame | None, by: str, period: Period,
+             before: Period) -> pl.DataFrame:
+    """Churn per group (e.g. region) from one period to the next.
+
+    Per value of ``by`` (the customers table's column, else the column of the customer's
+    last paid order in ``before``): ``was_active`` = customers with a paid order in
+    ``before``; ``lost`` = those of them with no paid order in ``period``;
+    ``churn_rate`` = lost / was_active; ``value_before`` = their paid amount in ``before``.
+    """
+    earlier = paid(orders).filter(in_period("order_time", before))
+    if customers is not None and by in customers.collect_schema().names():
+        groups = customers.select("customer_id", pl.col(by).cast(pl.String).fill_null("unknown").alias(by))
+    else:
+        groups = (earlier.sort("order_time").group_by("customer_id")
+                  .agg(pl.col(by).last().cast(pl.String).fill_null("unknown")))
+    was = earlier.group_by("customer_id").agg(pl.col("amount").sum().alias("value_before"))
+    now = active_customers(orders, period).with_columns(pl.lit(True).alias("kept"))
+    return (
+        was.join(groups, on="customer_id", how="left").join(now, on="customer_id", how="left")
+        .with_columns(pl.col(by).fill_null("unknown"), pl.col("kept").fill_null(False))
+        .group_by(by)
+        .agg(pl.len().alias("was_active"), (~pl.col("kept")).sum().alias("lost"), pl.col("value_before").sum())
+        .with_columns((pl.col("lost") / pl.col("was_active")).alias("churn_rate"))
+        .sort("was_active", descending=True)
+        .collect()
+    )

@@ -1,0 +1,52 @@
+"""The diagnosis finds the demo shop's planted stories (kit.demo.STORIES), each among the
+top findings of the executive summary, with its dates; and a shop generated without them
+gets no finding of high severity."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import write_params
+from kit import summary
+from kit.demo import STORIES, generate
+from kit.diagnosis import diagnose, save_findings
+from kit.params import load_params
+from kit.run import prepare_run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("stories")]
+CUSTOMERS = 20_000  # the default demo shop: 东北 is 7% of it, enough customers for its story to be more than chance
+
+
+def diagnosed(tmp_path, stories: bool):
+    shop = tmp_path / "shop"
+    generate(shop, customers=CUSTOMERS, stories=stories)
+    run = prepare_run(load_params(write_params(tmp_path, shop))[0], tmp_path / "work")
+    findings = diagnose(run)
+    save_findings(run, findings)
+    return run, findings
+
+
+def matches(finding, story) -> bool:
+    return all(finding.where.get(k) == v for k, v in story["where"].items())
+
+
+def test_every_planted_story_is_found_and_in_the_summary(tmp_path):
+    run, findings = diagnosed(tmp_path, stories=True)
+    top = [f["id"] for f in summary.top_findings(run)]
+    for story in STORIES:
+        found = [f for f in findings if matches(f, story)]
+        assert found, f"story {story['id']} not found; findings: {[f.id for f in findings]}"
+        assert found[0].severity == "high", (story["id"], found[0].severity)
+        assert found[0].id in top, f"story {story['id']} not in the summary's top findings {top}"
+    outage = next(s for s in STORIES if s["id"] == "app_pay_outage")
+    (drop,) = [f for f in findings if f.rule == "funnel.dated_drop" and matches(f, outage)]
+    for key in ("start", "end"):
+        days_off = abs((date.fromisoformat(drop.evidence[key]) - date.fromisoformat(outage[key])).days)
+        assert days_off <= 2, f"{key}: found {drop.evidence[key]}, planted {outage[key]}"
+
+
+def test_a_shop_without_stories_has_no_high_finding(tmp_path):
+    _, findings = diagnosed(tmp_path, stories=False)
+    assert [f.id for f in findings if f.severity == "high"] == []
