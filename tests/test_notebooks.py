@@ -14,6 +14,7 @@ import sys
 import nbformat
 import pytest
 import yaml
+from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from conftest import REPO, write_params
@@ -49,7 +50,7 @@ def orders_only_run(tmp_path_factory, small_demo):
 
 
 def run_nbval(notebook: str, work_dir, tmp_path) -> subprocess.CompletedProcess:
-    nb = nbformat.read(REPO / "notebooks" / f"{notebook}.ipynb", as_version=4)
+    nb = load_notebook_node(str(REPO / "notebooks" / f"{notebook}.ipynb"))  # as papermill reads it (tags filled in)
     nb = parameterize_notebook(nb, {"work_dir": str(work_dir)})
     copy = tmp_path / f"{notebook}.ipynb"
     nbformat.write(nb, copy)
