@@ -33,7 +33,7 @@ def dated_drop_chart(daily: pl.DataFrame, finding: dict, lang: str = "zh"):
     dimension = next((k for k in where if k != "step"), "all")
     group = where.get(dimension, "all")
     series = daily.filter((pl.col("dimension") == dimension) & (pl.col("group") == group)
-                          & (pl.col("step") == ev["step"])).sort("date")
+                          & (pl.col("step") == where["step"])).sort("date")
     fig, ax = figure("wide", height=2.8)
     ax.plot(series["date"].to_list(), series["rate"].to_list(), color=MAIN, marker="o", markersize=2, linewidth=1.2)
     start, end = date.fromisoformat(ev["start"]), date.fromisoformat(ev["end"])

@@ -56,6 +56,10 @@ def _rows(frame: pl.DataFrame | None) -> list[dict]:
     return [] if frame is None else frame.to_dicts()
 
 
+def _int(x) -> int | None:
+    return None if x is None else int(round(x))
+
+
 def _where_text(where: dict, lang: str) -> str:
     if not where:
         return t("diag.where.all", lang)
@@ -111,8 +115,8 @@ def _segment_change(sizes, profiles, watched, ctx, by, shrink) -> list[Finding]:
             title=ctx.text(f"diag.{rule}.title", segment=segment, where=_where_text(where, ctx.lang),
                            change=fmt_change(change)),
             money_at_stake=moved * per_customer,
-            evidence={"segment": segment, "customers": r["customers"], "customers_prev": r["customers_prev"],
-                      "change_rel": change},
+            evidence={"segment": segment, "customers": _int(r["customers"]), "customers_prev": _int(r["customers_prev"]),
+                      "customers_change_rel": r["customers_change_rel"], "share_change_rel": r.get("share_change_rel")},
             where=where | {"segment": r["segment"]}, target_size=int(moved if shrink else r["customers"]),
             recommendations=[ctx.text(f"diag.{rule}.rec", segment=segment, n=fmt_int(moved if shrink else r["customers"]),
                                       where=_where_text(where, ctx.lang))],
@@ -152,7 +156,7 @@ def concentration_risk(concentration: pl.DataFrame | None, ctx: Context) -> list
         severity=severity_for(share, th.concentration_high, th.concentration_medium),
         title=ctx.text("diag.rfm.concentration.title", share=fmt_pct(share)),
         money_at_stake=0.0,
-        evidence={"top_customers": rows[0]["top_customers"], "top_share": share, "top_revenue": rows[0]["top_revenue"]},
+        evidence={"top_customers": _int(rows[0]["top_customers"]), "top_share": share, "top_revenue": rows[0]["top_revenue"]},
         target_size=int(rows[0]["top_customers"]),
         recommendations=[ctx.text("diag.rfm.concentration.rec", n=fmt_int(rows[0]["top_customers"]))],
     )]
@@ -190,8 +194,8 @@ def churn_by_place(churn: pl.DataFrame | None, ctx: Context, column: str = "regi
             title=ctx.text("diag.churn.title", where=_where_text(where, ctx.lang), rate=fmt_pct(rate),
                            rest=fmt_pct(rest)),
             money_at_stake=max(0.0, beyond) * (r["value_before"] / r["was_active"]),
-            evidence={"was_active": r["was_active"], "lost": r["lost"], "rate": rate, "overall_rate": rest,
-                      "customers_lost_beyond_rest": beyond},
+            evidence={"was_active": _int(r["was_active"]), "lost": _int(r["lost"]), "rate": rate, "overall_rate": rest,
+                      "customers_lost_beyond_rest": round(beyond)},
             where=where, target_size=int(r["lost"]),
             recommendations=[ctx.text("diag.churn.rec", where=_where_text(where, ctx.lang), n=fmt_int(r["lost"]))],
         ))
@@ -225,8 +229,8 @@ def product_quality(quality: pl.DataFrame | None, ctx: Context) -> list[Finding]
                            rating="–" if rating is None else f"{rating:.1f}"),
             money_at_stake=r.get("returned_value") or 0.0,
             evidence={"category": category, "return_rate": rate, "rating": rating,
-                      "return_rate_prev": r.get("return_rate_prev"), "returned_value": r.get("returned_value"),
-                      "lines": r.get("lines")},
+                      "return_rate_prev": r.get("return_rate_prev"), "returned_amount": r.get("returned_value"),
+                      "lines": _int(r.get("lines"))},
             where={"category": category}, target_size=None,
             recommendations=[ctx.text("diag.product.quality.rec", category=category,
                                       value=ctx.money(r.get("returned_value") or 0))],
@@ -327,8 +331,8 @@ def funnel_step_drops(funnel: pl.DataFrame | None, by: dict[str, pl.DataFrame], 
                 title=ctx.text("diag.funnel.step_drop.title", step=step, where=_where_text(where, ctx.lang),
                                rate=fmt_pct(r["rate"]), rate_prev=fmt_pct(r["rate_prev"])),
                 money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
-                evidence={"step": r["step"], "rate": r["rate"], "rate_prev": r["rate_prev"], "entered": r["entered"],
-                          "lost_payments": lost},
+                evidence={"step": label("conv.step", r["step"], ctx.lang), "rate": r["rate"], "rate_prev": r["rate_prev"],
+                          "entered": _int(r["entered"]), "lost_payments": round(lost)},
                 where=where | {"step": r["step"]}, target_size=int(r["entered"]),
                 recommendations=[ctx.text(f"diag.funnel.rec.{r['step']}" if f"diag.funnel.rec.{r['step']}" in _TEXT
                                           else "diag.funnel.rec.other", step=step,
@@ -350,7 +354,7 @@ def weakest_step(funnel: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     return [Finding(
         id=finding_id("funnel.weakest_step", r["step"]), rule="funnel.weakest_step", section=2, severity="low",
         title=ctx.text("diag.funnel.weakest.title", step=step, rate=fmt_pct(r["step_conversion"])),
-        evidence={"step": r["step"], "rate": r["step_conversion"], "rate_prev": r.get("step_conversion_prev")},
+        evidence={"step": step, "rate": r["step_conversion"], "rate_prev": r.get("step_conversion_prev")},
         where={"step": r["step"]}, target_size=None,
         recommendations=[ctx.text(f"diag.funnel.rec.{r['step']}" if f"diag.funnel.rec.{r['step']}" in _TEXT
                                   else "diag.funnel.rec.other", step=step, where=_where_text({}, ctx.lang),
@@ -382,9 +386,9 @@ def dated_drops(drops: pl.DataFrame | None, onward: dict[str, float], ctx: Conte
             title=ctx.text("diag.funnel.dated_drop.title", step=step, where=_where_text(where, ctx.lang),
                            start=start, end=end, before=fmt_pct(r["rate_before"]), during=fmt_pct(r["rate_during"])),
             money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
-            evidence={"step": r["step"], "start": r["start"], "end": r["end"], "days": r["days"],
+            evidence={"step": step, "start": r["start"], "end": r["end"], "days": r["days"],
                       "rate_before": r["rate_before"], "rate_during": r["rate_during"], "rate_after": r["rate_after"],
-                      "rel_drop": r["rel_drop"], "p_value": r["p_value"], "lost_payments": lost,
+                      "relative_drop_share": r["rel_drop"], "lost_payments": round(lost),
                       "also_seen_in": ", ".join(_where_text({o["dimension"]: o["group"]} if o["dimension"] != "all" else {},
                                                             ctx.lang) for o in others) or None},
             where=where | {"step": r["step"]}, target_size=int(r["entered_during"]),
@@ -429,8 +433,8 @@ def cart_abandonment(cart: pl.DataFrame | None, ctx: Context) -> list[Finding]:
         severity=severity_for(rate, th.cart_abandonment_high, th.cart_abandonment_medium),
         title=ctx.text("diag.cart.title", rate=fmt_pct(rate)),
         money_at_stake=max(0.0, rate - th.cart_abandonment_medium) * r["carts"] * per_cart,
-        evidence={"carts": r["carts"], "abandoned": r["abandoned"], "abandonment_rate": rate,
-                  "abandonment_rate_prev": r.get("abandonment_rate_prev"), "abandoned_value": r["abandoned_value"]},
+        evidence={"carts": _int(r["carts"]), "abandoned": _int(r["abandoned"]), "abandonment_rate": rate,
+                  "abandonment_rate_prev": r.get("abandonment_rate_prev"), "abandoned_amount": r["abandoned_value"]},
         target_size=int(r["abandoned"]),
         recommendations=[ctx.text("diag.cart.rec", n=fmt_int(r["abandoned"]), value=ctx.money(r["abandoned_value"]))],
     )]
@@ -475,8 +479,8 @@ def first_repurchase(by_group: pl.DataFrame | None, overall: pl.DataFrame | None
             title=ctx.text("diag.repurchase.title", where=_where_text(where, ctx.lang), rate=fmt_pct(rate),
                            overall=fmt_pct(rest)),
             money_at_stake=max(0.0, rest - rate) * r["buyers"] * (ctx.aov or 0.0),
-            evidence={"buyers": n, "repurchased": k, "rate": rate, "overall_rate": rest,
-                      "rate_prev": r.get(f"rate_{days}_prev"), "new_buyers_in_period": r["buyers"]},
+            evidence={"buyers": _int(n), "repurchased": _int(k), "rate": rate, "overall_rate": rest,
+                      "rate_prev": r.get(f"rate_{days}_prev"), "new_buyers_in_period": _int(r["buyers"])},
             where=where, target_size=int(r["buyers"]),
             recommendations=[ctx.text("diag.repurchase.rec", where=_where_text(where, ctx.lang), n=fmt_int(r["buyers"]))],
         ))
@@ -503,7 +507,7 @@ def falling_repurchase(overall: pl.DataFrame | None, ctx: Context, days: int = 9
         severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
         title=ctx.text("diag.repurchase.falling.title", rate=fmt_pct(rate), rate_prev=fmt_pct(prev)),
         money_at_stake=(prev - rate) * n * (ctx.aov or 0.0),
-        evidence={"buyers": n, "rate": rate, "rate_prev": prev},
+        evidence={"buyers": _int(n), "rate": rate, "rate_prev": prev},
         target_size=int(r["buyers"]),
         recommendations=[ctx.text("diag.repurchase.falling.rec", n=fmt_int(r["buyers"]))],
     )]

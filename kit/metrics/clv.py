@@ -239,6 +239,19 @@ def _minimize(objective, n_params: int, maxiter: int):
                     options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9})
 
 
+def _converged(res) -> bool:
+    """Whether the optimiser reached the optimum. L-BFGS-B may stop with ABNORMAL_TERMINATION
+    when its line search cannot improve a mean log-likelihood already at machine precision;
+    a gradient this flat is the optimum all the same."""
+    if not np.isfinite(res.fun):
+        return False
+    return bool(res.success) or float(np.max(np.abs(res.jac))) < GRADIENT_AT_OPTIMUM
+
+
+GRADIENT_AT_OPTIMUM = 1e-5
+"""Largest |gradient| of the mean negative log-likelihood (per log-parameter) taken as converged."""
+
+
 def _bgnbd_objective(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray):
     """Mean negative BG/NBD log-likelihood over the weighted histories and its gradient in
     log-parameters. The terms that depend on x alone (gammaln, betaln, digamma) are computed
@@ -292,7 +305,7 @@ def fit_bgnbd(summary: pl.DataFrame, maxiter: int = 1000) -> BgNbdFit:
     log_likelihood = -res.fun * w.sum() - (x * w).sum() * math.log(scale)
     fit = dict(r=float(r), alpha=float(alpha * scale), a=float(a), b=float(b),
                log_likelihood=float(log_likelihood), customers=customers)
-    if not res.success or not np.isfinite(res.fun):
+    if not _converged(res):
         return BgNbdFit(ok=False, reason="no_convergence", detail=f"BG/NBD: {res.message}", **fit)
     if _at_bound(res.x):
         return BgNbdFit(ok=False, reason="at_bound", detail=f"BG/NBD parameters ran to a bound: {fit}", **fit)
@@ -382,7 +395,7 @@ def fit_gamma_gamma(summary: pl.DataFrame, min_repeat_buyers: int = 30, maxiter:
     total = w.sum()
     fit = dict(p=float(p), q=float(q), gamma=float(v * scale),
                log_likelihood=float(-res.fun * total - total * math.log(scale)), repeat_buyers=n)
-    if not res.success or not np.isfinite(res.fun):
+    if not _converged(res):
         return GammaGammaFit(ok=False, reason="no_convergence", detail=f"Gamma-Gamma: {res.message}", **fit)
     if _at_bound(res.x):
         return GammaGammaFit(ok=False, reason="at_bound", detail=f"Gamma-Gamma parameters ran to a bound: {fit}", **fit)
