@@ -218,7 +218,7 @@ def safe_name(text: str) -> str:
 
 def run_name_for(params: RunParams, stem: str) -> str:
     parts = [params.name or stem, params.current.label]
-    for key, value in sorted(params.slice.items()):
+    for _key, value in sorted(params.slice.items()):
         parts.append("+".join(map(str, value)) if isinstance(value, list) else str(value))
     return safe_name("_".join(parts))
 

@@ -312,7 +312,7 @@ def test_finding_block():
     assert block.find("span", "money").text == "money at stake $123,457"
     evidence = [li.text for li in block.find("div", "evidence").find_all("li")]
     # rates as percentages, counts with separators, strings as they are
-    assert evidence == ["rate: 31.0%", "rate_prev: 40.0%", "sessions: 1,200", "since: 2025-11-03"]
+    assert evidence == ["rate: 31.0%", "rate before: 40.0%", "sessions: 1,200", "since: 2025-11-03"]
     recs = [li.text for li in block.find("div", "recommendations").find_all("li")]
     assert recs == ["检查 App 支付页", "A & B 测试"]
 

@@ -14,10 +14,10 @@ import sys
 import nbformat
 import pytest
 import yaml
+from conftest import REPO, write_params
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from conftest import REPO, write_params
 from kit.params import load_params
 from kit.run import prepare_run
 

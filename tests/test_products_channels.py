@@ -1,4 +1,5 @@
-from datetime import date, datetime as dt
+from datetime import date
+from datetime import datetime as dt
 
 import polars as pl
 import pytest

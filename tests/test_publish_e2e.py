@@ -7,12 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO, write_params
+
 from kit.publish.batch import publish
 from kit.publish.export import check_html, check_pdf
 

@@ -15,7 +15,7 @@ def orders(rows):
                                       "amount": pl.Float64, "status": pl.String, "channel": pl.String}, orient="row")
 
 
-O = orders([
+ORDERS = orders([
     ("a1", "a", dt(2025, 3, 5), 10.0, "paid", "feed"),
     ("a2", "a", dt(2025, 4, 4), 10.0, "paid", "feed"),       # exactly 30 days later: counts
     ("b1", "b", dt(2025, 3, 5), 10.0, "paid", "search"),
@@ -31,7 +31,7 @@ O = orders([
 
 
 def test_n_day_repurchase_of_the_cohort_whose_window_closes_in_the_period():
-    row = first_purchase_repurchase(O, APR, MAR, windows=(30, 60)).row(0, named=True)
+    row = first_purchase_repurchase(ORDERS, APR, MAR, windows=(30, 60)).row(0, named=True)
     assert row["buyers"] == 1  # e: first order in April
     # 30-day cohort of April: first orders 03-02..03-31 -> a, b, c; observable until 04-25: a (03-05 + 30 = 04-04),
     # b (04-04), c (04-19) all observable; repurchased within 30 d: a only
@@ -49,12 +49,12 @@ def test_buyers_whose_window_runs_past_the_data_are_left_out():
 
 
 def test_by_group_uses_the_customers_column_or_the_first_orders():
-    by_channel = {r["group"]: r for r in first_purchase_repurchase(O, APR, None, by="channel", windows=(30,)).to_dicts()}
+    by_channel = {r["group"]: r for r in first_purchase_repurchase(ORDERS, APR, None, by="channel", windows=(30,)).to_dicts()}
     # 30-day cohort: a (feed), b (search), c (feed)
     assert by_channel["feed"]["buyers_30"] == 2 and by_channel["search"]["buyers_30"] == 1
     assert by_channel["feed"]["repurchased_30"] == 1 and by_channel["search"]["repurchased_30"] == 0
     customers = pl.LazyFrame({"customer_id": ["a", "b", "c"], "acquisition_channel": ["x", "x", None]})
     by_acq = {r["group"]: r for r in
-              first_purchase_repurchase(O, APR, None, customers, by="acquisition_channel", windows=(30,)).to_dicts()}
+              first_purchase_repurchase(ORDERS, APR, None, customers, by="acquisition_channel", windows=(30,)).to_dicts()}
     assert by_acq["x"]["buyers_30"] == 2 and by_acq["x"]["rate_30"] == pytest.approx(0.5)
     assert by_acq["unknown"]["buyers_30"] == 1  # c has no channel; d, e, z are not in the customers table either

@@ -7,7 +7,7 @@ from kit.metrics.sessions import derive_sessions, stitch_users
 
 def events(rows, **extra):
     cols = ["visitor_id", "customer_id", "event_time"]
-    frame = pl.DataFrame([dict(zip(cols, r)) for r in rows], schema={"visitor_id": pl.String, "customer_id": pl.String,
+    frame = pl.DataFrame([dict(zip(cols, r, strict=True)) for r in rows], schema={"visitor_id": pl.String, "customer_id": pl.String,
                                                                       "event_time": pl.Datetime("us")})
     return frame.with_columns(**{k: pl.Series(v) for k, v in extra.items()}).lazy()
 

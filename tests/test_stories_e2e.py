@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import write_params
+
 from kit import summary
 from kit.demo import STORIES, generate
 from kit.diagnosis import diagnose, save_findings

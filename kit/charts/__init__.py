@@ -7,10 +7,6 @@ return a matplotlib ``Figure``; the notebook displays it (inline PNG in the repo
 
 from __future__ import annotations
 
-import matplotlib
-
-
-
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402

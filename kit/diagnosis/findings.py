@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +239,7 @@ def _run_block(run_meta: dict[str, Any]) -> dict[str, Any]:
     block["period"] = _period_block(run_meta["period"])
     block["comparison"] = _period_block(run_meta.get("comparison"))
     block["slice"] = {str(k): _plain(v) for k, v in dict(run_meta.get("slice") or {}).items()}
-    generated_at = run_meta.get("generated_at") or datetime.now(timezone.utc)
+    generated_at = run_meta.get("generated_at") or datetime.now(UTC)
     block["generated_at"] = generated_at.isoformat(timespec="seconds") if isinstance(generated_at, datetime) else str(generated_at)
     block.setdefault("currency", None)
     block.setdefault("lang", None)

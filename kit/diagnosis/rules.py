@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from kit.diagnosis.findings import Finding, finding_id, severity_for
-from kit.display import fmt_change, fmt_int, fmt_money, fmt_pct, fmt_pp
-from kit.i18n import TEXT as _TEXT, label, t
+from kit.display import fmt_change, fmt_int, fmt_money, fmt_pct
+from kit.i18n import TEXT as _TEXT
+from kit.i18n import label, t
 from kit.params import Diagnosis
 
 

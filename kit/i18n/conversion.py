@@ -6,8 +6,6 @@ TEXT: dict[str, dict[str, str]] = {
                    "en": "How visits move from browsing to payment: where most are lost, which devices and sources convert worse, on which days something broke, then carts left behind and repurchase."},
     "conv.h.paths": {"zh": "常见路径", "en": "Common paths"},
     "conv.h.daily": {"zh": "每日转化", "en": "Daily conversion"},
-    "conv.outcome.purchase": {"zh": "购买", "en": "purchase"},
-    "conv.outcome.exit": {"zh": "离开", "en": "exit"},
     "conv.col.outcome": {"zh": "结果", "en": "Outcome"},
     "conv.col.path": {"zh": "路径", "en": "Path"},
     "conv.col.sessions": {"zh": "会话数", "en": "Sessions"},

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import polars as pl
+from scipy.stats import norm
 
 from kit.periods import Period
 
@@ -74,3 +75,36 @@ def share(column: str, over: Sequence[str] = ()) -> pl.Expr:
 def safe_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     """``num / den``, null where ``den`` is 0 or null."""
     return pl.when(den.is_null() | (den == 0)).then(None).otherwise(num / den)
+
+
+Z95 = 1.959963984540054  # standard normal quantile of 0.975
+
+
+def proportion_tests(frame: pl.DataFrame, over: Sequence[str]) -> pl.DataFrame:
+    """Add the 95% Wilson interval of ``rate`` = converted / entered and a two-proportion
+    z-test of each row against the rest of its ``over`` group (e.g. the other devices at
+    the same funnel step): columns ``ci_low, ci_high, rest_rate, z, p_value``.
+
+    Wilson: ``(p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)``, z = 1.96.
+    Test: ``rest_rate = (K - k) / (N - n)``, pooled ``q = K / N``,
+    ``z = (p - rest_rate) / sqrt(q (1-q) (1/n + 1/(N-n)))``, ``p_value = 2 (1 - Φ(|z|))``;
+    null when the group is alone or the pooled rate is 0 or 1.
+    """
+    n, k, z2 = pl.col("entered"), pl.col("converted"), Z95 ** 2
+    p = safe_div(k, n)
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * (p * (1 - p) / n + z2 / (4 * n ** 2)).sqrt() / (1 + z2 / n)
+    big_n, big_k = n.sum().over(over), k.sum().over(over)
+    rest_n, rest_k = big_n - n, big_k - k
+    q = safe_div(big_k, big_n)
+    se = (q * (1 - q) * (1 / n + 1 / rest_n)).sqrt()
+    rest_rate = safe_div(rest_k, rest_n)
+    z = pl.when((n > 0) & (rest_n > 0) & (se > 0)).then((p - rest_rate) / se).otherwise(None)
+    out = frame.with_columns(
+        pl.when(n > 0).then(centre - half).otherwise(None).alias("ci_low"),
+        pl.when(n > 0).then(centre + half).otherwise(None).alias("ci_high"),
+        rest_rate.alias("rest_rate"),
+        z.alias("z"),
+    )
+    p_value = 2 * norm.sf(out["z"].abs().fill_null(float("nan")).to_numpy())
+    return out.with_columns(pl.Series("p_value", p_value).fill_nan(None))

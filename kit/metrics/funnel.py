@@ -38,10 +38,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import polars as pl
-from scipy.stats import norm
 
 from kit.contract import EVENT_STEPS, paid
-from kit.metrics.common import compare, in_period, safe_div
+from kit.metrics.common import compare, in_period, proportion_tests, safe_div
 from kit.periods import Period
 
 AT = "at:"
@@ -51,7 +50,6 @@ DIMENSIONS: tuple[str, ...] = ("device", "source", "visitor")
 """Breakdowns of the funnel: device and traffic source of the journey, new vs returning."""
 
 UNKNOWN = "unknown"
-Z95 = 1.959963984540054  # standard normal quantile of 0.975
 
 
 # ------------------------------------------------------------------------------ journeys
@@ -316,35 +314,6 @@ def weakest_step(funnel: pl.DataFrame) -> dict | None:
 
 # ------------------------------------------------------------------------------ breakdowns
 
-def _tests(frame: pl.DataFrame, over: Sequence[str]) -> pl.DataFrame:
-    """Add the 95% Wilson interval of ``rate`` = converted / entered and a two-proportion
-    z-test of each group against the rest of its ``over`` group (same step).
-
-    Wilson: ``(p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)``, z = 1.96.
-    Test: ``rest_rate = (K - k) / (N - n)``, pooled ``q = K / N``,
-    ``z = (p - rest_rate) / sqrt(q (1-q) (1/n + 1/(N-n)))``, ``p_value = 2 (1 - Φ(|z|))``;
-    null when the group is alone or the pooled rate is 0 or 1.
-    """
-    n, k, z2 = pl.col("entered"), pl.col("converted"), Z95 ** 2
-    p = safe_div(k, n)
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z95 * (p * (1 - p) / n + z2 / (4 * n ** 2)).sqrt() / (1 + z2 / n)
-    big_n, big_k = n.sum().over(over), k.sum().over(over)
-    rest_n, rest_k = big_n - n, big_k - k
-    q = safe_div(big_k, big_n)
-    se = (q * (1 - q) * (1 / n + 1 / rest_n)).sqrt()
-    rest_rate = safe_div(rest_k, rest_n)
-    z = pl.when((n > 0) & (rest_n > 0) & (se > 0)).then((p - rest_rate) / se).otherwise(None)
-    out = frame.with_columns(
-        pl.when(n > 0).then(centre - half).otherwise(None).alias("ci_low"),
-        pl.when(n > 0).then(centre + half).otherwise(None).alias("ci_high"),
-        rest_rate.alias("rest_rate"),
-        z.alias("z"),
-    )
-    p_value = 2 * norm.sf(out["z"].abs().fill_null(float("nan")).to_numpy())
-    return out.with_columns(pl.Series("p_value", p_value).fill_nan(None))
-
-
 def step_conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
                        comparison: Period | None = None) -> pl.DataFrame:
     """Step conversion per group of ``dimension`` (device | source | visitor), one row per
@@ -367,7 +336,7 @@ def step_conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
 
     out = compare(one, period, comparison, on=("group", "step_index", "step"), values=("rate",))
     out = out.filter(pl.col("entered").is_not_null())  # groups seen only in the comparison period
-    return _tests(out, ["step"]).with_columns(pl.lit(dimension).alias("dimension")).sort("step_index", "group")
+    return proportion_tests(out, ["step"]).with_columns(pl.lit(dimension).alias("dimension")).sort("step_index", "group")
 
 
 def conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
@@ -388,7 +357,7 @@ def conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
 
     out = compare(one, period, comparison, on=("group",), values=("rate",))
     out = out.filter(pl.col("entered").is_not_null())
-    return _tests(out.with_columns(pl.lit(dimension).alias("dimension")), ["dimension"]).sort("rate", "group")
+    return proportion_tests(out.with_columns(pl.lit(dimension).alias("dimension")), ["dimension"]).sort("rate", "group")
 
 
 # ------------------------------------------------------------------------------ daily series

@@ -48,9 +48,10 @@ def _group_column(orders: pl.LazyFrame, customers: pl.LazyFrame | None, by: str)
 
 def first_purchase_repurchase(orders: pl.LazyFrame, period: Period, comparison: Period | None = None,
                               customers: pl.LazyFrame | None = None, by: str | None = None,
-                              windows: Sequence[int] = WINDOWS) -> pl.DataFrame:
+                              windows: Sequence[int] = WINDOWS, groups: pl.LazyFrame | None = None) -> pl.DataFrame:
     """N-day repurchase of first-time buyers, beside the comparison period (module doc).
 
+    Groups: ``by`` (a column, see :func:`_group_column`) or ``groups`` (``customer_id, group``).
     Per group (or one row): ``buyers`` (first paid order in the period itself), and for
     each N in ``windows``: ``buyers_<N>`` (first order in the period shifted back N days,
     observable), ``repurchased_<N>`` and ``rate_<N>`` = repurchased_<N> / buyers_<N>; each
@@ -58,10 +59,10 @@ def first_purchase_repurchase(orders: pl.LazyFrame, period: Period, comparison: 
     """
     data_end = orders.select(pl.col("order_time").max().alias("data_end"))
     base = _first_and_next(orders).join(data_end, how="cross")
-    keys = ["group"] if by else []
-    if by:
-        base = base.join(_group_column(orders, customers, by), on="customer_id", how="left").with_columns(
-            pl.col("group").fill_null("unknown"))
+    keys = ["group"] if by or groups is not None else []
+    if keys:
+        group_of = groups if groups is not None else _group_column(orders, customers, by)
+        base = base.join(group_of, on="customer_id", how="left").with_columns(pl.col("group").fill_null("unknown"))
 
     def per_period(p: Period) -> pl.LazyFrame:
         aggs = [in_period("first_order_time", p).sum().cast(pl.Float64).alias("buyers")]
