@@ -48,7 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "ret.no_driver": {"zh": "没有发现显著影响复购的首单特征。", "en": "No first-order attribute changes repurchase significantly."},
     "ret.churn": {
-        "zh": "上期购买的客户中,{place} 本期未回购的比例最高({rate}),全店为 {total}。",
+        "zh": "上期购买的客户中,{place}本期未回购的比例最高({rate}),全店为 {total}。",
         "en": "Of last period's customers, those in {place} came back least: {rate} did not buy again (shop: {total}).",
     },
     "ret.h.churn": {"zh": "各地区客户流失", "en": "Churn by region"},

@@ -95,13 +95,18 @@ def _failing_cell(nb_path: Path) -> int | None:
 
 def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger) -> float:
     import papermill as pm
+    from traitlets.config import Config
 
+    # The kernelspec declares CurveZMQ support; letting the manager provision keys encrypts
+    # the local sockets and stops ipykernel warning about plain TCP on every section.
+    config = Config()
+    config.KernelManager.transport_encryption = "auto"
     target = out_dir / f"{section.stem}.ipynb"
     started = time.perf_counter()
     try:
         pm.execute_notebook(
             str(section.path), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(NOTEBOOKS),
-            progress_bar=False, log_output=False, report_mode=False,
+            progress_bar=False, log_output=False, report_mode=False, config=config,
         )
     except pm.PapermillExecutionError as e:
         first = f"{e.ename}: {e.evalue}".splitlines()[0]
