@@ -174,16 +174,16 @@ REGION_WEIGHTS = {"华东": 0.30, "华南": 0.20, "华北": 0.15, "华中": 0.12
 # a listed lower-tier city stands for many real ones, hence its weight
 TIER_WEIGHTS = {"一线": 6.0, "新一线": 3.5, "二线": 2.0, "三线": 1.8, "四线及以下": 2.2}
 
-CHANNELS = ("自然搜索", "付费搜索", "信息流广告", "社交分享", "直接访问", "邮件短信")
+CHANNELS = ("搜索引擎", "短视频直播", "信息流广告", "社交媒体", "直接访问", "邮件短信")
 ACQUISITION_WEIGHTS = (0.28, 0.18, 0.12, 0.17, 0.17, 0.08)
 ORDER_CHANNEL_WEIGHTS = (0.27, 0.16, 0.10, 0.14, 0.25, 0.08)
 # browsing that ends without an order comes more from feeds and less from direct visits,
 # so that the sources convert differently
 BROWSE_SOURCE_WEIGHTS = (0.25, 0.15, 0.22, 0.16, 0.15, 0.07)
-PAID_CHANNEL_SPEND = {"付费搜索": 0.40, "信息流广告": 0.30, "社交分享": 0.15, "邮件短信": 0.15}
+PAID_CHANNEL_SPEND = {"短视频直播": 0.40, "信息流广告": 0.30, "社交媒体": 0.15, "邮件短信": 0.15}
 
 DEVICES = ("App", "小程序", "移动网页", "PC")
-DEVICE_WEIGHTS = (0.42, 0.22, 0.16, 0.20)
+DEVICE_WEIGHTS = (0.50, 0.25, 0.17, 0.08)  # mobile 92%, as in Chinese shops
 
 MEMBER_LEVELS = ("普通会员", "白银会员", "黄金会员", "铂金会员")
 
@@ -538,25 +538,49 @@ def _orders(rng, cust: dict, cal: Calendar, stories: bool) -> dict:
     first = np.zeros(owner.size, dtype=bool)
     first[starts[count > 0]] = True
     day_f = cust["first_day"][owner] + np.where(first, 0.0, rng.random(owner.size) * span[owner])
-    day = np.floor(day_f).astype(np.int64)
+    usual_day = np.floor(day_f).astype(np.int64)
+    day = _festival_pull(rng, usual_day, ~first, cust["first_day"][owner], cal)
     keep = day <= cal.end
     if stories:  # six in ten of 东北's customers stop buying, each on a day between July and October 2025
         stops = (cust["region"] == list(GEOGRAPHY).index(CHURN_REGION)) & (rng.random(n) < CHURN_SHARE)
         stop_day = _day(CHURN_START) + rng.random(n) * (_day(CHURN_FULL) - _day(CHURN_START))
         keep &= ~(stops[owner] & ~first & (day >= stop_day[owner]))
-    owner, day = owner[keep], day[keep]
+    owner, day, usual_day = owner[keep], day[keep], usual_day[keep]
     seconds = _time_of_day(rng, owner.size)
     t = day * 86400 + seconds
     order = np.lexsort((t, owner))
     owner, t = owner[order], t[order]
+    # browsing keeps to the order's usual day: shoppers who wait for a festival do not stop
+    # visiting, and browsing that followed the festival's peak would read as a funnel drop
+    browse_t = (usual_day * 86400 + seconds)[order]
     m = owner.size
     channel = np.where(rng.random(m) < 0.5, cust["acq"][owner], _choice(rng, ORDER_CHANNEL_WEIGHTS, m))
     device = np.where(rng.random(m) < 0.8, cust["device"][owner], _choice(rng, DEVICE_WEIGHTS, m))
     status = _choice(rng, STATUS_P, m)
     pay_delay = np.round(np.minimum(rng.lognormal(3.4, 0.8, m), 1800)).astype(np.int64) + 5
     delivery = np.round(1.0 + 0.5 * cust["tier"][owner] + rng.gamma(2.0, 0.6, m))
-    return {"n": m, "owner": owner, "time": t, "channel": channel, "device": device, "status": status,
+    return {"n": m, "owner": owner, "time": t, "browse_time": browse_t, "channel": channel, "device": device, "status": status,
             "pay_delay": pay_delay, "delivery": delivery}
+
+
+FESTIVALS = (((6, 1), (6, 18)), ((11, 1), (11, 11)))  # 618 and 双11, run-up included
+FESTIVAL_PULL = 0.12
+FESTIVAL_RUNUP_DAYS = 60
+"""A festival draws this share of the repeat orders of the 60 days before it. A shallow, wide
+dip, so the funnel's rates move only a few percent around the festivals."""
+
+
+def _festival_pull(rng, day: np.ndarray, movable: np.ndarray, first_day: np.ndarray, cal: Calendar) -> np.ndarray:
+    """Move some repeat orders placed in the run-up to 618 or 双11 into the festival, so
+    both show as peaks (with a shallow dip before them), as shoppers wait for the deals."""
+    day = day.copy()
+    for year in range(_date(cal.orders_start).year, _date(cal.end).year + 1):
+        for (m1, d1), (m2, d2) in FESTIVALS:
+            start, end = _day(date(year, m1, d1)), _day(date(year, m2, d2))
+            wait = movable & (day >= start - FESTIVAL_RUNUP_DAYS) & (day < start) & (rng.random(day.size) < FESTIVAL_PULL)
+            moved = start + rng.integers(0, end - start + 1, day.size)
+            day = np.where(wait, np.maximum(moved, np.ceil(first_day).astype(np.int64)), day)
+    return day
 
 
 def _time_of_day(rng, size: int) -> np.ndarray:
@@ -624,13 +648,13 @@ def _sessions(rng, orders: dict, cust: dict, cal: Calendar, products: Products, 
     pviews = carts / r["add_to_cart"]
     visits = pviews / r["product_view"]
     means = np.array([visits - pviews, pviews - carts, carts - checkouts, checkouts - 1.0])  # last step 0..3
-    source_orders = np.flatnonzero(orders["time"] >= start_s - BROWSE_DAYS * 86400)
+    source_orders = np.flatnonzero(orders["browse_time"] >= start_s - BROWSE_DAYS * 86400)
     counts = rng.poisson(means[None, :], (source_orders.size, 4))
     per_order = counts.sum(axis=1)
     b_order = np.repeat(source_orders, per_order)
     b_last = np.repeat(np.tile(np.arange(4), source_orders.size), counts.ravel())
     b = b_order.size
-    b_day = orders["time"][b_order] // 86400 + rng.integers(0, BROWSE_DAYS, b)
+    b_day = orders["browse_time"][b_order] // 86400 + rng.integers(0, BROWSE_DAYS, b)
     b_time = b_day * 86400 + _time_of_day(rng, b)
     inside = (b_time >= start_s) & (b_time < end_s)
     b_order, b_last, b_time = b_order[inside], b_last[inside], b_time[inside]
