@@ -339,3 +339,15 @@ def test_path_tables_equal_the_two_functions():
     moves, paths = fn.path_tables(events(), MARCH)
     assert moves.equals(fn.transitions(events(), MARCH))
     assert paths.equals(fn.top_paths(events(), MARCH))
+
+
+def test_wilson_interval_holds_a_rate_of_one_or_zero_despite_rounding():
+    # at n = 10 the Wilson upper bound for 10/10 computes as 0.9999999999999999: a chart's error bar
+    # (rate - ci_low, ci_high - rate) must never be negative
+    from kit.metrics.common import proportion_tests
+
+    frame = pl.DataFrame({"g": ["x"] * 4, "entered": [10, 13, 10, 13], "converted": [10, 13, 0, 0]})
+    out = proportion_tests(frame, ["g"])
+    rate = out["converted"] / out["entered"]
+    assert ((out["ci_high"] - rate) >= 0).all() and ((rate - out["ci_low"]) >= 0).all()
+    assert out["ci_high"][:2].to_list() == [1.0, 1.0] and out["ci_low"][2:].to_list() == [0.0, 0.0]

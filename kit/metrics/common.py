@@ -101,8 +101,9 @@ def proportion_tests(frame: pl.DataFrame, over: Sequence[str]) -> pl.DataFrame:
     rest_rate = safe_div(rest_k, rest_n)
     z = pl.when((n > 0) & (rest_n > 0) & (se > 0)).then((p - rest_rate) / se).otherwise(None)
     out = frame.with_columns(
-        pl.when(n > 0).then(centre - half).otherwise(None).alias("ci_low"),
-        pl.when(n > 0).then(centre + half).otherwise(None).alias("ci_high"),
+        # min/max: the Wilson interval holds p, but at p = 0 or 1 rounding can put a bound a hair past it
+        pl.when(n > 0).then(pl.min_horizontal(centre - half, p)).otherwise(None).alias("ci_low"),
+        pl.when(n > 0).then(pl.max_horizontal(centre + half, p)).otherwise(None).alias("ci_high"),
         rest_rate.alias("rest_rate"),
         z.alias("z"),
     )
