@@ -26,7 +26,7 @@ def stitch_users(events: pl.LazyFrame) -> pl.LazyFrame:
     logins = (
         events.filter(pl.col("customer_id").is_not_null() & pl.col("visitor_id").is_not_null())
         .group_by("visitor_id")
-        .agg(pl.col("customer_id").sort_by("event_time").first().alias("_known_as"))
+        .agg(pl.col("customer_id").min_by("event_time").alias("_known_as"))
     )
     return (
         events.join(logins, on="visitor_id", how="left")
