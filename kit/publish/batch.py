@@ -18,6 +18,7 @@ import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,33 +81,50 @@ class SectionFailed(Exception):
 
 
 def _failing_cell(nb_path: Path) -> int | None:
-    """The execution count of the cell that raised: the ``[n]`` a reader sees in the notebook."""
+    """The position of the cell that raised among the notebook's code cells (the injected
+    parameters included): the ``[n]`` it shows when run alone. Not its execution count:
+    the sections of a run share one kernel, so counts run on from the previous notebook."""
     import nbformat
 
     try:
         nb = nbformat.read(nb_path, as_version=4)
     except Exception:  # noqa: BLE001 - a notebook we cannot read has no cell to point at
         return None
-    for cell in nb.cells:
-        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return cell.get("execution_count")
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for position, cell in enumerate(code, start=1):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return position
     return None
 
 
-def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger) -> float:
-    import papermill as pm
-    from traitlets.config import Config
+@contextmanager
+def run_kernel():
+    """One kernel for all the sections of a run: a kernel start and the imports of polars
+    and seaborn cost ~2.5 s per notebook, paid once instead of once per section. Every
+    notebook opens its run from its own parameters, and nbval runs each notebook in a
+    fresh kernel, so a section cannot come to rely on another's variables unnoticed."""
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient.util import run_sync
 
     # The kernelspec declares CurveZMQ support; letting the manager provision keys encrypts
-    # the local sockets and stops ipykernel warning about plain TCP on every section.
-    config = Config()
-    config.KernelManager.transport_encryption = "auto"
+    # the local sockets and stops ipykernel warning about plain TCP.
+    km = AsyncKernelManager(kernel_name=KERNEL, transport_encryption="auto")
+    run_sync(km.start_kernel)(cwd=str(NOTEBOOKS))
+    try:
+        yield km
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger, km=None) -> float:
+    import papermill as pm
+
     target = out_dir / f"{section.stem}.ipynb"
     started = time.perf_counter()
     try:
         pm.execute_notebook(
             str(section.path), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(NOTEBOOKS),
-            progress_bar=False, log_output=False, report_mode=False, config=config,
+            progress_bar=False, log_output=False, report_mode=False, km=km,
         )
     except pm.PapermillExecutionError as e:
         first = f"{e.ename}: {e.evalue}".splitlines()[0]
@@ -146,9 +164,10 @@ def publish_run(params: RunParams, output: Path, section_stems: list[str] | None
         timings["prepare"] = time.perf_counter() - t0
         tell((name, "prepared", None))
         secs = sections(section_stems or params.sections)
-        for section in execution_order(secs):
-            timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log)
-            tell((name, "section", section.stem))
+        with run_kernel() as km:
+            for section in execution_order(secs):
+                timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
+                tell((name, "section", section.stem))
         t0 = time.perf_counter()
         html = assemble(run, [nb_dir / f"{s.stem}.ipynb" for s in secs], tmp)
         timings["html"] = time.perf_counter() - t0
