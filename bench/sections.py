@@ -68,14 +68,14 @@ def case_section1() -> dict:
 
     run = _run()
     P, C = run.period, run.comparison
-    orders, customers, items, events = run.orders, run.customers, run.order_items, run.events
+    orders, customers, items = run.orders, run.customers, run.order_items
     t = Timer()
     t("age_gender", m.age_gender, customers, orders, P, C)
     t("region_share", figures.region_share, run)
     t("province_share", m.region_share, customers, orders, P, C, level="province")
     t("city_tier_share", m.city_tier_share, customers, orders, P, C)
     t("new_customers_by_tier", m.new_customers_by_tier, customers, orders, P, C)
-    sessions = t("sessions", m.sessions, events, P, C)
+    sessions = t("sessions", m.sessions, run.sessions, P, C)
     t("device_and_mobile", lambda: (m.device_share(sessions, P, C), m.mobile_share(sessions, P, C)))
     t("durations", lambda: (m.session_duration_stats(sessions, P, C), m.session_duration_histogram(sessions, P)))
     t("visit_heatmap", lambda: m.peak_hours(m.visit_heatmap(sessions, P)))
@@ -93,6 +93,7 @@ def case_section1() -> dict:
 def case_section2() -> dict:
     """Section 2 metrics on 50M events / 10M orders (target: < 20 s, < 6 GB)."""
     from kit import figures
+    from kit.metrics import funnel as fn
     from kit.metrics import retention
     from kit.metrics.kpis import headline_kpis
 
@@ -101,7 +102,10 @@ def case_section2() -> dict:
     conv = run.params.conversion
     t = Timer()
     t("funnel (incl. journeys)", figures.funnel, run)
-    t("funnel_by", lambda: [figures.funnel_by(run, d) for d in ("device", "source", "visitor")])
+    t("funnel_by", lambda: [(figures.funnel_by(run, d), fn.conversion_by(figures.journeys(run), d, P, C))
+                            for d in fn.DIMENSIONS])
+    t("time_to_convert", fn.time_to_convert, figures.journeys(run), P, C)
+    t("path_tables", fn.path_tables, run.events, P, conv.funnel_steps)
     t("daily_steps", figures.daily_steps, run)
     t("channel_roi", figures.channel_roi, run)
     t("cart_abandonment (incl. carts)", figures.cart_abandonment, run)

@@ -144,7 +144,7 @@ def journeys(run: Run) -> pl.LazyFrame | None:
         conv = run.params.conversion
         run.memory["journeys"] = build(run.events, run.period, run.comparison, steps=conv.funnel_steps,
                                        unit=conv.funnel_unit, window_days=conv.user_window_days,
-                                       orders=run.orders).collect(engine="streaming").lazy()
+                                       orders=run.orders, sessions=run.sessions).collect(engine="streaming").lazy()
     return run.memory["journeys"]
 
 
@@ -183,8 +183,8 @@ def carts(run: Run) -> pl.LazyFrame | None:
     if run.events is None:
         return None
     if "carts" not in run.memory:
-        run.memory["carts"] = build(run.events, run.period, run.comparison,
-                                    run.params.conversion.cart_window_hours).collect(engine="streaming").lazy()
+        run.memory["carts"] = build(run.events, run.period, run.comparison, run.params.conversion.cart_window_hours,
+                                    sessions=run.sessions).collect(engine="streaming").lazy()
     return run.memory["carts"]
 
 

@@ -27,6 +27,9 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
+LAYOUT = 2
+"""Version of the prepared run's folder layout (2: with ``sessions.parquet``); a cached run
+prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -165,6 +168,8 @@ class Run:
     customers = property(lambda self: self.table("customers"))
     order_items = property(lambda self: self.table("order_items"))
     events = property(lambda self: self.table("events"))
+    sessions = property(lambda self: self.table("sessions"))
+    """One row per session (built when the run is prepared; None without events)."""
     marketing_spend = property(lambda self: self.table("marketing_spend"))
 
     # -- results shared between sections and with the publisher
@@ -233,6 +238,9 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
     data_dir.mkdir(parents=True, exist_ok=True)
     for name, lf in tables.items():
         lf.sink_parquet(data_dir / f"{name}.parquet")
+    if "events" in tables:
+        step("building the sessions")
+        _write_sessions(data_dir)
     run = Run(params, work_dir)
     _check_not_empty(run)
     files = [f for fs in loaded.files.values() for f in fs]
@@ -253,16 +261,25 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
         "lang": params.lang,
         "currency": params.currency,
         "tables": sorted(tables),
-        "rows": {n: pl.scan_parquet(data_dir / f"{n}.parquet").select(pl.len()).collect().item() for n in tables},
+        "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(data_dir.glob("*.parquet"))},
         "data_end": _last_order_day(data_dir),
         "fingerprint": fingerprint(files),
         "stamp": _stamp(files),
         "kit_version": __version__,
+        "layout": LAYOUT,
         "prepared_at": datetime.now().isoformat(timespec="seconds"),
     }
     (work_dir / "run.json").write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
     (work_dir / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
     return run
+
+
+def _write_sessions(data_dir: Path) -> None:
+    """``sessions.parquet``: the run's one session table (see :func:`kit.metrics.sessions.session_table`),
+    built from the prepared (sliced, stitched) events so that every section counts the same visits."""
+    from kit.metrics.sessions import session_table
+
+    session_table(pl.scan_parquet(data_dir / "events.parquet")).sink_parquet(data_dir / "sessions.parquet")
 
 
 def _last_order_day(data_dir: Path) -> str | None:
@@ -310,7 +327,8 @@ def open_run(params_path: str | os.PathLike | None = None, run_name: str | None 
     meta = work / "run.json"
     if meta.exists() and (work / "params.yaml").read_text(encoding="utf-8") == params_to_yaml(params):
         loaded_files = _current_files(params)
-        if json.loads(meta.read_text(encoding="utf-8")).get("stamp") == _stamp(loaded_files):
+        cached = json.loads(meta.read_text(encoding="utf-8"))
+        if cached.get("stamp") == _stamp(loaded_files) and cached.get("layout") == LAYOUT:
             return Run(params, work)
     return prepare_run(params, _fresh(work))
 

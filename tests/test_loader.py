@@ -63,6 +63,25 @@ def test_parquet_glob_and_folder(tmp_path):
     assert by_dir["status"].unique().to_list() == ["paid"]  # no status column: every order counts as paid
 
 
+def test_ids_written_as_floats_match_their_integer_twins(tmp_path):
+    (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\n1001.0,7.00,2025-11-02,5\n")
+    pl.DataFrame({"order_id": [1001.0], "category": ["x"], "unit_price": [5.0]}).write_parquet(tmp_path / "i.parquet")
+    pl.DataFrame({"customer_id": ["7"]}).write_parquet(tmp_path / "c.parquet")
+    loaded = load(tmp_path, "  orders: {path: o.csv}\n  order_items: {path: i.parquet}\n  customers: {path: c.parquet}\n")
+    assert loaded.tables["orders"].collect()["order_id"].to_list() == ["1001"]
+    assert loaded.tables["orders"].collect()["customer_id"].to_list() == ["7"]
+    assert loaded.tables["order_items"].collect()["order_id"].to_list() == ["1001"]
+    assert not [p for p in loaded.problems if p.check in ("unknown_order", "unknown_customer")]
+
+
+def test_text_in_a_typed_file_is_still_checked(tmp_path):
+    pl.DataFrame({"order_id": ["1", "2"], "customer_id": ["c", "c"], "order_time": ["2025-11-01", "soon"],
+                  "amount": [1.0, 2.0]}).write_parquet(tmp_path / "o.parquet")
+    loaded = load(tmp_path, "  orders: {path: o.parquet}\n")
+    (bad,) = [p for p in loaded.problems if p.check == "unparseable"]
+    assert bad.column == "order_time" and bad.examples == ["soon"]
+
+
 def test_column_and_value_mapping(tmp_path):
     (tmp_path / "o.csv").write_text("No,Who,When,Paid,State\nA,u,2025-11-02,9.5,OK\nB,u,2025-11-03,3,X\n")
     loaded = load(tmp_path, "  orders:\n    path: o.csv\n    columns: {order_id: No, customer_id: Who, "

@@ -21,6 +21,7 @@ import pytest
 
 from kit.errors import DataError
 from kit.metrics import profile as P
+from kit.metrics.sessions import session_table
 from kit.periods import parse_period
 
 FEB, JAN, DEC = parse_period("2025-02"), parse_period("2025-01"), parse_period("2024-12")
@@ -69,7 +70,7 @@ def rows(frame: pl.DataFrame, key: str) -> dict:
 
 @pytest.fixture(scope="module")
 def sessions():
-    return P.sessions(EVENTS, FEB, JAN)
+    return P.sessions(session_table(EVENTS), FEB, JAN)
 
 
 # ------------------------------------------------------------------ 1.1

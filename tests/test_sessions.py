@@ -45,3 +45,27 @@ def test_given_session_ids_are_kept_and_only_missing_ones_derived():
     ], session_id=["s9", "s9", None]).with_columns(pl.col("customer_id").alias("user_id"))
     out = derive_sessions(ev, 30).collect().sort("event_time")
     assert out["session_id"].to_list() == ["s9", "s9", "u#1"]
+
+
+def test_session_table_one_row_per_session_from_rows_in_any_order():
+    from kit.metrics.sessions import session_table
+
+    t = dt(2025, 3, 1, 10)
+    ev = pl.LazyFrame({
+        "session_id": ["s1", "s1", "s1", "s1", "s1", "s2"],
+        "user_id": ["u", "u", "u", "u", "u", "w"],
+        "event_time": [t.replace(minute=9), t, t.replace(minute=5), t.replace(minute=7), t.replace(minute=2),
+                       t.replace(hour=11)],
+        "event": ["add_to_cart", "view", "add_to_cart", "pay", "product_view", "view"],
+        "device": ["PC", "App", "PC", "PC", "PC", " "],   # the first event (10:00) says App; s2's is blank
+        "source": ["ads", "seo", "ads", "ads", "ads", None],
+        "value": [30.0, None, None, 99.0, None, None],
+    })
+    out = {r["session_id"]: r for r in session_table(ev).collect().iter_rows(named=True)}
+    s1, s2 = out["s1"], out["s2"]
+    assert (s1["start"], s1["end"], s1["events"]) == (t, t.replace(minute=9), 5)
+    assert (s1["device"], s1["source"], s1["user_id"]) == ("App", "seo", "u")
+    assert s1["first:add_to_cart"] == t.replace(minute=5) and s1["last:add_to_cart"] == t.replace(minute=9)
+    assert s1["first:pay"] == s1["last:pay"] == t.replace(minute=7) and s1["first:checkout"] is None
+    assert s1["cart_value"] == 30.0  # the pay's value is not a cart's; a null cart value counts 0
+    assert (s2["device"], s2["source"], s2["events"], s2["cart_value"]) == ("unknown", "unknown", 1, 0.0)

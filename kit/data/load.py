@@ -13,7 +13,7 @@ import polars as pl
 
 from kit.contract import TABLES
 from kit.data import conform, validate
-from kit.data.read import scan_source
+from kit.data.read import PARQUET_SUFFIXES, scan_source
 from kit.data.validate import Problem
 from kit.params import RunParams, check_sources_exist
 
@@ -39,8 +39,10 @@ def load_table(name: str, params: RunParams) -> tuple[pl.LazyFrame | None, list[
     problems = validate.missing_required(name, schema.names(), table.required, label)
     if problems:
         return None, problems, files
-    parse = conform.conform_expressions(table, schema, params.timezone, source.datetime_format)
-    problems += validate.parse_failures(name, raw, parse, table.required)
+    from_text = all(f.suffix.lower() not in PARQUET_SUFFIXES for f in files)
+    parse = conform.conform_expressions(table, schema, params.timezone, source.datetime_format, from_text)
+    fallible = {c: e for c, e in parse.items() if conform.can_fail(table.column(c).dtype, schema[c])}
+    problems += validate.parse_failures(name, raw, fallible, table.required)
     typed = raw.select(list(parse.values()))
     values = conform.value_expressions(name, typed.collect_schema(), source.values, params.events)
     if name == "events" and "event" in values:

@@ -4,9 +4,8 @@
   period (and day) of the session's first event, like the funnel's journeys; its time
   ``cart_time`` is the session's first ``add_to_cart``; its ``value`` is the sum of the
   ``value`` of all the session's ``add_to_cart`` events (null values count as 0); its
-  device and source are the session's. Events more than a day (``SESSION_MARGIN``)
-  outside the periods are not read, so a session longer than that across a period
-  boundary is cut.
+  device and source are those of the session's first event. All from the run's session
+  table (:mod:`kit.metrics.sessions`).
 - A cart is **paid** when the same user has a ``pay`` event (in any session) at or after
   ``cart_time`` and at most ``window_hours`` later (exactly ``window_hours`` counts as
   paid); otherwise it is **abandoned**. Only events are used, so events without orders
@@ -22,66 +21,44 @@ from datetime import timedelta
 
 import polars as pl
 
-from kit.metrics.common import compare, in_period, safe_div
-from kit.metrics.funnel import SESSION_MARGIN
+from kit.metrics.common import UNKNOWN, compare, in_period, safe_div
+from kit.metrics.sessions import FIRST, session_table
 from kit.periods import Period
-
-UNKNOWN = "unknown"
-
-
-def _session_value(column: str, names: Sequence[str]) -> pl.Expr:
-    """The session's ``column`` (its events share one; ``min`` is the memory-cheap pick)."""
-    if column not in names:
-        return pl.lit(UNKNOWN).alias(column)
-    return pl.col(column).min().fill_null(UNKNOWN).alias(column)
 
 
 def carts(events: pl.LazyFrame, period: Period, comparison: Period | None = None,
-          window_hours: float = 24) -> pl.LazyFrame:
+          window_hours: float = 24, sessions: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """One row per cart of the period and the comparison period (see module doc):
     ``period`` (label), ``session_id``, ``user_id``, ``cart_time``, ``device``, ``source``,
     ``value``, ``pay_time`` (first pay within the window, null when none), ``abandoned``,
     ``hours_to_pay``.
 
-    One lazy plan over all events; collect it once and pass it on:
-    ``c = carts(...).collect(engine="streaming").lazy()``.
+    ``sessions`` is the run's session table (``run.sessions``); without it, it is built
+    from the events here. The events are read for their ``pay`` events only. One lazy
+    plan; collect it once and pass it on: ``c = carts(...).collect(engine="streaming").lazy()``.
     """
-    names = events.collect_schema().names()
     periods = [period] if comparison is None else [period, comparison]
+    if sessions is None:
+        sessions = session_table(events)
     period_of = pl.lit(None, dtype=pl.String)
     for p in reversed(periods):
         period_of = pl.when(in_period("start", p)).then(pl.lit(p.label)).otherwise(period_of)
-    is_cart = pl.col("event") == "add_to_cart"
-    value = pl.col("value").fill_null(0.0) if "value" in names else pl.lit(0.0)
-    # events near the periods only: sessions spanning midnight at a boundary stay whole,
-    # and the pays of the window after the last cart are there
-    lo = min(p.start_dt for p in periods) - SESSION_MARGIN
-    hi = max(p.end_dt for p in periods) + SESSION_MARGIN + timedelta(hours=window_hours)
-    events = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
-    with_cart = events.filter(is_cart).select("session_id").unique()
-    sessions = (
-        events.join(with_cart, on="session_id", how="semi")
-        .group_by("session_id")
-        .agg(
-            pl.col("user_id").min(),  # one user per session
-            pl.col("event_time").min().alias("start"),
-            pl.when(is_cart).then(pl.col("event_time")).min().alias("cart_time"),
-            pl.when(is_cart).then(value).sum().alias("value"),
-            _session_value("device", names),
-            _session_value("source", names),
-        )
-        .filter(pl.col("cart_time").is_not_null())
+    cart_rows = (
+        sessions.filter(pl.col(FIRST + "add_to_cart").is_not_null())
         .with_columns(period_of.alias("period"))
         .filter(pl.col("period").is_not_null())
+        .select("period", "session_id", "user_id", pl.col(FIRST + "add_to_cart").alias("cart_time"), "device",
+                "source", pl.col("cart_value").alias("value"))
         .sort("cart_time")
     )
+    first = min(p.start_dt for p in periods)
     pays = (
-        events.filter(pl.col("event") == "pay")
+        events.filter((pl.col("event") == "pay") & (pl.col("event_time") >= first))
         .select("user_id", pl.col("event_time").alias("pay_time"))
         .sort("pay_time")
     )
     # the first pay of the same user at or after the cart, no later than the window
-    matched = sessions.join_asof(
+    matched = cart_rows.join_asof(
         pays, left_on="cart_time", right_on="pay_time", by="user_id", strategy="forward",
         tolerance=timedelta(hours=window_hours), check_sortedness=False,  # both sides sorted by time above
     )

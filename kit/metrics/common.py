@@ -21,6 +21,15 @@ from scipy.stats import norm
 
 from kit.periods import Period
 
+UNKNOWN = "unknown"
+"""The group of rows whose attribute is missing (null or blank): shown, not dropped."""
+
+
+def or_unknown(column: str) -> pl.Expr:
+    """A grouping column with nulls and blank strings shown as :data:`UNKNOWN`."""
+    col = pl.col(column).cast(pl.String)
+    return pl.when(col.is_null() | (col.str.strip_chars() == "")).then(pl.lit(UNKNOWN)).otherwise(col).alias(column)
+
 
 def in_period(column: str, period: Period) -> pl.Expr:
     """Rows whose datetime/date ``column`` falls inside ``period`` (whole days, end inclusive)."""

@@ -19,8 +19,12 @@ event at or after the time it reached step ``k-1``. So a checkout logged before 
 add to cart does not count, and a pay without a cart in between reaches neither checkout
 nor pay. Repeated events of a step change nothing (the first one in order counts).
 Rows may come in any order: times, not row order, decide; events logged in the same
-instant count in step order. A journey's device and source: those of the session, or of
-the user's first event in the window for a user journey.
+instant count in step order. A journey's device and source: those of the session's first
+event, or of the user's first event in the window for a user journey.
+
+Session journeys come from the run's session table (:mod:`kit.metrics.sessions`, one row
+per session with each step's first and last event time): those times decide almost every
+session, and only the few they leave ambiguous are replayed from their events.
 
 New vs returning (breakdown ``visitor``): a journey is *returning* when its user had an
 event before the journey's start, or a paid order (``orders``, when given) before it;
@@ -40,7 +44,8 @@ from datetime import timedelta
 import polars as pl
 
 from kit.contract import EVENT_STEPS, paid
-from kit.metrics.common import compare, in_period, proportion_tests, safe_div
+from kit.metrics.common import UNKNOWN, compare, in_period, proportion_tests, safe_div
+from kit.metrics.sessions import FIRST, LAST, session_table
 from kit.periods import Period
 
 AT = "at:"
@@ -49,7 +54,6 @@ AT = "at:"
 DIMENSIONS: tuple[str, ...] = ("device", "source", "visitor")
 """Breakdowns of the funnel: device and traffic source of the journey, new vs returning."""
 
-UNKNOWN = "unknown"
 
 
 # ------------------------------------------------------------------------------ journeys
@@ -90,18 +94,12 @@ def _mark_steps(ordered: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
     return ordered
 
 
-def _journey_value(column: str, names: Sequence[str], key: str) -> pl.Expr:
-    """``column`` of the journey (``unknown`` when null or no such column).
-
-    For a user journey: its value at the first event, since a user changes devices and
-    sources between sessions. For a session: its smallest value; a session's events share
-    one device and source, and ``min`` takes a third of the memory of ``min_by``/``first``
-    on 50M string rows.
-    """
+def _journey_value(column: str, names: Sequence[str]) -> pl.Expr:
+    """``column`` of a user journey: its value at the user's first event in the window
+    (``unknown`` when null or no such column); users change devices and sources between sessions."""
     if column not in names:
         return pl.lit(UNKNOWN).alias(column)
-    value = pl.col(column).min_by("event_time") if key == "user_id" else pl.col(column).min()
-    return value.fill_null(UNKNOWN).alias(column)
+    return pl.col(column).min_by("event_time").fill_null(UNKNOWN).alias(column)
 
 
 def _exact_reach(frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
@@ -133,42 +131,39 @@ def _reach_from_first_and_last(summary: pl.LazyFrame, steps: Sequence[str]) -> p
     return summary
 
 
-def _journey_rows(frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
-    """One row per ``key``: ``user_id``, ``start``, ``device``, ``source`` and ``at:<step>``.
+def _resolve_reach(summary: pl.LazyFrame, frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
+    """``key``, the summary's journey columns and ``at:<step>``, from a summary with each step's
+    first and last event time (``_first<i>``, ``_last<i>``) per journey.
 
-    Two passes so that most journeys need no sort: one group_by with fast aggregations
-    (each step's first and last event time) decides most journeys; only the ambiguous ones
-    (a step's events on both sides of the time the previous step was reached) have their
-    rows sorted, in a second pass over just those journeys.
+    Most journeys are decided by those times alone; only the ambiguous ones (a step's events
+    on both sides of the time the previous step was reached) have their rows in ``frame``
+    sorted, in a second pass over just those journeys.
     """
-    names = frame.collect_schema().names()
-    user = [] if key == "user_id" else [pl.col("user_id").min()]  # one user per session
-    times = []
-    for i, step in enumerate(steps):
-        at_step = pl.when(pl.col("event") == step).then(pl.col("event_time"))
-        times += [at_step.min().alias(f"_first{i}"), at_step.max().alias(f"_last{i}")]
-    summary = _reach_from_first_and_last(
-        frame.group_by(key).agg(
-            *user,
-            pl.col("event_time").min().alias("start"),
-            _journey_value("device", names, key),
-            _journey_value("source", names, key),
-            *times,
-        ),
-        steps,
-    )
+    summary = _reach_from_first_and_last(summary, steps)
     ambiguous = frame.join(summary.filter(pl.col("_ambiguous")).select(key), on=key, how="semi")
     exact = _exact_reach(ambiguous, key, steps).rename({AT + s: f"_exact{i}" for i, s in enumerate(steps)})
+    keep = [c for c in summary.collect_schema().names()
+            if not c.startswith(("_", AT)) and c != key]
     return summary.join(exact, on=key, how="left").select(
-        key, *[c.meta.output_name() for c in user], "start", "device", "source",
+        key, *keep,
         *[pl.when(pl.col("_ambiguous")).then(pl.col(f"_exact{i}")).otherwise(pl.col(AT + s)).alias(AT + s)
           for i, s in enumerate(steps)],
     )
 
 
-def _first_seen(events: pl.LazyFrame, orders: pl.LazyFrame | None) -> pl.LazyFrame:
-    """Per user: ``first_seen`` = earliest event or paid order (the new-vs-returning cut)."""
-    seen = events.group_by("user_id").agg(pl.col("event_time").min().alias("first_seen"))
+def _step_times(steps: Sequence[str]) -> list[pl.Expr]:
+    """Each step's first and last event time in a journey (``_first<i>``, ``_last<i>``)."""
+    times = []
+    for i, step in enumerate(steps):
+        at_step = pl.when(pl.col("event") == step).then(pl.col("event_time"))
+        times += [at_step.min().alias(f"_first{i}"), at_step.max().alias(f"_last{i}")]
+    return times
+
+
+def _first_seen(sessions: pl.LazyFrame, orders: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Per user: ``first_seen`` = start of their first session or first paid order (the
+    new-vs-returning cut)."""
+    seen = sessions.group_by("user_id").agg(pl.col("start").min().alias("first_seen"))
     if orders is not None:
         bought = paid(orders).select(pl.col("customer_id").alias("user_id"), pl.col("order_time").alias("first_seen"))
         seen = pl.concat([seen, bought]).group_by("user_id").agg(pl.col("first_seen").min())
@@ -187,16 +182,21 @@ def _period_label(column: str, periods: Sequence[Period]) -> pl.Expr:
     return label.alias("period")
 
 
-def _session_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Sequence[str]) -> pl.LazyFrame:
+def _session_journeys(events: pl.LazyFrame, sessions: pl.LazyFrame, periods: Sequence[Period],
+                      steps: Sequence[str]) -> pl.LazyFrame:
+    """Session journeys from the session table's step times; the events are read only for
+    the ambiguous sessions."""
+    period = _period_label("start", periods)
+    summary = (
+        sessions.with_columns(period).filter(pl.col("period").is_not_null())
+        .select("session_id", "user_id", "start", "device", "source", "period",
+                *[pl.col(c).alias(f"_{side}{i}") for i, s in enumerate(steps)
+                  for side, c in (("first", FIRST + s), ("last", LAST + s))])
+    )
     lo = min(p.start_dt for p in periods) - SESSION_MARGIN
     hi = max(p.end_dt for p in periods) + SESSION_MARGIN
     near = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
-    return (
-        _journey_rows(near, "session_id", steps)
-        .rename({"session_id": "journey_id"})
-        .with_columns(_period_label("start", periods))
-        .filter(pl.col("period").is_not_null())
-    )
+    return _resolve_reach(summary, near, "session_id", steps).rename({"session_id": "journey_id"})
 
 
 def _user_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Sequence[str],
@@ -213,8 +213,15 @@ def _user_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Seque
                     & (pl.col("event_time") <= pl.col("_t0") + pl.duration(days=window_days)))
             .drop("_t0")
         )
+        names = window.collect_schema().names()
+        summary = window.group_by("user_id").agg(
+            pl.col("event_time").min().alias("start"),
+            _journey_value("device", names),
+            _journey_value("source", names),
+            *_step_times(steps),
+        )
         parts.append(
-            _journey_rows(window, "user_id", steps)
+            _resolve_reach(summary, window, "user_id", steps)
             .with_columns(pl.col("user_id").alias("journey_id"), pl.lit(p.label).alias("period"))
         )
     return pl.concat(parts, how="diagonal")
@@ -222,24 +229,28 @@ def _user_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Seque
 
 def journeys(events: pl.LazyFrame, period: Period, comparison: Period | None = None,
              steps: Sequence[str] = EVENT_STEPS, unit: str = "session", window_days: int = 7,
-             orders: pl.LazyFrame | None = None) -> pl.LazyFrame:
+             orders: pl.LazyFrame | None = None, sessions: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """One row per journey starting in the period or the comparison period (see module doc).
 
     Columns: ``period`` (the period's label), ``journey_id``, ``user_id``, ``start``,
     ``date`` (of ``start``), ``device``, ``source``, ``visitor`` (new | returning) and
     ``at:<step>`` for each step (when reached, null when not).
 
-    It is one lazy plan over all events; collect it once and pass it on to the figure
-    functions: ``j = journeys(...).collect(engine="streaming").lazy()``.
+    ``sessions`` is the run's session table (``run.sessions``); without it, it is built
+    from the events here (:func:`kit.metrics.sessions.session_table`). It is one lazy
+    plan; collect it once and pass it on to the figure functions:
+    ``j = journeys(...).collect(engine="streaming").lazy()``.
     """
     periods = [period] if comparison is None else [period, comparison]
+    if sessions is None:
+        sessions = session_table(events)
     if unit == "user":
         table = _user_journeys(events, periods, steps, window_days)
     else:
-        table = _session_journeys(events, periods, steps)
+        table = _session_journeys(events, sessions, periods, steps)
     returning = pl.col("first_seen").is_not_null() & (pl.col("first_seen") < pl.col("start"))
     return (
-        table.join(_first_seen(events, orders), on="user_id", how="left")
+        table.join(_first_seen(sessions, orders), on="user_id", how="left")
         .with_columns(
             pl.col("start").dt.date().alias("date"),
             pl.when(returning).then(pl.lit("returning")).otherwise(pl.lit("new")).alias("visitor"),

@@ -5,10 +5,11 @@ the customers with >= 1 paid order (``status == "paid"``) whose ``order_time`` f
 it. Attribute nulls are shown as the group ``"unknown"`` rather than dropped, so shares add
 up to 100% of the active customers.
 
-Behaviour figures (1.2) are counted in *sessions*: build the session table once with
-:func:`sessions` (one streaming pass over the events) and hand it to each figure. A
-session's device and source are those of its first event, its duration is last event -
-first event, and it belongs to the period of its first event.
+Behaviour figures (1.2) are counted in *sessions*: :func:`sessions` takes the period's
+rows of the run's session table (built once per run from the events, see
+:mod:`kit.metrics.sessions`) and every behaviour figure reads that. A session's device
+and source are those of its first event, its duration is last event - first event, and
+it belongs to the period of its first event.
 
 Tables beside the comparison period carry ``x, x_prev, x_change, x_change_rel`` for each
 value ``x`` (see :mod:`kit.metrics.common`); for shares ``x_change`` is in points.
@@ -22,11 +23,11 @@ import polars as pl
 
 from kit.contract import AGE_BANDS, CITY_TIERS, is_mobile, paid
 from kit.errors import DataError
-from kit.metrics.common import add_change, compare, in_period, safe_div, share
+from kit.metrics.common import UNKNOWN, add_change, compare, in_period, or_unknown, safe_div, share
 from kit.metrics.customers import active_customers, new_customers
+from kit.metrics.sessions import FIRST
 from kit.periods import Period
 
-UNKNOWN = "unknown"
 DURATION_BINS_MIN: tuple[float, ...] = (0, 1, 3, 5, 10, 20, 30, 60)
 """Lower edges (minutes) of the session-duration histogram; the last bin is open (60+)."""
 ORDERS_PER_CUSTOMER_MAX = 5
@@ -48,12 +49,6 @@ def require(frame: pl.LazyFrame | pl.DataFrame, table: str, *columns: str) -> No
 
 def _names(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
     return frame.collect_schema().names()
-
-
-def _label(column: str) -> pl.Expr:
-    """A grouping column with nulls (and empty strings) shown as ``unknown``."""
-    col = pl.col(column).cast(pl.String)
-    return pl.when(col.is_null() | (col.str.strip_chars() == "")).then(pl.lit(UNKNOWN)).otherwise(col).alias(column)
 
 
 def age_band(period: Period, names: Sequence[str]) -> pl.Expr:
@@ -135,7 +130,7 @@ def age_gender(customers: pl.LazyFrame, orders: pl.LazyFrame, period: Period,
 
     def cells(p: Period) -> pl.LazyFrame:
         who = _active_with(customers, orders, p, "gender", *age_cols)
-        return _counts_and_shares(who.with_columns(age_band(p, names), _label("gender")),
+        return _counts_and_shares(who.with_columns(age_band(p, names), or_unknown("gender")),
                                   ["age_band", "gender"], "customers")
 
     out = compare(cells, period, comparison, on=["age_band", "gender"], values=["customers", "share"])
@@ -163,7 +158,7 @@ def attribute_share(customers: pl.LazyFrame, orders: pl.LazyFrame, period: Perio
             age_cols = [c for c in ("birth_year", "age") if c in names]
             who = _active_with(customers, orders, p, *age_cols).with_columns(value(p, names))
         else:
-            who = _active_with(customers, orders, p, column).with_columns(_label(column))
+            who = _active_with(customers, orders, p, column).with_columns(or_unknown(column))
         return _counts_and_shares(who, [column], "customers")
 
     out = compare(groups, period, comparison, on=[column], values=["customers", "share"])
@@ -204,7 +199,7 @@ def new_customers_by_tier(customers: pl.LazyFrame, orders: pl.LazyFrame, period:
     def per_tier(p: Period) -> pl.LazyFrame:
         who = new_customers(orders, p).join(customers.select("customer_id", "city_tier"), on="customer_id",
                                             how="left")
-        return _counts_and_shares(who.with_columns(_label("city_tier")), ["city_tier"], "new_customers")
+        return _counts_and_shares(who.with_columns(or_unknown("city_tier")), ["city_tier"], "new_customers")
 
     out = compare(per_tier, period, comparison, on=["city_tier"], values=["new_customers", "share"])
     return _order_by(_complete(out, ["new_customers"], ["share"], comparison), "city_tier", CITY_TIERS)
@@ -212,36 +207,31 @@ def new_customers_by_tier(customers: pl.LazyFrame, orders: pl.LazyFrame, period:
 
 # ------------------------------------------------------------------ 1.2 behaviour (sessions)
 
-def sessions(events: pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
-    """One row per session whose first event falls in the period or the comparison period.
+def sessions(table: pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
+    """The sessions whose first event falls in the period or the comparison period.
 
-    ``session_id, user_id, start, duration_s, device, source, paid`` where start = first
-    event time, duration_s = (last - first event time) in seconds, device / source = those
-    of the first event (``unknown`` when absent; when two events share the first instant,
-    either one's), paid = the session has a ``pay`` event. One streaming pass over the
-    events, shared by every behaviour figure.
+    ``table`` is the run's session table (``run.sessions``, built once when the run is
+    prepared by :func:`kit.metrics.sessions.session_table`). Returns
+    ``session_id, start, duration_s, device, source, paid`` where start = first event
+    time, duration_s = (last - first event time) in seconds, device / source = those of
+    the first event (``unknown`` when absent), paid = the session has a ``pay`` event.
+    Every behaviour figure takes this one table.
     """
-    require(events, "events", "session_id", "event_time", "event")
-    names = _names(events)
-    aggs = [
-        pl.col("event_time").min().alias("start"),
-        (pl.col("event_time").max() - pl.col("event_time").min()).dt.total_seconds().cast(pl.Float64)
-        .alias("duration_s"),
-        (pl.col("event") == "pay").any().alias("paid"),
-    ]
-    for col in ("user_id", "device", "source"):
-        # min_by halves the time of get(arg_min) on 50M events (no per-group index gather)
-        aggs.append(pl.col(col).min_by("event_time").alias(col) if col in names else pl.lit(None, pl.String).alias(col))
+    require(table, "sessions (run.sessions, or kit.metrics.sessions.session_table(events))", "session_id",
+            "start", "end", "device", "source", FIRST + "pay")
     inside = in_period("start", period)
     if comparison is not None:
         inside = inside | in_period("start", comparison)
-    out = events.group_by("session_id").agg(aggs).filter(inside).with_columns(_label("device"), _label("source"))
-    return out.select("session_id", "user_id", "start", "duration_s", "device", "source", "paid").collect(
-        engine="streaming")
+    return table.filter(inside).select(
+        "session_id", "start",
+        (pl.col("end") - pl.col("start")).dt.total_seconds().cast(pl.Float64).alias("duration_s"),
+        "device", "source",
+        pl.col(FIRST + "pay").is_not_null().alias("paid"),
+    ).collect()
 
 
 def _in(sessions_: pl.DataFrame | pl.LazyFrame, p: Period) -> pl.LazyFrame:
-    require(sessions_, "sessions (from profile.sessions(events, ...))", "start", "duration_s", "device", "source",
+    require(sessions_, "sessions (from profile.sessions(run.sessions, ...))", "start", "duration_s", "device", "source",
             "paid")
     return sessions_.lazy().filter(in_period("start", p))
 
@@ -374,7 +364,7 @@ def source_performance(sessions_: pl.DataFrame, orders: pl.LazyFrame, period: Pe
             pl.col("paid").sum().cast(pl.Float64).alias("paying_sessions"),
         )
         if has_channel:
-            bought = (paid(orders).filter(in_period("order_time", p)).with_columns(_label("channel"))
+            bought = (paid(orders).filter(in_period("order_time", p)).with_columns(or_unknown("channel"))
                       .group_by(pl.col("channel").alias("source"))
                       .agg(pl.len().cast(pl.Float64).alias("paid_orders"), pl.col("amount").sum().alias("gmv")))
         else:
@@ -404,7 +394,7 @@ def _paid_lines(orders: pl.LazyFrame, items: pl.LazyFrame, p: Period) -> pl.Lazy
     """Lines of the period's paid orders: ``order_id, customer_id, category, value``."""
     require(items, "order_items", "order_id", "category", "unit_price")
     heads = paid(orders).filter(in_period("order_time", p)).select("order_id", "customer_id")
-    return items.with_columns(_item_value(items), _label("category")).select(
+    return items.with_columns(_item_value(items), or_unknown("category")).select(
         "order_id", "category", "value").join(heads, on="order_id", how="inner")
 
 
@@ -541,7 +531,7 @@ def preference_index(orders: pl.LazyFrame, items: pl.LazyFrame, customers: pl.La
     lines in the period; customers with no value for ``by`` form the group ``unknown``.
     """
     names = _names(customers)
-    group = age_band(period, names) if by == "age_band" else _label(by)
+    group = age_band(period, names) if by == "age_band" else or_unknown(by)
     if by != "age_band":
         require(customers, "customers", by)
     cols = [c for c in ("birth_year", "age") if c in names] if by == "age_band" else [by]
