@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from kit import __version__
+from kit.contract import lines_with_orders
 from kit.data.load import load_tables
 from kit.errors import DataError, EmptySliceError, KitError
 from kit.params import RunParams, load_params, params_to_yaml
@@ -27,8 +28,9 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 2
-"""Version of the prepared run's folder layout (2: with ``sessions.parquet``); a cached run
+LAYOUT = 3
+"""Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
+carry their order's columns); a cached run
 prepared with another layout is prepared again."""
 
 
@@ -233,6 +235,8 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
     if "events" in tables:
         tables["events"] = _prepare_events(tables["events"], params)
     tables, notes = apply_slice(tables, params.slice)
+    if "order_items" in tables and "orders" in tables:
+        tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])
     step("writing the prepared slice")
     data_dir = work_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -277,3 +277,13 @@ def test_preference_index_by_region_and_age_band():
     assert idx[("25-34", "y")] == pytest.approx((40 / 150) / (70 / 260) * 100)
     assert idx[("unknown", "z")] == pytest.approx(325)
     assert ages["age_band"].to_list()[0] == "25-34"
+
+
+def test_prepared_lines_carrying_their_orders_give_the_same_figures():
+    from kit.contract import lines_with_orders
+
+    prepared = lines_with_orders(ITEMS, ORDERS).collect().lazy()  # as a prepared run stores order_items
+    assert "order_paid" in prepared.collect_schema().names()
+    assert P.category_share(ORDERS, prepared, FEB, JAN).equals(P.category_share(ORDERS, ITEMS, FEB, JAN))
+    assert P.aov_by_category(ORDERS, prepared, FEB, JAN).equals(P.aov_by_category(ORDERS, ITEMS, FEB, JAN))
+    assert P.preference_index(ORDERS, prepared, CUSTOMERS, FEB).equals(P.preference_index(ORDERS, ITEMS, CUSTOMERS, FEB))

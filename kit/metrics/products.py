@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.contract import paid
+from kit.contract import paid_lines
 from kit.metrics.common import compare, in_period, safe_div
 from kit.periods import Period
 
@@ -32,8 +32,7 @@ def category_quality(orders: pl.LazyFrame, items: pl.LazyFrame, period: Period,
     rating = pl.col("rating") if "rating" in names else pl.lit(None, pl.Float64)
 
     def per_category(p: Period) -> pl.LazyFrame:
-        lines = items.join(paid(orders).filter(in_period("order_time", p)).select("order_id"), on="order_id",
-                           how="semi")
+        lines = paid_lines(items, orders).filter(in_period("order_time", p))
         return lines.group_by("category").agg(
             pl.len().cast(pl.Float64).alias("lines"),
             value.sum().alias("gmv"),

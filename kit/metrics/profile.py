@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from kit.contract import AGE_BANDS, CITY_TIERS, is_mobile, paid
+from kit.contract import AGE_BANDS, CITY_TIERS, is_mobile, paid, paid_lines
 from kit.errors import DataError
 from kit.metrics.common import UNKNOWN, add_change, compare, in_period, or_unknown, safe_div, share
 from kit.metrics.customers import active_customers, new_customers
@@ -393,9 +393,8 @@ def _item_value(items: pl.LazyFrame) -> pl.Expr:
 def _paid_lines(orders: pl.LazyFrame, items: pl.LazyFrame, p: Period) -> pl.LazyFrame:
     """Lines of the period's paid orders: ``order_id, customer_id, category, value``."""
     require(items, "order_items", "order_id", "category", "unit_price")
-    heads = paid(orders).filter(in_period("order_time", p)).select("order_id", "customer_id")
-    return items.with_columns(_item_value(items), or_unknown("category")).select(
-        "order_id", "category", "value").join(heads, on="order_id", how="inner")
+    return paid_lines(items, orders).filter(in_period("order_time", p)).select(
+        "order_id", "customer_id", or_unknown("category"), _item_value(items))
 
 
 def aov_overall(orders: pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:

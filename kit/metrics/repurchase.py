@@ -19,22 +19,11 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from kit.contract import paid
 from kit.metrics.common import compare, in_period, safe_div
 from kit.metrics.customers import first_purchases
 from kit.periods import Period
 
 WINDOWS: tuple[int, ...] = (30, 60, 90)
-
-
-def _first_and_next(orders: pl.LazyFrame) -> pl.LazyFrame:
-    """Per customer: first paid order time and id, and the time of the next paid order."""
-    nxt = (
-        paid(orders).join(first_purchases(orders), on="customer_id")
-        .filter(pl.col("order_id") != pl.col("first_order_id"))
-        .group_by("customer_id").agg(pl.col("order_time").min().alias("next_order_time"))
-    )
-    return first_purchases(orders).join(nxt, on="customer_id", how="left")
 
 
 def _group_column(orders: pl.LazyFrame, customers: pl.LazyFrame | None, by: str) -> pl.LazyFrame:
@@ -58,7 +47,7 @@ def first_purchase_repurchase(orders: pl.LazyFrame, period: Period, comparison: 
     with ``_prev``, ``_change``, ``_change_rel``.
     """
     data_end = orders.select(pl.col("order_time").max().alias("data_end"))
-    base = _first_and_next(orders).join(data_end, how="cross")
+    base = first_purchases(orders).join(data_end, how="cross")
     keys = ["group"] if by or groups is not None else []
     if keys:
         group_of = groups if groups is not None else _group_column(orders, customers, by)

@@ -29,9 +29,12 @@ STAGES: tuple[str, ...] = ("new", "active", "at_risk", "churned")
 def _intervals(orders: pl.LazyFrame) -> pl.LazyFrame:
     """Every gap between consecutive paid orders of a customer: ``order_time`` (the later
     order) and ``days`` = (later - earlier) in days, fractional."""
+    same_customer = pl.col("customer_id") == pl.col("customer_id").shift(1)
+    # on rows sorted by customer, the row before is the same customer's previous order
+    # (a shift, not a window per customer: half the time on 10M orders)
     return (
         paid(orders).select("customer_id", "order_time").sort("customer_id", "order_time")
-        .with_columns((pl.col("order_time") - pl.col("order_time").shift(1).over("customer_id"))
+        .with_columns(pl.when(same_customer).then(pl.col("order_time") - pl.col("order_time").shift(1))
                       .dt.total_seconds().truediv(86400).alias("days"))
         .filter(pl.col("days").is_not_null())
     )

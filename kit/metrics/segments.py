@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from kit.contract import paid
+from kit.contract import paid, paid_lines
 from kit.metrics.common import add_change
 from kit.metrics.rfm import add_scores, rfm_table
 from kit.periods import Period
@@ -284,8 +284,8 @@ def segment_top_categories(orders: pl.LazyFrame, items: pl.LazyFrame, segmented:
     category's revenue / the segment's item revenue."""
     quantity = pl.col("quantity") if "quantity" in items.collect_schema().names() else pl.lit(1)
     lines = (
-        paid(orders).filter(pl.col("order_time") < pl.lit(period.end_dt)).select("order_id", "customer_id")
-        .join(items.select("order_id", "category", (pl.col("unit_price") * quantity).alias("revenue")), on="order_id")
+        paid_lines(items, orders).filter(pl.col("order_time") < pl.lit(period.end_dt))
+        .select("customer_id", "category", (pl.col("unit_price") * quantity).alias("revenue"))
         .join(segmented.lazy().select("customer_id", "segment"), on="customer_id")
     )
     return (
