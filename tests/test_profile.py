@@ -151,12 +151,14 @@ def test_new_customers_by_tier_growth():
 # ------------------------------------------------------------------ 1.2
 
 def test_sessions_first_event_and_period_of_first_event(sessions):
-    r = rows(sessions, "session_id")
-    assert set(r) == {"s1", "s2", "s3", "s4", "s5"}
-    assert r["s4"]["device"] == "App" and r["s4"]["duration_s"] == 150  # 12:30 -> 12:32:30
-    assert r["s5"]["start"] == dt(2025, 1, 31, 23, 50) and r["s5"]["duration_s"] == 20 * 60
-    assert r["s3"]["source"] == "unknown"
-    assert r["s1"]["paid"] and not r["s4"]["paid"]
+    r = rows(sessions, "start")  # each session starts at a different time
+    s1, s2, s3 = r[dt(2025, 2, 1, 12)], r[dt(2025, 2, 2, 20)], r[dt(2025, 1, 3, 12)]
+    s4, s5 = r[dt(2025, 2, 3, 12, 30)], r[dt(2025, 1, 31, 23, 50)]
+    assert sessions.height == 5
+    assert s4["device"] == "App" and s4["duration_s"] == 150  # 12:30 -> 12:32:30
+    assert s5["duration_s"] == 20 * 60 and s2["duration_s"] == 0
+    assert s3["source"] == "unknown"
+    assert s1["paid"] and not s4["paid"]
 
 
 def test_device_and_mobile_share(sessions):

@@ -90,3 +90,12 @@ def test_cli_errors_are_one_clear_message(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "data.orders.path 'missing.csv' does not exist" in proc.stderr
+
+
+def test_kernel_warm_up_imports_and_draws_without_error():
+    from kit.notebook import warm_up
+
+    warm_up()  # what kit publish runs in each run's kernel while it prepares the data
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []  # its throwaway figure is closed, not shown in the first section

@@ -212,7 +212,8 @@ def sessions(table: pl.LazyFrame, period: Period, comparison: Period | None) -> 
 
     ``table`` is the run's session table (``run.sessions``, built once when the run is
     prepared by :func:`kit.metrics.sessions.session_table`). Returns
-    ``session_id, start, duration_s, device, source, paid`` where start = first event
+    ``start, duration_s, device, source, paid`` (no id: the figures count sessions, and
+    28M ids would double the time) where start = first event
     time, duration_s = (last - first event time) in seconds, device / source = those of
     the first event (``unknown`` when absent), paid = the session has a ``pay`` event.
     Every behaviour figure takes this one table.
@@ -223,7 +224,7 @@ def sessions(table: pl.LazyFrame, period: Period, comparison: Period | None) -> 
     if comparison is not None:
         inside = inside | in_period("start", comparison)
     return table.filter(inside).select(
-        "session_id", "start",
+        "start",
         (pl.col("end") - pl.col("start")).dt.total_seconds().cast(pl.Float64).alias("duration_s"),
         "device", "source",
         pl.col(FIRST + "pay").is_not_null().alias("paid"),

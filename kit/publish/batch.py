@@ -17,7 +17,7 @@ import shutil
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,8 @@ REPO = Path(__file__).resolve().parent.parent.parent
 # KIT_NOTEBOOKS points the publisher at another notebooks folder (a customised or test copy)
 NOTEBOOKS = Path(os.environ.get("KIT_NOTEBOOKS", REPO / "notebooks"))
 KERNEL = "shop-report-kit"
+WARM_UP = "import kit.notebook; kit.notebook.warm_up()"
+"""Run in a run's kernel while its data is prepared (see :func:`kit.notebook.warm_up`)."""
 
 
 @dataclass
@@ -100,7 +102,8 @@ def _failing_cell(nb_path: Path) -> int | None:
 @contextmanager
 def run_kernel():
     """One kernel for all the sections of a run: a kernel start and the imports of polars
-    and seaborn cost ~2.5 s per notebook, paid once instead of once per section. Every
+    and seaborn cost ~2.5 s per notebook, paid once instead of once per section, and
+    while the run's data is prepared (:data:`WARM_UP`). Every
     notebook opens its run from its own parameters, and nbval runs each notebook in a
     fresh kernel, so a section cannot come to rely on another's variables unnoticed."""
     from jupyter_client.manager import AsyncKernelManager
@@ -114,6 +117,23 @@ def run_kernel():
         yield km
     finally:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def warm_up_kernel(km) -> None:
+    """Run :data:`WARM_UP` in the kernel and wait for it to finish (silent: no output, no
+    execution count). Its client is closed before a section's client connects: two clients
+    talking to a booting kernel at once made it miss the other's readiness check."""
+    from nbclient.util import run_sync
+
+    client = km.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=60)
+        msg_id = client.execute(WARM_UP, silent=True, store_history=False)
+        while run_sync(client.get_shell_msg)(timeout=120)["parent_header"].get("msg_id") != msg_id:
+            pass
+    finally:
+        client.stop_channels()
 
 
 def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger, km=None) -> float:
@@ -159,12 +179,19 @@ def publish_run(params: RunParams, output: Path, section_stems: list[str] | None
     timings: dict[str, float] = {}
     try:
         log.info("run %s: params %s, kit %s", name, params.source_file, __version__)
-        t0 = time.perf_counter()
-        run = prepare_run(params, work, progress=lambda m: log.info(m))
-        timings["prepare"] = time.perf_counter() - t0
-        tell((name, "prepared", None))
         secs = sections(section_stems or params.sections)
-        with run_kernel() as km:
+        # the kernel starts first and warms up while the data is prepared in a thread
+        # (polars works outside the GIL), so the first section starts with imports done
+        with run_kernel() as km, ThreadPoolExecutor(1) as pool:
+            t0 = time.perf_counter()
+            preparing = pool.submit(prepare_run, params, work, progress=lambda m: log.info(m))
+            try:
+                warm_up_kernel(km)
+            except Exception as e:  # noqa: BLE001 - only speed is lost: the sections import what they need
+                log.warning("kernel warm-up failed: %s", e)
+            run = preparing.result()
+            timings["prepare"] = time.perf_counter() - t0
+            tell((name, "prepared", None))
             for section in execution_order(secs):
                 timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
                 tell((name, "section", section.stem))

