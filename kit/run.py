@@ -99,7 +99,7 @@ def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str
                                                      on="user_id", how="semi")
             notes.append(f"slice {key}: events are kept for the slice's known customers only "
                          "(anonymous visitors cannot be placed in it)")
-    if "order_items" in tables and "orders" in tables:
+    if slice_ and "order_items" in tables and "orders" in tables:
         tables["order_items"] = tables["order_items"].join(tables["orders"].select("order_id"), on="order_id", how="semi")
     return tables, notes
 
@@ -236,6 +236,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
         tables["events"] = _prepare_events(tables["events"], params)
     tables, notes = apply_slice(tables, params.slice)
     if "order_items" in tables and "orders" in tables:
+        # the inner join also drops the lines of orders outside the data or the slice
         tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])
     step("writing the prepared slice")
     data_dir = work_dir / "data"
