@@ -105,7 +105,7 @@ def case_section2() -> dict:
     t("funnel_by", lambda: [(figures.funnel_by(run, d), fn.conversion_by(figures.journeys(run), d, P, C))
                             for d in fn.DIMENSIONS])
     t("time_to_convert", fn.time_to_convert, figures.journeys(run), P, C)
-    t("path_tables", fn.path_tables, run.events, P, conv.funnel_steps)
+    t("path_tables", fn.path_tables, run.events, P, conv.funnel_steps, sessions=run.sessions)
     t("daily_steps", figures.daily_steps, run)
     t("channel_roi", figures.channel_roi, run)
     t("cart_abandonment (incl. carts)", figures.cart_abandonment, run)

@@ -23,15 +23,16 @@ from kit import __version__
 from kit.contract import lines_with_orders
 from kit.data.load import load_tables
 from kit.errors import DataError, EmptySliceError, KitError
+from kit.metrics.customers import with_paid_neighbours
 from kit.params import RunParams, load_params, params_to_yaml
 from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 3
+LAYOUT = 4
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
-carry their order's columns); a cached run
-prepared with another layout is prepared again."""
+carry their order's columns, 4: paid orders carry their customer's previous and next paid
+order); a cached run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -238,6 +239,10 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
     if "order_items" in tables and "orders" in tables:
         # the inner join also drops the lines of orders outside the data or the slice
         tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])
+    if "orders" in tables:
+        # each paid order knows its customer's previous and next paid order: first purchases,
+        # repurchase windows and purchase intervals become filters instead of sorts per figure
+        tables["orders"] = with_paid_neighbours(tables["orders"])
     step("writing the prepared slice")
     data_dir = work_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -335,6 +335,53 @@ def test_top_paths_cut_long_paths_and_stop_at_the_first_pay():
     assert _row(paths, outcome="purchase")["path"] == "view > pay"
 
 
+def _reference_paths(rows, steps):
+    """Paths written plainly, session by session: step events sorted by time then step order,
+    repeats in a row dropped; moves with ``exit`` after the last step; purchase paths cut after
+    the first pay."""
+    from collections import Counter
+
+    moves, paths = Counter(), Counter()
+    for sid in sorted({r[0] for r in rows}):
+        path = []
+        for _, event in sorted((r[2], steps.index(r[3])) for r in rows if r[0] == sid and r[3] in steps):
+            if not path or path[-1] != steps[event]:
+                path.append(steps[event])
+        if not path:
+            continue
+        moves.update(zip(path, [*path[1:], "exit"], strict=True))
+        bought = steps[-1] in path
+        paths[("purchase" if bought else "exit", " > ".join(path[: path.index(steps[-1]) + 1] if bought else path))] += 1
+    return moves, paths
+
+
+@pytest.mark.parametrize("steps", [list(fn.EVENT_STEPS), ["view", "add_to_cart", "pay"], ["view", "product_view", "wishlist"]])
+def test_paths_match_the_plain_rule_on_random_logs(steps):
+    # sessions mostly in one block per step (read from the session table) and some interleaved
+    # (read from their sorted events); a subset of the steps; a step the data never has
+    import random
+
+    rng = random.Random(5)
+    rows = []
+    for s in range(400):
+        names = rng.sample(list(fn.EVENT_STEPS), rng.randint(1, 5))
+        if s % 3 == 0:  # interleave: a step again after others
+            names += rng.sample(names, 1)
+        minute = 0
+        for name in names:
+            for _ in range(rng.randint(1, 2)):
+                minute += rng.choice([0, 0, 1])  # ties in time are common
+                rows.append((f"s{s}", f"u{s % 50}", _t(3, 10, 12, minute), name, "App", "ads"))
+    rows.append(("late", "u1", _t(4, 1, 0, 0), "view", "App", "ads"))  # starts after the period
+    rng.shuffle(rows)
+    moves, paths = fn.path_tables(pl.LazyFrame(rows, schema=SCHEMA, orient="row"), MARCH, steps,
+                                  top_transitions=1000, top_paths=1000)
+    expected_moves, expected_paths = _reference_paths([r for r in rows if r[0] != "late"], steps)
+    assert {(r["from_step"], r["to_step"]): r["count"] for r in moves.iter_rows(named=True)} == dict(expected_moves)
+    assert {(r["outcome"], r["path"]): r["sessions"] for r in paths.iter_rows(named=True)} == dict(expected_paths)
+    assert moves["share_of_all"].sum() == pytest.approx(1.0)
+
+
 def test_path_tables_equal_the_two_functions():
     moves, paths = fn.path_tables(events(), MARCH)
     assert moves.equals(fn.transitions(events(), MARCH))

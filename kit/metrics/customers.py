@@ -4,9 +4,34 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.contract import paid
+from kit.contract import is_paid, paid
 from kit.metrics.common import in_period
 from kit.periods import Period
+
+PREV, NEXT = "prev_paid_time", "next_paid_time"
+"""Columns of :func:`with_paid_neighbours`: the time of the customer's previous / next paid order."""
+
+
+def with_paid_neighbours(orders: pl.LazyFrame) -> pl.LazyFrame:
+    """The orders with, on each paid order, ``prev_paid_time`` and ``next_paid_time``: the
+    time of the same customer's previous and next paid order (null for their first and
+    last, and on unpaid orders). Paid orders at the same instant follow in order_id order.
+
+    It answers every "first order", "next order" and "gap between orders" question with a
+    filter. A prepared run's orders carry these columns (one sort of the orders when the run
+    is prepared, see :mod:`kit.run`); other orders are sorted here.
+    """
+    if {PREV, NEXT} <= set(orders.collect_schema().names()):
+        return orders
+    same_before = pl.col("customer_id") == pl.col("customer_id").shift(1)
+    same_after = pl.col("customer_id") == pl.col("customer_id").shift(-1)
+    in_sequence = paid(orders).sort("customer_id", "order_time", "order_id").with_columns(
+        pl.when(same_before).then(pl.col("order_time").shift(1)).alias(PREV),
+        pl.when(same_after).then(pl.col("order_time").shift(-1)).alias(NEXT),
+    )
+    none = pl.lit(None, dtype=orders.collect_schema()["order_time"])
+    others = orders.filter(~is_paid().fill_null(False)).with_columns(none.alias(PREV), none.alias(NEXT))
+    return pl.concat([in_sequence, others])
 
 
 def first_purchases(orders: pl.LazyFrame) -> pl.LazyFrame:
@@ -14,26 +39,11 @@ def first_purchases(orders: pl.LazyFrame) -> pl.LazyFrame:
     and ``next_order_time``, the time of their second paid order (null for one-time buyers;
     equal to the first when two orders share the first instant).
 
-    Ties on the first instant are broken by the smaller order_id so the result is stable.
-    Two group-bys and a join instead of a sort of all orders (3x faster on 10M orders).
+    Ties on the first instant go to the smaller order_id, so the result is stable.
     """
-    bought = paid(orders).select("customer_id", "order_time", "order_id")
-    first_time = bought.group_by("customer_id").agg(pl.col("order_time").min().alias("first_order_time"))
-    at_first = pl.col("order_time") == pl.col("first_order_time")
-    return (
-        bought.join(first_time, on="customer_id")
-        .group_by("customer_id")
-        .agg(
-            pl.col("first_order_time").first(),
-            pl.when(at_first).then(pl.col("order_id")).min().alias("first_order_id"),
-            at_first.sum().alias("_at_first"),
-            pl.when(~at_first).then(pl.col("order_time")).min().alias("_later"),
-        )
-        .select(
-            "customer_id", "first_order_time", "first_order_id",
-            pl.when(pl.col("_at_first") > 1).then(pl.col("first_order_time")).otherwise(pl.col("_later"))
-            .alias("next_order_time"),
-        )
+    return paid(with_paid_neighbours(orders)).filter(pl.col(PREV).is_null()).select(
+        "customer_id", pl.col("order_time").alias("first_order_time"), pl.col("order_id").alias("first_order_id"),
+        pl.col(NEXT).alias("next_order_time"),
     )
 
 

@@ -38,6 +38,7 @@ Every figure function takes the collected-then-lazy journeys table (see
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -131,19 +132,21 @@ def _reach_from_first_and_last(summary: pl.LazyFrame, steps: Sequence[str]) -> p
     return summary
 
 
-def _resolve_reach(summary: pl.LazyFrame, frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
+def _resolve_reach(summary: pl.LazyFrame, frame: pl.LazyFrame | None, key: str, steps: Sequence[str]) -> pl.LazyFrame:
     """``key``, the summary's journey columns and ``at:<step>``, from a summary with each step's
     first and last event time (``_first<i>``, ``_last<i>``) per journey.
 
     Most journeys are decided by those times alone; only the ambiguous ones (a step's events
     on both sides of the time the previous step was reached) have their rows in ``frame``
-    sorted, in a second pass over just those journeys.
+    sorted, in a second pass over just those journeys. ``frame=None``: the caller knows no
+    journey is ambiguous, and the rows are not read at all.
     """
     summary = _reach_from_first_and_last(summary, steps)
+    keep = [c for c in summary.collect_schema().names() if not c.startswith(("_", AT)) and c != key]
+    if frame is None:
+        return summary.select(key, *keep, *[AT + s for s in steps])
     ambiguous = frame.join(summary.filter(pl.col("_ambiguous")).select(key), on=key, how="semi")
     exact = _exact_reach(ambiguous, key, steps).rename({AT + s: f"_exact{i}" for i, s in enumerate(steps)})
-    keep = [c for c in summary.collect_schema().names()
-            if not c.startswith(("_", AT)) and c != key]
     return summary.join(exact, on=key, how="left").select(
         key, *keep,
         *[pl.when(pl.col("_ambiguous")).then(pl.col(f"_exact{i}")).otherwise(pl.col(AT + s)).alias(AT + s)
@@ -193,9 +196,15 @@ def _session_journeys(events: pl.LazyFrame, sessions: pl.LazyFrame, periods: Seq
                 *[pl.col(c).alias(f"_{side}{i}") for i, s in enumerate(steps)
                   for side, c in (("first", FIRST + s), ("last", LAST + s))])
     )
-    lo = min(p.start_dt for p in periods) - SESSION_MARGIN
-    hi = max(p.end_dt for p in periods) + SESSION_MARGIN
-    near = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
+    # one read of the step times first: when they decide every session (the usual case),
+    # the events are not read at all
+    ambiguous = _reach_from_first_and_last(summary, steps).select(pl.col("_ambiguous").any())
+    if ambiguous.collect(engine="streaming").item():
+        lo = min(p.start_dt for p in periods) - SESSION_MARGIN
+        hi = max(p.end_dt for p in periods) + SESSION_MARGIN
+        near = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
+    else:
+        near = None
     return _resolve_reach(summary, near, "session_id", steps).rename({"session_id": "journey_id"})
 
 
@@ -237,8 +246,9 @@ def journeys(events: pl.LazyFrame, period: Period, comparison: Period | None = N
     ``at:<step>`` for each step (when reached, null when not).
 
     ``sessions`` is the run's session table (``run.sessions``); without it, it is built
-    from the events here (:func:`kit.metrics.sessions.session_table`). It is one lazy
-    plan; collect it once and pass it on to the figure functions:
+    from the events here (:func:`kit.metrics.sessions.session_table`). Session journeys
+    read the step times once first, to learn whether any session needs its events; the
+    rest is one lazy plan: collect it once and pass it on to the figure functions:
     ``j = journeys(...).collect(engine="streaming").lazy()``.
     """
     periods = [period] if comparison is None else [period, comparison]
@@ -424,36 +434,155 @@ def time_to_convert(journeys: pl.LazyFrame, period: Period, comparison: Period |
 
 
 # ------------------------------------------------------------------------------ paths
+#
+# A session's *path*: its step events in time order (ties in step order), a step repeated in
+# a row kept once. In most sessions each step's events come in one block (all of them before,
+# or all after, every other step's): their path is the steps ordered by first time, read from
+# the session table. Only the other sessions' events are read and sorted.
 
-def _path_rows(events: pl.LazyFrame, period: Period, steps: Sequence[str]) -> pl.LazyFrame:
-    """Step events of the sessions starting in the period, in time order (ties in step
-    order), a step repeated in a row kept once: ``session_id, event, _new`` (the session's
-    first row), ``_pos`` (0-based position in the session's path)."""
-    near = events.filter(
-        pl.col("event").is_in(list(steps))
-        & (pl.col("event_time") >= period.start_dt - SESSION_MARGIN)
-        & (pl.col("event_time") < period.end_dt + SESSION_MARGIN)
-    ).select("session_id", "event_time", "event")
+MOVE_SCHEMA = {"from_step": pl.String, "to_step": pl.String, "count": pl.Int64}
+PATH_SCHEMA = {"bought": pl.Boolean, "code": pl.Int64, "cut": pl.Boolean, "sessions": pl.Int64}
+
+
+def _longest_coded_path(steps: Sequence[str]) -> int:
+    """How many steps a path code holds: codes are base ``len(steps) + 1`` numbers in an Int64."""
+    return min(16, int(62 * math.log(2) / math.log(len(steps) + 1)))
+
+
+def _paths_from_step_times(steps: Sequence[str]) -> bool:
+    """Whether the session table's step times can give the paths (steps it has, each once)."""
+    return (len(set(steps)) == len(steps) and set(steps) <= set(EVENT_STEPS)
+            and len(steps) <= _longest_coded_path(steps))
+
+
+def _one_block_per_step(steps: Sequence[str]) -> pl.Expr:
+    """True when, for every two steps i < j the session has, all of i's events come before
+    all of j's (``last_i <= first_j``: same-instant events count in step order) or all after
+    (``last_j < first_i``)."""
+    first, last = [pl.col(FIRST + s) for s in steps], [pl.col(LAST + s) for s in steps]
+    pairs = [first[i].is_null() | first[j].is_null() | (last[i] <= first[j]) | (last[j] < first[i])
+             for i in range(len(steps)) for j in range(i + 1, len(steps))]
+    return pl.all_horizontal(pairs) if pairs else pl.lit(True)
+
+
+def _block_path_code(steps: Sequence[str]) -> pl.Expr:
+    """The path code of a one-block-per-step session: step i (digit i + 1) sits at the
+    position = number of the session's steps whose first event comes before step i's first
+    (same instant: the earlier step first)."""
+    base, first = len(steps) + 1, [pl.col(FIRST + s) for s in steps]
+    terms = []
+    for i in range(len(steps)):
+        before = [(first[j] <= first[i]) if j < i else (first[j] < first[i]) for j in range(len(steps)) if j != i]
+        position = pl.sum_horizontal([b.fill_null(False).cast(pl.Int64) for b in before]) if before else pl.lit(0)
+        digit = pl.lit(i + 1, dtype=pl.Int64) * pl.lit(base, dtype=pl.Int64).pow(position)
+        terms.append(pl.when(first[i].is_not_null()).then(digit).otherwise(pl.lit(0, dtype=pl.Int64)))
+    return pl.sum_horizontal(terms)
+
+
+def _path_steps(code: int, steps: Sequence[str]) -> list[str]:
+    """The steps of a path code, first position in the lowest digit."""
+    names, base = [], len(steps) + 1
+    while code:
+        code, d = divmod(code, base)
+        names.append(steps[d - 1])
+    return names
+
+
+def _path_code(path: Sequence[str], steps: Sequence[str]) -> int:
+    base = len(steps) + 1
+    return sum((steps.index(s) + 1) * base ** k for k, s in enumerate(path))
+
+
+def _block_path_counts(codes: pl.DataFrame, steps: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Moves and path counts (as :func:`_moves_plan` and :func:`_paths_plan`) of the
+    one-block sessions, from the count of sessions per whole-path code (a few hundred codes
+    at most: the orders of the steps)."""
+    moves: Counter[tuple[str, str]] = Counter()
+    paths: Counter[tuple[bool, int]] = Counter()
+    for code, sessions in codes.iter_rows():
+        path = _path_steps(code, steps)
+        for move in zip(path, [*path[1:], "exit"], strict=True):
+            moves[move] += sessions
+        bought = steps[-1] in path
+        paths[(bought, _path_code(path[: path.index(steps[-1]) + 1] if bought else path, steps))] += sessions
+    return (
+        pl.DataFrame([(a, b, n) for (a, b), n in moves.items()], schema=MOVE_SCHEMA, orient="row"),
+        pl.DataFrame([(bought, code, False, n) for (bought, code), n in paths.items()], schema=PATH_SCHEMA, orient="row"),
+    )
+
+
+def _path_rows(events: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
+    """Step events of the given sessions in time order (ties in step order), a step repeated
+    in a row kept once: ``session_id, event, _new`` (the session's first row), ``_pos``
+    (0-based position in the session's path)."""
+    step_events = events.filter(pl.col("event").is_in(list(steps))).select("session_id", "event_time", "event")
     row = pl.int_range(pl.len())
     repeat = ~pl.col("_new") & (pl.col("event") == pl.col("event").shift(1))
     return (
-        _in_order(near, "session_id", steps)
-        .with_columns(pl.when(pl.col("_new")).then(pl.col("event_time")).forward_fill().alias("_start"))
-        .filter(in_period("_start", period) & ~repeat)
+        _in_order(step_events, "session_id", steps)
+        .filter(~repeat)
         .with_columns((row - pl.when(pl.col("_new")).then(row).forward_fill()).alias("_pos"))
         .select("session_id", "event", "_new", "_pos")
     )
 
 
-def _transitions_plan(rows: pl.LazyFrame, top: int) -> pl.LazyFrame:
+def _moves_plan(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``from_step, to_step, count``: each path row followed by the next one, or ``exit``."""
     last_of_session = pl.col("_new").shift(-1).fill_null(True)
-    moves = (
+    return (
         rows.with_columns(pl.when(last_of_session).then(pl.lit("exit")).otherwise(pl.col("event").shift(-1))
                           .alias("to_step"))
-        .group_by(pl.col("event").alias("from_step"), "to_step").agg(pl.len().alias("count"))
+        .group_by(pl.col("event").alias("from_step"), "to_step").agg(pl.len().cast(pl.Int64).alias("count"))
     )
+
+
+def _paths_plan(rows: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
+    """``bought, code, cut, sessions``: sessions per path code (a purchase path ends at its
+    first pay; ``cut`` when the path is longer than a code holds)."""
+    base, longest, last = len(steps) + 1, _longest_coded_path(steps), steps[-1]
+    digit = pl.col("event").replace_strict(list(steps), list(range(1, base)), return_dtype=pl.Int64)
+    is_last = (pl.col("event") == last).cast(pl.Int64)
+    done_before = is_last.cum_sum() - is_last - pl.when(pl.col("_new")).then(is_last.cum_sum() - is_last).forward_fill()
+    per_session = (
+        rows.filter(done_before == 0)
+        .group_by("session_id").agg(
+            pl.when(pl.col("_pos") < longest).then(digit * pl.lit(base, dtype=pl.Int64).pow(pl.col("_pos"))).sum()
+            .alias("code"),
+            (pl.col("_pos").max() >= longest).alias("cut"),
+            (pl.col("event") == last).any().alias("bought"),
+        )
+    )
+    return per_session.group_by("bought", "code", "cut").agg(pl.len().cast(pl.Int64).alias("sessions"))
+
+
+def _path_counts(events: pl.LazyFrame, sessions: pl.LazyFrame, period: Period,
+                 steps: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Moves and path counts of the sessions starting in the period: one-block sessions from
+    the session table, the others from their sorted events (read only if there are any)."""
+    started = sessions.filter(in_period("start", period))
+    if _paths_from_step_times(steps):
+        started = started.filter(pl.any_horizontal([pl.col(FIRST + s).is_not_null() for s in steps]))
+        started = started.with_columns(_one_block_per_step(steps).alias("_block")).cache()
+        codes, others = pl.collect_all([
+            started.filter(pl.col("_block")).group_by(_block_path_code(steps).alias("code")).agg(pl.len()),
+            started.filter(~pl.col("_block")).select("session_id"),
+        ], engine="streaming")
+        moves, counted = _block_path_counts(codes, steps)
+        if others.height == 0:
+            return moves, counted
+        others = others.lazy()
+    else:
+        moves, counted = pl.DataFrame(schema=MOVE_SCHEMA), pl.DataFrame(schema=PATH_SCHEMA)
+        others = started.select("session_id")
+    rows = _path_rows(events.join(others, on="session_id", how="semi"), steps).cache()
+    more_moves, more_counted = pl.collect_all([_moves_plan(rows), _paths_plan(rows, steps)], engine="streaming")
+    return pl.concat([moves, more_moves]), pl.concat([counted, more_counted])
+
+
+def _top_moves(moves: pl.DataFrame, top: int) -> pl.DataFrame:
     return (
-        moves.with_columns(
+        moves.group_by("from_step", "to_step").agg(pl.col("count").sum())
+        .with_columns(
             (pl.col("count") / pl.col("count").sum().over("from_step")).alias("share"),
             (pl.col("count") / pl.col("count").sum()).alias("share_of_all"),
         )
@@ -462,81 +591,55 @@ def _transitions_plan(rows: pl.LazyFrame, top: int) -> pl.LazyFrame:
     )
 
 
-def transitions(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
-                top: int = 20) -> pl.DataFrame:
-    """The most common moves between steps in sessions starting in the period: each
-    session's step events in time order (a step repeated in a row kept once), each followed
-    by the next one or by ``exit`` after the last.
-
-    ``from_step, to_step, count``, ``share`` = count / all moves out of ``from_step``,
-    ``share_of_all`` = count / all moves; the ``top`` largest counts.
-    """
-    return _transitions_plan(_path_rows(events, period, steps), top).collect(engine="streaming")
-
-
-def _longest_coded_path(steps: Sequence[str]) -> int:
-    """How many steps a path code holds: codes are base ``len(steps) + 1`` numbers in an Int64."""
-    return min(16, int(62 * math.log(2) / math.log(len(steps) + 1)))
-
-
-def _paths_plan(rows: pl.LazyFrame, steps: Sequence[str], top: int) -> pl.LazyFrame:
-    base, longest, last = len(steps) + 1, _longest_coded_path(steps), steps[-1]
-    digit = pl.col("event").replace_strict(list(steps), list(range(1, base)), return_dtype=pl.Int64)
-    is_last = (pl.col("event") == last).cast(pl.Int64)
-    done_before = is_last.cum_sum() - is_last - pl.when(pl.col("_new")).then(is_last.cum_sum() - is_last).forward_fill()
-    per_session = (
-        rows.filter(done_before == 0)  # a purchase path ends at its first pay
-        .group_by("session_id").agg(
-            pl.when(pl.col("_pos") < longest).then(digit * pl.lit(base, dtype=pl.Int64).pow(pl.col("_pos"))).sum()
-            .alias("code"),
-            (pl.col("_pos").max() >= longest).alias("cut"),
-            (pl.col("event") == last).any().alias("bought"),
-        )
-    )
-    return (
-        per_session.group_by("bought", "code", "cut").agg(pl.len().alias("sessions"))
+def _top_paths(counted: pl.DataFrame, steps: Sequence[str], top: int) -> pl.DataFrame:
+    counted = (
+        counted.group_by("bought", "code", "cut").agg(pl.col("sessions").sum())
         .with_columns((pl.col("sessions") / pl.col("sessions").sum().over("bought")).alias("share"))
         .sort(["bought", "sessions", "code"], descending=[True, True, False])
         .group_by("bought", maintain_order=True).head(top)
     )
-
-
-def _spelled(counted: pl.DataFrame, steps: Sequence[str]) -> pl.DataFrame:
     return counted.select(
         pl.when(pl.col("bought")).then(pl.lit("purchase")).otherwise(pl.lit("exit")).alias("outcome"),
-        pl.Series("path", [_spell_path(c, cut, steps) for c, cut in zip(counted["code"], counted["cut"], strict=True)],
-                  dtype=pl.String),
+        pl.Series("path", [" > ".join(_path_steps(c, steps) + (["…"] if cut else []))
+                           for c, cut in zip(counted["code"], counted["cut"], strict=True)], dtype=pl.String),
         pl.col("sessions"), pl.col("share"),
     )
 
 
-def top_paths(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
-              top: int = 5) -> pl.DataFrame:
-    """The most common whole paths of sessions starting in the period (see :func:`transitions`
-    for the path), for those that reach the last step (``outcome = purchase``: the path up to
-    its first occurrence) and those that do not (``outcome = exit``): ``outcome, path``
-    (steps joined by " > "; "…" after the first 16 steps, fewer with more than 5 steps),
-    ``sessions``, ``share`` = sessions / sessions of that outcome; the ``top`` of each.
+def path_tables(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
+                top_transitions: int = 20, top_paths: int = 5,
+                sessions: pl.LazyFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The most common moves between steps and the most common whole paths of the sessions
+    starting in the period (``start`` in the session table ``sessions``, the run's
+    ``run.sessions``; built from the events when not given).
+
+    A session's path: its step events in time order (same instant: in step order), a step
+    repeated in a row kept once.
+
+    - moves: each step of a path followed by the next one, or by ``exit`` after the last:
+      ``from_step, to_step, count``, ``share`` = count / all moves out of ``from_step``,
+      ``share_of_all`` = count / all moves; the ``top_transitions`` largest counts.
+    - paths, for the sessions that reach the last step (``outcome = purchase``: the path up
+      to its first occurrence) and those that do not (``outcome = exit``): ``outcome, path``
+      (steps joined by " > "; "…" after the first 16 steps, fewer with more than 5 steps),
+      ``sessions``, ``share`` = sessions / sessions of that outcome; the ``top_paths`` of each.
 
     A path is counted as a number (digit i = step of the i-th position, base steps + 1), so
     grouping needs no per-session strings; only the top paths are spelled out.
     """
-    return _spelled(_paths_plan(_path_rows(events, period, steps), steps, top).collect(engine="streaming"), steps)
+    if sessions is None:
+        sessions = session_table(events)
+    moves, counted = _path_counts(events, sessions, period, steps)
+    return _top_moves(moves, top_transitions), _top_paths(counted, steps, top_paths)
 
 
-def path_tables(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
-                top_transitions: int = 20, top_paths: int = 5) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`transitions` and :func:`top_paths` together, sorting the events once."""
-    rows = _path_rows(events, period, steps).cache()
-    moves, counted = pl.collect_all([_transitions_plan(rows, top_transitions), _paths_plan(rows, steps, top_paths)],
-                                    engine="streaming")
-    return moves, _spelled(counted, steps)
+def transitions(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
+                top: int = 20, sessions: pl.LazyFrame | None = None) -> pl.DataFrame:
+    """The moves table of :func:`path_tables`."""
+    return path_tables(events, period, steps, top_transitions=top, sessions=sessions)[0]
 
 
-def _spell_path(code: int, cut: bool, steps: Sequence[str]) -> str:
-    """The steps of a path code, first position in the lowest digit."""
-    names, base = [], len(steps) + 1
-    while code:
-        code, d = divmod(code, base)
-        names.append(steps[d - 1])
-    return " > ".join(names + (["…"] if cut else []))
+def top_paths(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
+              top: int = 5, sessions: pl.LazyFrame | None = None) -> pl.DataFrame:
+    """The paths table of :func:`path_tables`."""
+    return path_tables(events, period, steps, top_paths=top, sessions=sessions)[1]

@@ -14,7 +14,7 @@ import polars as pl
 
 from kit.contract import paid
 from kit.metrics.common import compare, in_period, proportion_tests, safe_div
-from kit.metrics.customers import first_purchases
+from kit.metrics.customers import NEXT, PREV, first_purchases, with_paid_neighbours
 from kit.metrics.repurchase import first_purchase_repurchase
 from kit.periods import Period
 
@@ -29,14 +29,10 @@ STAGES: tuple[str, ...] = ("new", "active", "at_risk", "churned")
 def _intervals(orders: pl.LazyFrame) -> pl.LazyFrame:
     """Every gap between consecutive paid orders of a customer: ``order_time`` (the later
     order) and ``days`` = (later - earlier) in days, fractional."""
-    same_customer = pl.col("customer_id") == pl.col("customer_id").shift(1)
-    # on rows sorted by customer, the row before is the same customer's previous order
-    # (a shift, not a window per customer: half the time on 10M orders)
     return (
-        paid(orders).select("customer_id", "order_time").sort("customer_id", "order_time")
-        .with_columns(pl.when(same_customer).then(pl.col("order_time") - pl.col("order_time").shift(1))
-                      .dt.total_seconds().truediv(86400).alias("days"))
-        .filter(pl.col("days").is_not_null())
+        paid(with_paid_neighbours(orders)).filter(pl.col(PREV).is_not_null())
+        .select("customer_id", "order_time",
+                (pl.col("order_time") - pl.col(PREV)).dt.total_seconds().truediv(86400).alias("days"))
     )
 
 
@@ -140,9 +136,13 @@ def lifecycle_stages(orders: pl.LazyFrame, period: Period, at_risk_days: int = 9
     customer who last bought exactly ``at_risk_days`` days before is at risk.
     Returns ``customer_id, stage``.
     """
-    history = paid(orders).filter(pl.col("order_time") < pl.lit(period.end_dt))
-    per = history.group_by("customer_id").agg(pl.col("order_time").min().alias("first"),
-                                               pl.col("order_time").max().alias("last"))
+    end = pl.lit(period.end_dt)
+    # a customer's last paid order before the end: the one whose next paid order is not before it
+    last = (paid(with_paid_neighbours(orders))
+            .filter((pl.col("order_time") < end) & (pl.col(NEXT).is_null() | (pl.col(NEXT) >= end)))
+            .select("customer_id", pl.col("order_time").alias("last")))
+    first = first_purchases(orders).select("customer_id", pl.col("first_order_time").alias("first"))
+    per = last.join(first, on="customer_id", how="left")
     days = (pl.lit(period.end) - pl.col("last").dt.date()).dt.total_days()
     stage = (pl.when(pl.col("first") >= pl.lit(period.start_dt)).then(pl.lit("new"))
              .when(days < at_risk_days).then(pl.lit("active"))
