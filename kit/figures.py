@@ -135,7 +135,8 @@ def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame | None:
 
 def journeys(run: Run) -> pl.LazyFrame | None:
     """The run's journeys (sessions, or users within the window; see :mod:`kit.metrics.funnel`),
-    built once per kernel and kept in memory: every funnel figure reads them."""
+    built once per kernel and kept in memory: every funnel figure reads them. The figures count
+    journeys, so their ids are not kept (a third of the memory on big shops)."""
     from kit.metrics.funnel import journeys as build
 
     if run.events is None:
@@ -144,7 +145,8 @@ def journeys(run: Run) -> pl.LazyFrame | None:
         conv = run.params.conversion
         run.memory["journeys"] = build(run.events, run.period, run.comparison, steps=conv.funnel_steps,
                                        unit=conv.funnel_unit, window_days=conv.user_window_days,
-                                       orders=run.orders, sessions=run.sessions).collect(engine="streaming").lazy()
+                                       orders=run.orders, sessions=run.sessions
+                                       ).drop("journey_id", "user_id").collect(engine="streaming").lazy()
     return run.memory["journeys"]
 
 

@@ -29,10 +29,10 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 4
+LAYOUT = 5
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
-order); a cached run prepared with another layout is prepared again."""
+order, 5: sessions say whether they are their user's first visit); a cached run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint

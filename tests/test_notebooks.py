@@ -72,3 +72,17 @@ def test_notebook_runs_on_the_demo_shop(notebook, demo_run, tmp_path):
 def test_notebook_runs_on_orders_only(notebook, orders_only_run, tmp_path):
     proc = run_nbval(notebook, orders_only_run.work_dir, tmp_path)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def test_prepared_orders_carry_their_sequence_and_give_the_same_figures(demo_run):
+    from kit.metrics import retention
+    from kit.metrics.customers import NEXT, PREV
+    from kit.metrics.repurchase import first_purchase_repurchase
+
+    orders, P, C = demo_run.orders, demo_run.period, demo_run.comparison
+    assert {PREV, NEXT} <= set(orders.collect_schema().names())
+    raw = orders.drop(PREV, NEXT)  # as a notebook would have them without a prepared run
+    assert retention.purchase_intervals(orders, P, C).equals(retention.purchase_intervals(raw, P, C))
+    assert retention.lifecycle_counts(orders, P, C).equals(retention.lifecycle_counts(raw, P, C))
+    assert retention.cohort_matrix(orders, P).equals(retention.cohort_matrix(raw, P))
+    assert first_purchase_repurchase(orders, P, C).equals(first_purchase_repurchase(raw, P, C))

@@ -52,14 +52,14 @@ def test_session_table_one_row_per_session_from_rows_in_any_order():
 
     t = dt(2025, 3, 1, 10)
     ev = pl.LazyFrame({
-        "session_id": ["s1", "s1", "s1", "s1", "s1", "s2"],
-        "user_id": ["u", "u", "u", "u", "u", "w"],
+        "session_id": ["s1", "s1", "s1", "s1", "s1", "s2", "s3"],
+        "user_id": ["u", "u", "u", "u", "u", "w", "u"],
         "event_time": [t.replace(minute=9), t, t.replace(minute=5), t.replace(minute=7), t.replace(minute=2),
-                       t.replace(hour=11)],
-        "event": ["add_to_cart", "view", "add_to_cart", "pay", "product_view", "view"],
-        "device": ["PC", "App", "PC", "PC", "PC", " "],   # the first event (10:00) says App; s2's is blank
-        "source": ["ads", "seo", "ads", "ads", "ads", None],
-        "value": [30.0, None, None, 99.0, None, None],
+                       t.replace(hour=11), t.replace(hour=12)],
+        "event": ["add_to_cart", "view", "add_to_cart", "pay", "product_view", "view", "view"],
+        "device": ["PC", "App", "PC", "PC", "PC", " ", "PC"],   # the first event (10:00) says App; s2's is blank
+        "source": ["ads", "seo", "ads", "ads", "ads", None, "ads"],
+        "value": [30.0, None, None, 99.0, None, None, None],
     })
     out = {r["session_id"]: r for r in session_table(ev).collect().iter_rows(named=True)}
     s1, s2 = out["s1"], out["s2"]
@@ -69,3 +69,5 @@ def test_session_table_one_row_per_session_from_rows_in_any_order():
     assert s1["first:pay"] == s1["last:pay"] == t.replace(minute=7) and s1["first:checkout"] is None
     assert s1["cart_value"] == 30.0  # the pay's value is not a cart's; a null cart value counts 0
     assert (s2["device"], s2["source"], s2["events"], s2["cart_value"]) == ("unknown", "unknown", 1, 0.0)
+    # u's later visit s3 is not a first visit; w has one visit
+    assert (s1["first_visit"], s2["first_visit"], out["s3"]["first_visit"]) == (True, True, False)

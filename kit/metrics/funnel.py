@@ -44,8 +44,9 @@ from datetime import timedelta
 
 import polars as pl
 
-from kit.contract import EVENT_STEPS, paid
+from kit.contract import EVENT_STEPS
 from kit.metrics.common import UNKNOWN, compare, in_period, proportion_tests, safe_div
+from kit.metrics.customers import first_purchases
 from kit.metrics.sessions import FIRST, LAST, session_table
 from kit.periods import Period
 
@@ -132,26 +133,16 @@ def _reach_from_first_and_last(summary: pl.LazyFrame, steps: Sequence[str]) -> p
     return summary
 
 
-def _resolve_reach(summary: pl.LazyFrame, frame: pl.LazyFrame | None, key: str, steps: Sequence[str]) -> pl.LazyFrame:
-    """``key``, the summary's journey columns and ``at:<step>``, from a summary with each step's
-    first and last event time (``_first<i>``, ``_last<i>``) per journey.
-
-    Most journeys are decided by those times alone; only the ambiguous ones (a step's events
-    on both sides of the time the previous step was reached) have their rows in ``frame``
-    sorted, in a second pass over just those journeys. ``frame=None``: the caller knows no
-    journey is ambiguous, and the rows are not read at all.
-    """
-    summary = _reach_from_first_and_last(summary, steps)
-    keep = [c for c in summary.collect_schema().names() if not c.startswith(("_", AT)) and c != key]
-    if frame is None:
-        return summary.select(key, *keep, *[AT + s for s in steps])
-    ambiguous = frame.join(summary.filter(pl.col("_ambiguous")).select(key), on=key, how="semi")
+def _replay_ambiguous(decided: pl.LazyFrame, frame: pl.LazyFrame, key: str, steps: Sequence[str]) -> pl.LazyFrame:
+    """``decided`` (from :func:`_reach_from_first_and_last`) with the ``at:<step>`` of its
+    ``_ambiguous`` journeys recomputed exactly from their rows in ``frame`` (a step's events
+    on both sides of the time the previous step was reached: the events in between decide)."""
+    ambiguous = frame.join(decided.filter(pl.col("_ambiguous")).select(key), on=key, how="semi")
     exact = _exact_reach(ambiguous, key, steps).rename({AT + s: f"_exact{i}" for i, s in enumerate(steps)})
-    return summary.join(exact, on=key, how="left").select(
-        key, *keep,
-        *[pl.when(pl.col("_ambiguous")).then(pl.col(f"_exact{i}")).otherwise(pl.col(AT + s)).alias(AT + s)
-          for i, s in enumerate(steps)],
-    )
+    return decided.join(exact, on=key, how="left").with_columns(
+        pl.when(pl.col("_ambiguous")).then(pl.col(f"_exact{i}")).otherwise(pl.col(AT + s)).alias(AT + s)
+        for i, s in enumerate(steps)
+    ).drop([f"_exact{i}" for i in range(len(steps))])
 
 
 def _step_times(steps: Sequence[str]) -> list[pl.Expr]:
@@ -163,14 +154,18 @@ def _step_times(steps: Sequence[str]) -> list[pl.Expr]:
     return times
 
 
-def _first_seen(sessions: pl.LazyFrame, orders: pl.LazyFrame | None) -> pl.LazyFrame:
-    """Per user: ``first_seen`` = start of their first session or first paid order (the
-    new-vs-returning cut)."""
-    seen = sessions.group_by("user_id").agg(pl.col("start").min().alias("first_seen"))
+def _first_seen(sessions: pl.LazyFrame | None, orders: pl.LazyFrame | None) -> pl.LazyFrame | None:
+    """Per user: ``first_seen`` = start of their first session or their first paid order
+    (the new-vs-returning cut; either table may be None, and None when both are)."""
+    parts = []
+    if sessions is not None:
+        parts.append(sessions.group_by("user_id").agg(pl.col("start").min().alias("first_seen")))
     if orders is not None:
-        bought = paid(orders).select(pl.col("customer_id").alias("user_id"), pl.col("order_time").alias("first_seen"))
-        seen = pl.concat([seen, bought]).group_by("user_id").agg(pl.col("first_seen").min())
-    return seen
+        parts.append(first_purchases(orders).select(pl.col("customer_id").alias("user_id"),
+                                                    pl.col("first_order_time").alias("first_seen")))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else pl.concat(parts).group_by("user_id").agg(pl.col("first_seen").min())
 
 
 SESSION_MARGIN = timedelta(days=1)
@@ -186,26 +181,29 @@ def _period_label(column: str, periods: Sequence[Period]) -> pl.Expr:
 
 
 def _session_journeys(events: pl.LazyFrame, sessions: pl.LazyFrame, periods: Sequence[Period],
-                      steps: Sequence[str]) -> pl.LazyFrame:
-    """Session journeys from the session table's step times; the events are read only for
-    the ambiguous sessions."""
+                      steps: Sequence[str], orders: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Session journeys from the session table's step times; the events are read only when
+    some sessions are ambiguous, for those sessions."""
     period = _period_label("start", periods)
     summary = (
         sessions.with_columns(period).filter(pl.col("period").is_not_null())
-        .select("session_id", "user_id", "start", "device", "source", "period",
+        .select("session_id", "user_id", "start", "device", "source", "period", "first_visit",
                 *[pl.col(c).alias(f"_{side}{i}") for i, s in enumerate(steps)
                   for side, c in (("first", FIRST + s), ("last", LAST + s))])
     )
-    # one read of the step times first: when they decide every session (the usual case),
-    # the events are not read at all
-    ambiguous = _reach_from_first_and_last(summary, steps).select(pl.col("_ambiguous").any())
-    if ambiguous.collect(engine="streaming").item():
+    decided = _reach_from_first_and_last(summary, steps)
+    # one read of the step times first: when they decide every session (the usual case), the
+    # events are not read at all
+    if decided.select(pl.col("_ambiguous").any()).collect(engine="streaming").item():
         lo = min(p.start_dt for p in periods) - SESSION_MARGIN
         hi = max(p.end_dt for p in periods) + SESSION_MARGIN
         near = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
-    else:
-        near = None
-    return _resolve_reach(summary, near, "session_id", steps).rename({"session_id": "journey_id"})
+        decided = _replay_ambiguous(decided, near, "session_id", steps)
+    # a session that is not its user's first visit is returning; a first visit only when the
+    # user paid an order before it (so only first visits are joined to the orders)
+    firsts = _with_returning(decided.filter(pl.col("first_visit")), _first_seen(None, orders))
+    later = decided.filter(~pl.col("first_visit")).with_columns(pl.lit(True).alias("_returning"))
+    return pl.concat([firsts, later], how="diagonal").rename({"session_id": "journey_id"})
 
 
 def _user_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Sequence[str],
@@ -230,7 +228,8 @@ def _user_journeys(events: pl.LazyFrame, periods: Sequence[Period], steps: Seque
             *_step_times(steps),
         )
         parts.append(
-            _resolve_reach(summary, window, "user_id", steps)
+            _replay_ambiguous(_reach_from_first_and_last(summary, steps), window,
+                              "user_id", steps)
             .with_columns(pl.col("user_id").alias("journey_id"), pl.lit(p.label).alias("period"))
         )
     return pl.concat(parts, how="diagonal")
@@ -255,19 +254,25 @@ def journeys(events: pl.LazyFrame, period: Period, comparison: Period | None = N
     if sessions is None:
         sessions = session_table(events)
     if unit == "user":
-        table = _user_journeys(events, periods, steps, window_days)
+        table = _with_returning(_user_journeys(events, periods, steps, window_days), _first_seen(sessions, orders))
     else:
-        table = _session_journeys(events, sessions, periods, steps)
-    returning = pl.col("first_seen").is_not_null() & (pl.col("first_seen") < pl.col("start"))
+        table = _session_journeys(events, sessions, periods, steps, orders)
     return (
-        table.join(_first_seen(sessions, orders), on="user_id", how="left")
-        .with_columns(
+        table.with_columns(
             pl.col("start").dt.date().alias("date"),
-            pl.when(returning).then(pl.lit("returning")).otherwise(pl.lit("new")).alias("visitor"),
+            pl.when(pl.col("_returning")).then(pl.lit("returning")).otherwise(pl.lit("new")).alias("visitor"),
         )
         .select("period", "journey_id", "user_id", "start", "date", "device", "source", "visitor",
                 *[AT + s for s in steps])
     )
+
+
+def _with_returning(table: pl.LazyFrame, first_seen: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Add ``_returning``: the journey's user was seen (``first_seen``) before its start."""
+    if first_seen is None:
+        return table.with_columns(pl.lit(False).alias("_returning"))
+    return table.join(first_seen, on="user_id", how="left").with_columns(
+        (pl.col("first_seen") < pl.col("start")).fill_null(False).alias("_returning"))
 
 
 def steps_of(journeys: pl.LazyFrame | pl.DataFrame) -> list[str]:

@@ -137,12 +137,15 @@ def lifecycle_stages(orders: pl.LazyFrame, period: Period, at_risk_days: int = 9
     Returns ``customer_id, stage``.
     """
     end = pl.lit(period.end_dt)
-    # a customer's last paid order before the end: the one whose next paid order is not before it
-    last = (paid(with_paid_neighbours(orders))
-            .filter((pl.col("order_time") < end) & (pl.col(NEXT).is_null() | (pl.col(NEXT) >= end)))
-            .select("customer_id", pl.col("order_time").alias("last")))
-    first = first_purchases(orders).select("customer_id", pl.col("first_order_time").alias("first"))
-    per = last.join(first, on="customer_id", how="left")
+    # per customer, two rows at most: their first paid order (no previous one) and their last
+    # before the end (its next paid order is not before the end)
+    is_first = pl.col(PREV).is_null()
+    is_last = pl.col(NEXT).is_null() | (pl.col(NEXT) >= end)
+    per = (
+        paid(with_paid_neighbours(orders)).filter((pl.col("order_time") < end) & (is_first | is_last))
+        .group_by("customer_id")
+        .agg(pl.col("order_time").min().alias("first"), pl.col("order_time").max().alias("last"))
+    )
     days = (pl.lit(period.end) - pl.col("last").dt.date()).dt.total_days()
     stage = (pl.when(pl.col("first") >= pl.lit(period.start_dt)).then(pl.lit("new"))
              .when(days < at_risk_days).then(pl.lit("active"))
@@ -191,11 +194,12 @@ def first_order_attributes(orders: pl.LazyFrame, items: pl.LazyFrame | None = No
     whichever the data has. ``first_in``: only customers whose first paid order falls in
     one of these ``[start, end)`` datetime ranges (the cohorts asked about; keeps the joins
     small on big shops). Returns the frame and the attribute names present."""
-    first = first_purchases(orders)
+    # the first paid orders themselves (no earlier paid order), with all their columns
+    first_orders = paid(with_paid_neighbours(orders)).filter(pl.col(PREV).is_null())
     if first_in:
-        inside = [(pl.col("first_order_time") >= lo) & (pl.col("first_order_time") < hi) for lo, hi in first_in]
-        first = first.filter(pl.any_horizontal(inside))
-    first = first.select("customer_id", pl.col("first_order_id").alias("order_id"))
+        inside = [(pl.col("order_time") >= lo) & (pl.col("order_time") < hi) for lo, hi in first_in]
+        first_orders = first_orders.filter(pl.any_horizontal(inside))
+    first = first_orders.select("customer_id", "order_id")
     names = orders.collect_schema().names()
     cols, exprs = [], []
     for c in ("channel", "device"):
@@ -209,7 +213,7 @@ def first_order_attributes(orders: pl.LazyFrame, items: pl.LazyFrame | None = No
     if "delivery_days" in names:
         cols.append("delivery")
         exprs.append(_band(pl.col("delivery_days"), [2, 4, 7], ["≤2", "2-4", "4-7", ">7"]).alias("delivery"))
-    frame = first.join(orders.select("order_id", *exprs), on="order_id", how="left")
+    frame = first_orders.select("customer_id", "order_id", *exprs)
     if items is not None:
         item_names = items.collect_schema().names()
         value = (pl.col("quantity").fill_null(1) if "quantity" in item_names else pl.lit(1)) * pl.col("unit_price")

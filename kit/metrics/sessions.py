@@ -81,8 +81,10 @@ def session_table(events: pl.LazyFrame) -> pl.LazyFrame:
     users mid-session), ``start`` / ``end`` = first / last event time, ``events`` = its
     number of events, ``device`` / ``source`` = those of its first event (``unknown``
     when absent; when two events share the first instant, either one's), ``first:<e>`` /
-    ``last:<e>`` for each event name ``e`` of :data:`EVENT_STEPS`, and ``cart_value`` =
-    sum of the ``value`` of its ``add_to_cart`` events (null values count as 0).
+    ``last:<e>`` for each event name ``e`` of :data:`EVENT_STEPS`, ``cart_value`` =
+    sum of the ``value`` of its ``add_to_cart`` events (null values count as 0), and
+    ``first_visit``: no session of the same user starts earlier (the new-visitor side of
+    the funnel's new vs returning, which costs a group-by of all sessions by user).
 
     Prepared runs build it once (``sessions.parquet`` beside the events): it is the one
     group-by of the events by session, which sections 1 and 2 read instead of the events.
@@ -105,4 +107,8 @@ def session_table(events: pl.LazyFrame) -> pl.LazyFrame:
         aggs += [at.min().alias(FIRST + step), at.max().alias(LAST + step)]
     value = pl.col("value").fill_null(0.0) if "value" in names else pl.lit(0.0)
     aggs.append(pl.when(pl.col("event") == "add_to_cart").then(value).sum().alias("cart_value"))
-    return events.group_by("session_id").agg(aggs).with_columns(or_unknown("device"), or_unknown("source"))
+    table = events.group_by("session_id").agg(aggs).with_columns(or_unknown("device"), or_unknown("source"))
+    first_start = table.group_by("user_id").agg(pl.col("start").min().alias("_first_start"))
+    return (table.join(first_start, on="user_id", how="left")
+            .with_columns((pl.col("start") == pl.col("_first_start")).alias("first_visit"))
+            .drop("_first_start"))
