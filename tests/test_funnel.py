@@ -131,10 +131,14 @@ def test_first_step_other_than_view_needs_its_event():
     f = fn.funnel_table(j, MARCH, None)
     # product_view: A B C D (E has none); add_to_cart after it: A B D; pay after the cart: A D
     assert f["count"].to_list() == [4, 3, 2]
+    # whole-funnel conversion enters at the first step: App A D (E never viewed a product) 2/2, PC B C 0/2
+    by = {r["group"]: (r["entered"], r["converted"]) for r in
+          fn.conversion_by(fn.step_conversion_by(j, "device", MARCH, None)).iter_rows(named=True)}
+    assert by == {"App": (2, 2), "PC": (2, 0)}
 
 
 def test_conversion_by_device_wilson_and_z_test(journeys):
-    by = fn.conversion_by(journeys, "device", MARCH, FEB)
+    by = fn.conversion_by(fn.step_conversion_by(journeys, "device", MARCH, FEB))
     app, pc = _row(by, group="App"), _row(by, group="PC")
     # App: A D E entered, A D paid -> 2/3; PC: B C -> 0/2
     assert (app["entered"], app["converted"], app["rate"]) == (3, 2, pytest.approx(2 / 3))
@@ -252,7 +256,7 @@ def test_user_funnel_window_boundary():
 def test_events_without_device_or_source_columns():
     log = events().drop("device", "source")
     j = fn.journeys(log, MARCH, None).collect().lazy()
-    by = fn.conversion_by(j, "device", MARCH, None)
+    by = fn.conversion_by(fn.step_conversion_by(j, "device", MARCH, None))
     assert by["group"].to_list() == ["unknown"] and by["entered"].to_list() == [5]
 
 

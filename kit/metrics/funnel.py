@@ -45,7 +45,7 @@ from datetime import timedelta
 import polars as pl
 
 from kit.contract import EVENT_STEPS
-from kit.metrics.common import UNKNOWN, compare, in_period, proportion_tests, safe_div
+from kit.metrics.common import UNKNOWN, add_change, compare, in_period, proportion_tests, safe_div
 from kit.metrics.customers import first_purchases
 from kit.metrics.sessions import FIRST, LAST, session_table
 from kit.periods import Period
@@ -360,30 +360,29 @@ def step_conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
             .select("group", "step_index", "step", "entered", "converted", "rate")
         )
 
-    out = compare(one, period, comparison, on=("group", "step_index", "step"), values=("rate",))
+    out = compare(one, period, comparison, on=("group", "step_index", "step"), values=("rate", "entered", "converted"))
     out = out.filter(pl.col("entered").is_not_null())  # groups seen only in the comparison period
     return proportion_tests(out, ["step"]).with_columns(pl.lit(dimension).alias("dimension")).sort("step_index", "group")
 
 
-def conversion_by(journeys: pl.LazyFrame, dimension: str, period: Period,
-                  comparison: Period | None = None) -> pl.DataFrame:
-    """Whole-funnel conversion per group of ``dimension``: ``entered`` = the group's
-    journeys, ``converted`` = those that reached the last step, ``rate`` = converted /
-    entered beside the comparison period, with the Wilson interval and the z-test of the
-    group against all other journeys (see :func:`_tests`). Sorted by rate, worst first."""
-    last = AT + steps_of(journeys)[-1]
-
-    def one(p: Period) -> pl.LazyFrame:
-        return (
-            _of(journeys, p).group_by(pl.col(dimension).alias("group"))
-            .agg(pl.len().cast(pl.Float64).alias("entered"),
-                 pl.col(last).is_not_null().sum().cast(pl.Float64).alias("converted"))
-            .with_columns(safe_div(pl.col("converted"), pl.col("entered")).alias("rate"))
-        )
-
-    out = compare(one, period, comparison, on=("group",), values=("rate",))
-    out = out.filter(pl.col("entered").is_not_null())
-    return proportion_tests(out.with_columns(pl.lit(dimension).alias("dimension")), ["dimension"]).sort("rate", "group")
+def conversion_by(by_step: pl.DataFrame) -> pl.DataFrame:
+    """Whole-funnel conversion per group, from the step table of one dimension
+    (:func:`step_conversion_by`, so the journeys are not grouped again): ``entered`` = the
+    group's journeys that reached the first step (all of them when it is the session view),
+    ``converted`` = those that reached the last step, ``rate`` = converted / entered beside
+    the comparison period (``rate_prev`` ...), with the Wilson interval and the z-test of the
+    group against all other journeys (see :func:`kit.metrics.common.proportion_tests`).
+    Sorted by rate, worst first."""
+    first, last = by_step["step_index"].min(), by_step["step_index"].max()
+    starts = by_step.filter(pl.col("step_index") == first).select("dimension", "group", "entered", "entered_prev")
+    ends = by_step.filter(pl.col("step_index") == last).select("group", "converted", "converted_prev")
+    out = starts.join(ends, on="group", how="inner").with_columns(
+        safe_div(pl.col("converted"), pl.col("entered")).alias("rate"),
+        safe_div(pl.col("converted_prev"), pl.col("entered_prev")).alias("rate_prev"),
+    )
+    out = add_change(out, ["rate"]).select("group", "rate", "rate_prev", "rate_change", "rate_change_rel",
+                                           "entered", "converted", "dimension")
+    return proportion_tests(out, ["dimension"]).sort("rate", "group")
 
 
 # ------------------------------------------------------------------------------ daily series

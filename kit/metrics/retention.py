@@ -123,6 +123,33 @@ def _add_months(d: date, n: int) -> date:
 
 # ---------------------------------------------------------------- lifecycle
 
+def _stages_at(orders: pl.LazyFrame, ends: dict[str, Period], at_risk_days: int, churn_days: int) -> pl.LazyFrame:
+    """``customer_id`` and, for each ``name: period`` of ``ends``, column ``name`` = the
+    customer's stage at that period's end (null when they had no paid order by then), from
+    one read of the orders: per customer, their first paid order and their last before each end."""
+    latest = max(p.end_dt for p in ends.values())
+    is_first = pl.col(PREV).is_null()
+    is_last = [(pl.col("order_time") < p.end_dt) & (pl.col(NEXT).is_null() | (pl.col(NEXT) >= p.end_dt))
+               for p in ends.values()]
+    per = (
+        paid(with_paid_neighbours(orders)).filter((pl.col("order_time") < latest) & pl.any_horizontal(is_first, *is_last))
+        .group_by("customer_id")
+        .agg(pl.col("order_time").min().alias("_first"),
+             *[pl.when(pl.col("order_time") < p.end_dt).then(pl.col("order_time")).max().alias(f"_last_{name}")
+               for name, p in ends.items()])
+    )
+    stages = []
+    for name, p in ends.items():
+        last = pl.col(f"_last_{name}")
+        days = (pl.lit(p.end) - last.dt.date()).dt.total_days()
+        stages.append(pl.when(last.is_null()).then(None)
+                      .when(pl.col("_first") >= pl.lit(p.start_dt)).then(pl.lit("new"))
+                      .when(days < at_risk_days).then(pl.lit("active"))
+                      .when(days < churn_days).then(pl.lit("at_risk"))
+                      .otherwise(pl.lit("churned")).alias(name))
+    return per.select("customer_id", *stages)
+
+
 def lifecycle_stages(orders: pl.LazyFrame, period: Period, at_risk_days: int = 90,
                      churn_days: int = 180) -> pl.LazyFrame:
     """Each customer's stage at the end of ``period`` (customers with a paid order by then):
@@ -136,31 +163,20 @@ def lifecycle_stages(orders: pl.LazyFrame, period: Period, at_risk_days: int = 9
     customer who last bought exactly ``at_risk_days`` days before is at risk.
     Returns ``customer_id, stage``.
     """
-    end = pl.lit(period.end_dt)
-    # per customer, two rows at most: their first paid order (no previous one) and their last
-    # before the end (its next paid order is not before the end)
-    is_first = pl.col(PREV).is_null()
-    is_last = pl.col(NEXT).is_null() | (pl.col(NEXT) >= end)
-    per = (
-        paid(with_paid_neighbours(orders)).filter((pl.col("order_time") < end) & (is_first | is_last))
-        .group_by("customer_id")
-        .agg(pl.col("order_time").min().alias("first"), pl.col("order_time").max().alias("last"))
-    )
-    days = (pl.lit(period.end) - pl.col("last").dt.date()).dt.total_days()
-    stage = (pl.when(pl.col("first") >= pl.lit(period.start_dt)).then(pl.lit("new"))
-             .when(days < at_risk_days).then(pl.lit("active"))
-             .when(days < churn_days).then(pl.lit("at_risk"))
-             .otherwise(pl.lit("churned")))
-    return per.select("customer_id", stage.alias("stage"))
+    return _stages_at(orders, {"stage": period}, at_risk_days, churn_days).filter(pl.col("stage").is_not_null())
 
 
 def lifecycle_counts(orders: pl.LazyFrame, period: Period, comparison: Period | None, at_risk_days: int = 90,
                      churn_days: int = 180) -> pl.DataFrame:
     """Customers per stage at the period end beside the comparison period's end:
     ``stage, customers, share`` (+ comparison), stages in :data:`STAGES` order."""
+    ends = {"now": period} | ({"before": comparison} if comparison is not None else {})
+    stages = _stages_at(orders, ends, at_risk_days, churn_days).collect().lazy()
+
     def counts(p: Period) -> pl.LazyFrame:
-        per = lifecycle_stages(orders, p, at_risk_days, churn_days).group_by("stage").agg(
-            pl.len().cast(pl.Float64).alias("customers"))
+        column = "now" if p == period else "before"
+        per = (stages.filter(pl.col(column).is_not_null())
+               .group_by(pl.col(column).alias("stage")).agg(pl.len().cast(pl.Float64).alias("customers")))
         full = pl.LazyFrame({"stage": list(STAGES)}).join(per, on="stage", how="left").with_columns(
             pl.col("customers").fill_null(0.0))
         return full.with_columns(safe_div(pl.col("customers"), pl.col("customers").sum()).alias("share"))
@@ -175,9 +191,8 @@ def lifecycle_flows(orders: pl.LazyFrame, period: Period, comparison: Period, at
     """How customers moved between stages from the comparison end to the period end:
     ``from_stage, to_stage, customers`` (customers new in the period come ``from_stage``
     = ``none``)."""
-    before = lifecycle_stages(orders, comparison, at_risk_days, churn_days).rename({"stage": "from_stage"})
-    now = lifecycle_stages(orders, period, at_risk_days, churn_days).rename({"stage": "to_stage"})
-    return (now.join(before, on="customer_id", how="left").with_columns(pl.col("from_stage").fill_null("none"))
+    stages = _stages_at(orders, {"to_stage": period, "from_stage": comparison}, at_risk_days, churn_days)
+    return (stages.filter(pl.col("to_stage").is_not_null()).with_columns(pl.col("from_stage").fill_null("none"))
             .group_by("from_stage", "to_stage").agg(pl.len().alias("customers"))
             .sort("customers", descending=True).collect())
 
