@@ -18,7 +18,7 @@ import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,10 @@ NOTEBOOKS = Path(os.environ.get("KIT_NOTEBOOKS", REPO / "notebooks"))
 KERNEL = "shop-report-kit"
 WARM_UP = "import kit.notebook; kit.notebook.warm_up()"
 """Run in a run's kernel while its data is prepared (see :func:`kit.notebook.warm_up`)."""
+RESET = "get_ipython().run_line_magic('reset', '-f')"
+"""Run in the kernel before each run (with :data:`WARM_UP`): a run starts with an empty
+namespace (imported modules stay loaded), so it cannot read a variable left by the run
+the kernel published before."""
 
 
 @dataclass
@@ -99,13 +103,13 @@ def _failing_cell(nb_path: Path) -> int | None:
     return None
 
 
-@contextmanager
-def run_kernel():
-    """One kernel for all the sections of a run: a kernel start and the imports of polars
-    and seaborn cost ~2.5 s per notebook, paid once instead of once per section, and
-    while the run's data is prepared (:data:`WARM_UP`). Every
-    notebook opens its run from its own parameters, and nbval runs each notebook in a
-    fresh kernel, so a section cannot come to rely on another's variables unnoticed."""
+def start_kernel():
+    """Start the project's kernel. One kernel serves every section of a run, and a batch
+    worker keeps it for the next runs it publishes: a kernel start and the imports of
+    polars and seaborn cost ~2.5 s, paid once per worker instead of once per notebook.
+    Runs stay independent: the kernel's namespace is emptied before each run
+    (:data:`RESET`); sections cannot come to rely on each other's variables unnoticed, as
+    nbval runs each notebook in a fresh kernel."""
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.util import run_sync
 
@@ -113,27 +117,46 @@ def run_kernel():
     # the local sockets and stops ipykernel warning about plain TCP.
     km = AsyncKernelManager(kernel_name=KERNEL, transport_encryption="auto")
     run_sync(km.start_kernel)(cwd=str(NOTEBOOKS))
+    return km
+
+
+def stop_kernel(km) -> None:
+    from nbclient.util import run_sync
+
+    run_sync(km.shutdown_kernel)(now=True)
+
+
+@contextmanager
+def run_kernel():
+    """A kernel for the duration of the block (see :func:`start_kernel`)."""
+    km = start_kernel()
     try:
         yield km
     finally:
-        run_sync(km.shutdown_kernel)(now=True)
+        stop_kernel(km)
 
 
-def warm_up_kernel(km) -> None:
-    """Run :data:`WARM_UP` in the kernel and wait for it to finish (silent: no output, no
-    execution count). Its client is closed before a section's client connects: two clients
-    talking to a booting kernel at once made it miss the other's readiness check."""
+def run_silently(km, code: str, timeout: float = 120) -> None:
+    """Run ``code`` in the kernel and wait for it to finish (no output, no execution count).
+    Its client is closed before a section's client connects: two clients talking to a
+    booting kernel at once made it miss the other's readiness check."""
     from nbclient.util import run_sync
 
     client = km.client()
     client.start_channels()
     try:
         run_sync(client.wait_for_ready)(timeout=60)
-        msg_id = client.execute(WARM_UP, silent=True, store_history=False)
-        while run_sync(client.get_shell_msg)(timeout=120)["parent_header"].get("msg_id") != msg_id:
+        msg_id = client.execute(code, silent=True, store_history=False)
+        while run_sync(client.get_shell_msg)(timeout=timeout)["parent_header"].get("msg_id") != msg_id:
             pass
     finally:
         client.stop_channels()
+
+
+def warm_up_kernel(km) -> None:
+    """Empty the kernel's namespace (:data:`RESET`), run :data:`WARM_UP` (imports, theme,
+    fonts; instant in a kernel that published a run before) and wait for both."""
+    run_silently(km, f"{RESET}\n{WARM_UP}")
 
 
 def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger, km=None) -> float:
@@ -163,8 +186,10 @@ def _logger(path: Path) -> logging.Logger:
     return log
 
 
-def publish_run(params: RunParams, output: Path, section_stems: list[str] | None, pdf: bool, events=None) -> Outcome:
-    """Publish one run; never raises (the outcome says what happened)."""
+def publish_run(params: RunParams, output: Path, section_stems: list[str] | None, pdf: bool, events=None,
+                km=None) -> Outcome:
+    """Publish one run; never raises (the outcome says what happened). ``km``: a running
+    kernel to use (a batch worker's), else one is started and stopped for this run."""
     from kit.publish.report import assemble, write_metrics
     from kit.run import prepare_run
 
@@ -182,13 +207,16 @@ def publish_run(params: RunParams, output: Path, section_stems: list[str] | None
         secs = sections(section_stems or params.sections)
         # the kernel starts first and warms up while the data is prepared in a thread
         # (polars works outside the GIL), so the first section starts with imports done
-        with run_kernel() as km, ThreadPoolExecutor(1) as pool:
+        borrowed = km is not None
+        with (nullcontext(km) if borrowed else run_kernel()) as km, ThreadPoolExecutor(1) as pool:
             t0 = time.perf_counter()
             preparing = pool.submit(prepare_run, params, work, progress=lambda m: log.info(m))
             try:
                 warm_up_kernel(km)
-            except Exception as e:  # noqa: BLE001 - only speed is lost: the sections import what they need
-                log.warning("kernel warm-up failed: %s", e)
+            except Exception as e:
+                if borrowed:  # a kernel that did not empty its namespace must not publish this run
+                    raise KitError(f"the kernel did not answer before the run: {e}") from None
+                log.warning("kernel warm-up failed: %s", e)  # only speed is lost: sections import what they need
             run = preparing.result()
             timings["prepare"] = time.perf_counter() - t0
             tell((name, "prepared", None))
@@ -257,10 +285,41 @@ def _header(run) -> dict:
             "slice": slice_text, "lang": run.lang}
 
 
+_worker_kernel = None
+"""This batch worker process's kernel and the finalizer that stops it, kept from one run to
+the next."""
+
+
+def _kernel_of_worker():
+    """This worker's kernel, started on its first run (or after a failed run dropped it) and
+    stopped when the worker process exits."""
+    global _worker_kernel
+    if _worker_kernel is None:
+        from multiprocessing.util import Finalize
+
+        km = start_kernel()
+        _worker_kernel = km, Finalize(None, stop_kernel, args=(km,), exitpriority=10)
+    return _worker_kernel[0]
+
+
+def _drop_worker_kernel() -> None:
+    global _worker_kernel
+    if _worker_kernel is not None:
+        _, stop = _worker_kernel
+        _worker_kernel = None
+        try:
+            stop()  # runs once, then no longer at exit
+        except Exception:  # noqa: BLE001 - it may already be gone
+            pass
+
+
 def _run_in_worker(params_json: str, source_file: str | None, output: str, stems, pdf: bool, events) -> Outcome:
     params = RunParams.model_validate_json(params_json)
     params.source_file = source_file
-    return publish_run(params, Path(output), stems, pdf, events)
+    outcome = publish_run(params, Path(output), stems, pdf, events, km=_kernel_of_worker())
+    if not outcome.ok:  # the kernel may be stuck or dead: the next run gets a fresh one
+        _drop_worker_kernel()
+    return outcome
 
 
 def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = None, quiet: bool = False,

@@ -22,7 +22,6 @@ layer (see ``repair_cjk_text``).
 from __future__ import annotations
 
 import html
-import logging
 import os
 import re
 import shutil
@@ -285,43 +284,36 @@ def repair_cjk_text(src: Path, dst: Path) -> None:
     Radicals never appear in report text, so every radical in a ToUnicode map is replaced by the
     ideograph that shares its glyph. Pages, fonts and the outline are copied unchanged.
     """
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    # pypdf warns about Chromium's trailer size on stderr; the file is read correctly.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     mapping = radical_to_ideograph()
-    writer = PdfWriter(clone_from=PdfReader(src))
-    done: set[int] = set()
-    for page in writer.pages:
-        for font in _fonts(page.get("/Resources"), set()):
-            cmap_ref = font.get("/ToUnicode")
-            if cmap_ref is None or getattr(cmap_ref, "idnum", None) in done:
-                continue
-            done.add(getattr(cmap_ref, "idnum", id(cmap_ref)))
-            stream = cmap_ref.get_object()
-            text = stream.get_data().decode("latin-1")
-            fixed = remap_to_unicode_cmap(text, mapping)
-            if fixed != text:
-                stream.set_data(fixed.encode("latin-1"))
-    with open(dst, "wb") as fh:
-        writer.write(fh)
+    with pikepdf.open(src) as document:
+        done: set[tuple[int, int]] = set()
+        for page in document.pages:
+            for font in _fonts(page.obj.get("/Resources"), set()):
+                cmap = font.get("/ToUnicode")
+                if cmap is None or cmap.objgen in done:
+                    continue
+                done.add(cmap.objgen)
+                text = cmap.read_bytes().decode("latin-1")
+                fixed = remap_to_unicode_cmap(text, mapping)
+                if fixed != text:
+                    cmap.write(fixed.encode("latin-1"))
+        document.save(dst)
 
 
-def _fonts(resources, seen: set[int]):
-    """Every font dictionary under a resources dictionary, including inside form XObjects."""
+def _fonts(resources, seen: set):
+    """Every font dictionary under a pikepdf resources dictionary, including inside form XObjects."""
     if resources is None:
         return
-    resources = resources.get_object()
-    for font in resources.get("/Font", {}).values():
-        yield font.get_object()
-    for ref in resources.get("/XObject", {}).values():
-        key = getattr(ref, "idnum", id(ref))
+    yield from resources.get("/Font", {}).values()
+    for xobject in resources.get("/XObject", {}).values():
+        key = xobject.objgen if xobject.is_indirect else id(xobject)
         if key in seen:
             continue
         seen.add(key)
-        xobject = ref.get_object()
         if "/Resources" in xobject:
-            yield from _fonts(xobject["/Resources"], seen)
+            yield from _fonts(xobject.Resources, seen)
 
 
 _BFCHAR = re.compile(r"(\d+\s+beginbfchar)(.*?)(endbfchar)", re.S)
@@ -514,22 +506,25 @@ def check_pdf(path: Path, expected: dict | list) -> list[str]:
     Checked: every page A4, text extractable, the texts found, "page n of m" on every page but the
     cover, a non-empty outline (bookmarks), a CJK font embedded when lang is zh.
     """
-    from pypdf import PdfReader
+    import pikepdf
 
     if isinstance(expected, list):
         expected = {"texts": expected}
     lang = expected.get("lang", "zh")
-    reader = PdfReader(path)
-    pages = reader.pages
+    with pikepdf.open(path) as document:
+        sizes = [(float(page.mediabox[2] - page.mediabox[0]), float(page.mediabox[3] - page.mediabox[1]))
+                 for page in document.pages]
+        with document.open_outline() as outline:
+            has_outline = bool(outline.root)
+        fonts = _font_names(document)
     problems = []
-    if len(pages) < expected.get("min_pages", 2):
-        problems.append(f"{len(pages)} page(s), expected at least {expected.get('min_pages', 2)}")
-    for number, page in enumerate(pages, start=1):
-        width, height = float(page.mediabox.width), float(page.mediabox.height)
+    if len(sizes) < expected.get("min_pages", 2):
+        problems.append(f"{len(sizes)} page(s), expected at least {expected.get('min_pages', 2)}")
+    for number, (width, height) in enumerate(sizes, start=1):
         if abs(width - A4_POINTS[0]) > 2 or abs(height - A4_POINTS[1]) > 2:
             problems.append(f"page {number} is {width:.0f} x {height:.0f} pt, not A4")
             break
-    texts = [_squeeze(p.extract_text() or "") for p in pages]
+    texts = [_squeeze(p) for p in _page_texts(path)]
     whole = "".join(texts)
     if not whole:
         problems.append("no extractable text")
@@ -538,18 +533,18 @@ def check_pdf(path: Path, expected: dict | list) -> list[str]:
             problems.append(f"text {wanted!r} not found")
     label = t("report.page", lang) if lang in ("zh", "en") else "{page}/{pages}"
     for number, text in enumerate(texts[1:], start=2):
-        page_label = _squeeze(label.format(page=number, pages=len(pages)))
+        page_label = _squeeze(label.format(page=number, pages=len(sizes)))
         if page_label not in text:
-            problems.append(f"page {number} has no footer {label.format(page=number, pages=len(pages))!r}")
+            problems.append(f"page {number} has no footer {label.format(page=number, pages=len(sizes))!r}")
             break
         if expected.get("footer") and _squeeze(expected["footer"]) not in text:
             problems.append(f"page {number} footer lacks {expected['footer']!r}")
             break
-    if _squeeze(label.format(page=1, pages=len(pages))) in (texts[0] if texts else ""):
+    if _squeeze(label.format(page=1, pages=len(sizes))) in (texts[0] if texts else ""):
         problems.append("the cover carries a page footer")
-    if not reader.outline:
+    if not has_outline:
         problems.append("the PDF has no outline (bookmarks)")
-    if lang == "zh" and not any(_is_cjk_font(name) for name in _font_names(reader)):
+    if lang == "zh" and not any(_is_cjk_font(name) for name in fonts):
         problems.append("no CJK font embedded")
     return problems
 
@@ -576,19 +571,18 @@ def _pages_without(pdf: Path, text: str) -> list[int]:
     return [n for n, page in enumerate(_page_texts(pdf), start=1) if n > 1 and wanted not in _squeeze(page)]
 
 
-def _font_names(reader) -> set[str]:
+def _font_names(document) -> set[str]:
     names = set()
-    for page in reader.pages:
-        for font in _fonts(page.get("/Resources"), set()):
+    for page in document.pages:
+        for font in _fonts(page.obj.get("/Resources"), set()):
             descriptor = font.get("/FontDescriptor")
             if descriptor is None:
                 for descendant in font.get("/DescendantFonts", []):
-                    descriptor = descendant.get_object().get("/FontDescriptor")
+                    descriptor = descendant.get("/FontDescriptor")
             names.add(str(font.get("/BaseFont", "")))
             if descriptor is not None:
-                d = descriptor.get_object()
-                names.add(str(d.get("/FontName", "")))
-                names.add(str(d.get("/FontFamily", "")))
+                names.add(str(descriptor.get("/FontName", "")))
+                names.add(str(descriptor.get("/FontFamily", "")))
     return names
 
 
