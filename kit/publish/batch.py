@@ -186,15 +186,25 @@ def _logger(path: Path) -> logging.Logger:
     return log
 
 
-def publish_run(params: RunParams, output: Path, section_stems: list[str] | None, pdf: bool, events=None,
-                km=None) -> Outcome:
-    """Publish one run; never raises (the outcome says what happened). ``km``: a running
-    kernel to use (a batch worker's), else one is started and stopped for this run."""
-    from kit.publish.report import assemble, write_metrics
+@dataclass
+class Executed:
+    """A run whose notebooks ran: its temporary folder, awaiting export."""
+    run_name: str
+    tmp: str
+    started: float  # time.time() when the run started
+    timings: dict
+
+
+def execute_run(params: RunParams, output: Path, section_stems: list[str] | None, events=None,
+                km=None) -> Executed | Outcome:
+    """The first step of publishing a run: prepare its data and execute its section notebooks
+    into a temporary folder. ``km``: a running kernel to use (a batch worker's), else one is
+    started and stopped for this run. Returns what :func:`export_run` needs, or the failed
+    Outcome (never raises)."""
     from kit.run import prepare_run
 
     name = params.run_name
-    started = time.perf_counter()
+    started = time.time()
     tmp = output / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
     work = tmp / ".work"
     nb_dir = tmp / "notebooks"
@@ -205,8 +215,8 @@ def publish_run(params: RunParams, output: Path, section_stems: list[str] | None
     try:
         log.info("run %s: params %s, kit %s", name, params.source_file, __version__)
         secs = sections(section_stems or params.sections)
-        # the kernel starts first and warms up while the data is prepared in a thread
-        # (polars works outside the GIL), so the first section starts with imports done
+        # the kernel warms up while the data is prepared in a thread (polars works outside
+        # the GIL), so the first section starts with imports done
         borrowed = km is not None
         with (nullcontext(km) if borrowed else run_kernel()) as km, ThreadPoolExecutor(1) as pool:
             t0 = time.perf_counter()
@@ -217,14 +227,34 @@ def publish_run(params: RunParams, output: Path, section_stems: list[str] | None
                 if borrowed:  # a kernel that did not empty its namespace must not publish this run
                     raise KitError(f"the kernel did not answer before the run: {e}") from None
                 log.warning("kernel warm-up failed: %s", e)  # only speed is lost: sections import what they need
-            run = preparing.result()
+            preparing.result()
             timings["prepare"] = time.perf_counter() - t0
             tell((name, "prepared", None))
             for section in execution_order(secs):
                 timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
                 tell((name, "section", section.stem))
+        _close(log)
+        return Executed(name, str(tmp), started, timings)
+    except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
+        return _failed(e, name, tmp, output, log, started)
+
+
+def export_run(params: RunParams, executed: Executed, output: Path, section_stems: list[str] | None,
+               pdf: bool) -> Outcome:
+    """The second step: assemble ``report.html``, print ``report.pdf``, write the files beside
+    them and move the folder into ``output/<run-name>/``. Needs no kernel: a batch does it in
+    the main process while the workers' kernels go on with the next runs. Never raises."""
+    from kit.publish.report import assemble, write_metrics
+    from kit.run import Run
+
+    name, tmp, timings = executed.run_name, Path(executed.tmp), dict(executed.timings)
+    work = tmp / ".work"
+    log = _logger(tmp / "run.log")
+    try:
+        run = Run(params, work)
+        secs = sections(section_stems or params.sections)
         t0 = time.perf_counter()
-        html = assemble(run, [nb_dir / f"{s.stem}.ipynb" for s in secs], tmp)
+        html = assemble(run, [tmp / "notebooks" / f"{s.stem}.ipynb" for s in secs], tmp)
         timings["html"] = time.perf_counter() - t0
         if pdf:
             from kit.publish.export import print_pdf
@@ -238,25 +268,37 @@ def publish_run(params: RunParams, output: Path, section_stems: list[str] | None
             if (work / extra).exists():
                 shutil.copy2(work / extra, tmp / extra)
         shutil.rmtree(work)
-        log.info("published in %.1fs", time.perf_counter() - started)
+        log.info("published in %.1fs", time.time() - executed.started)
         _close(log)
         final = output / name
         _swap_into_place(tmp, final)
-        return Outcome(name, True, time.perf_counter() - started, str(final), timings=timings)
+        return Outcome(name, True, time.time() - executed.started, str(final), timings=timings)
     except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
-        message = str(e) if isinstance(e, KitError | SectionFailed) else f"{type(e).__name__}: {e}"
-        message = message.strip()
-        log.error("run failed: %s", message)
-        if not isinstance(e, KitError | SectionFailed):
-            log.error("%s", traceback.format_exc())
-        _close(log)
-        failed = output / "_failed" / name
-        if failed.exists():
-            shutil.rmtree(failed)
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
-        tmp.rename(failed)
-        return Outcome(name, False, time.perf_counter() - started, str(failed), error=message.splitlines()[0])
+        return _failed(e, name, tmp, output, log, executed.started)
+
+
+def publish_run(params: RunParams, output: Path, section_stems: list[str] | None, pdf: bool, events=None,
+                km=None) -> Outcome:
+    """Publish one run, both steps in this process; never raises (the outcome says what happened)."""
+    done = execute_run(params, output, section_stems, events, km)
+    return done if isinstance(done, Outcome) else export_run(params, done, output, section_stems, pdf)
+
+
+def _failed(e: Exception, name: str, tmp: Path, output: Path, log: logging.Logger, started: float) -> Outcome:
+    """Log the error and move the run's temporary folder to ``output/_failed/<run-name>/``."""
+    message = str(e) if isinstance(e, KitError | SectionFailed) else f"{type(e).__name__}: {e}"
+    message = message.strip()
+    log.error("run failed: %s", message)
+    if not isinstance(e, KitError | SectionFailed):
+        log.error("%s", traceback.format_exc())
+    _close(log)
+    failed = output / "_failed" / name
+    if failed.exists():
+        shutil.rmtree(failed)
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(tmp / ".work", ignore_errors=True)
+    tmp.rename(failed)
+    return Outcome(name, False, time.time() - started, str(failed), error=message.splitlines()[0])
 
 
 def _close(log: logging.Logger) -> None:
@@ -313,13 +355,13 @@ def _drop_worker_kernel() -> None:
             pass
 
 
-def _run_in_worker(params_json: str, source_file: str | None, output: str, stems, pdf: bool, events) -> Outcome:
+def _execute_in_worker(params_json: str, source_file: str | None, output: str, stems, events) -> Executed | Outcome:
     params = RunParams.model_validate_json(params_json)
     params.source_file = source_file
-    outcome = publish_run(params, Path(output), stems, pdf, events, km=_kernel_of_worker())
-    if not outcome.ok:  # the kernel may be stuck or dead: the next run gets a fresh one
+    done = execute_run(params, Path(output), stems, events, km=_kernel_of_worker())
+    if isinstance(done, Outcome):  # the kernel may be stuck or dead: the next run gets a fresh one
         _drop_worker_kernel()
-    return outcome
+    return done
 
 
 def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = None, quiet: bool = False,
@@ -352,27 +394,35 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
     ) as progress:
         events = manager.Queue()
         tasks = {r.run_name: progress.add_task(r.run_name, total=n_sections + 1) for r in runs}
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = {
-                pool.submit(_run_in_worker, r.model_dump_json(), r.source_file, str(output.resolve()),
-                            section_stems, pdf, events): r.run_name for r in runs
-            }
-            pending = set(futures)
+        by_name = {r.run_name: r for r in runs}
+
+        def finished(outcome: Outcome) -> None:
+            outcomes.append(outcome)
+            status = "[green]ok[/green]" if outcome.ok else "[red]failed[/red]"
+            progress.update(tasks[outcome.run_name], description=f"{outcome.run_name} {status}",
+                            completed=n_sections + 1)
+
+        # notebooks run in `jobs` worker processes (one kernel each); each run's export (HTML,
+        # PDF, files) runs here in a thread, so a worker goes on with its next run meanwhile
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool, ThreadPoolExecutor(jobs) as exporter:
+            pending = {pool.submit(_execute_in_worker, r.model_dump_json(), r.source_file, str(output.resolve()),
+                                   section_stems, events) for r in runs}
             while pending:
                 while not events.empty():
                     name, what, detail = events.get()
                     progress.advance(tasks[name])
                     progress.update(tasks[name], description=f"{name} {detail or what}")
-                done = [f for f in pending if f.done()]
-                for f in done:
+                for f in [f for f in pending if f.done()]:
                     pending.discard(f)
-                    outcome = f.result()
-                    outcomes.append(outcome)
-                    status = "[green]ok[/green]" if outcome.ok else "[red]failed[/red]"
-                    progress.update(tasks[outcome.run_name], description=f"{outcome.run_name} {status}",
-                                    completed=n_sections + 1)
+                    result = f.result()
+                    if isinstance(result, Outcome):
+                        finished(result)
+                    else:
+                        progress.update(tasks[result.run_name], description=f"{result.run_name} export")
+                        pending.add(exporter.submit(export_run, by_name[result.run_name], result, output.resolve(),
+                                                    section_stems, pdf))
                 if pending:
-                    time.sleep(0.2)
+                    time.sleep(0.1)
     write_index(output)
     _print_summary(console if not quiet else Console(highlight=False), outcomes)
     return 0 if all(o.ok for o in outcomes) else 1
