@@ -36,6 +36,49 @@ def ensure_big_demo() -> Path:
 
 # ---------------------------------------------------------------- cases
 
+def case_machine() -> dict:
+    """This machine's speed on three fixed workloads, to compare results across machines
+    (the same code ran twice as slow on one 2-core machine as on another): a pure-Python
+    loop, a polars group-by on 5M rows, and ten report-style charts rendered to PNG
+    (fonts loaded before)."""
+    import io
+
+    import matplotlib
+    import numpy as np
+    import polars as pl
+
+    matplotlib.use("Agg")
+    from kit.charts import figure, use_theme
+
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    python = time.perf_counter() - t0
+
+    rng = np.random.default_rng(0)
+    frame = pl.LazyFrame({"k": rng.integers(0, 100_000, 5_000_000), "v": rng.random(5_000_000)})
+    t0 = time.perf_counter()
+    frame.group_by("k").agg(pl.col("v").sum(), pl.len()).collect()
+    polars = time.perf_counter() - t0
+
+    use_theme()
+
+    def chart() -> None:
+        fig, ax = figure()
+        ax.bar([f"类别 {i}" for i in range(12)], np.arange(12))
+        ax.set_title("客户画像 Customers")
+        fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+        matplotlib.pyplot.close(fig)
+
+    chart()  # loads the fonts
+    t0 = time.perf_counter()
+    for _ in range(10):
+        chart()
+    charts = time.perf_counter() - t0
+    return {"python_loop": python, "polars_group_by": polars, "ten_charts": charts}
+
+
 def case_demo_1m() -> dict:
     """Generate the 1M-customer shop (target: < 180 s, < 8 GB)."""
     from kit.demo import generate

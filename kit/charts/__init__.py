@@ -7,6 +7,8 @@ return a matplotlib ``Figure``; the notebook displays it (inline PNG in the repo
 
 from __future__ import annotations
 
+from datetime import date
+
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -71,6 +73,22 @@ def thousands_axis(ax, axis: str = "y", prefix: str = "") -> None:
     """Label an axis with thousands separators (and a currency prefix)."""
     fmt = FuncFormatter(lambda v, _: f"{prefix}{v:,.0f}")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def date_axis(ax, first: date, last: date, max_ticks: int = 4) -> None:
+    """Label a daily x axis from ``first`` to ``last`` with at most ``max_ticks`` fixed dates:
+    month starts (every k-th month), else Mondays, else days; month-day labels (year-month
+    when the span crosses a year). The ticks are set once: matplotlib's automatic date
+    locator re-ran its date rule on every layout pass and made the daily charts the
+    slowest of the report."""
+    months = [date(y, m, 1) for y in range(first.year, last.year + 1) for m in range(1, 13)
+              if first <= date(y, m, 1) <= last]
+    days = [date.fromordinal(d) for d in range(first.toordinal(), last.toordinal() + 1)]
+    mondays = [d for d in days if d.weekday() == 0]
+    candidates = months if len(months) >= 2 else mondays if len(mondays) >= 2 else days
+    ticks = candidates[::-(-len(candidates) // max_ticks)] if candidates else []
+    fmt = "%Y-%m" if first.year != last.year else "%m-%d"
+    ax.set_xticks(ticks, [d.strftime(fmt) for d in ticks])
 
 
 def show(fig) -> None:

@@ -3,12 +3,21 @@ from :mod:`kit.metrics.funnel` or :mod:`kit.metrics.cart` and returns a matplotl
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import polars as pl
 
-from kit.charts import ACCENT, GREY, MAIN, figure, palette, pct_axis, thousands_axis, use_theme
+from kit.charts import (
+    ACCENT,
+    GREY,
+    MAIN,
+    date_axis,
+    figure,
+    palette,
+    pct_axis,
+    thousands_axis,
+    use_theme,
+)
 from kit.display import fmt_pct, fmt_pp
 from kit.i18n import t
 from kit.narrative.conversion import group_name, step_name
@@ -91,11 +100,10 @@ def daily_chart(daily: pl.DataFrame, dimension: str = "all", lang: str = "zh", m
             ax.plot(part["date"], part["rate"], color=colors[gi] if dimension != "all" else MAIN, linewidth=1.2,
                     marker="o", markersize=2, label=group_name(dimension, group, lang))
         ax.set_title(step_name(step, lang), fontsize=10)
-        locator = mdates.AutoDateLocator(maxticks=4)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.tick_params(axis="x", labelsize=7)
         pct_axis(ax, "y")
+    if data.height:  # the panels share their x axis: one set of ticks serves all
+        date_axis(axes[0][0], data["date"].min(), data["date"].max(), max_ticks=3)
     axes[0][0].set_ylabel(t("conv.chart.rate", lang))
     if dimension != "all" and groups:
         axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1, 1))

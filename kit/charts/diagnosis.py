@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import matplotlib.dates as mdates
 import polars as pl
 
-from kit.charts import ACCENT, DOWN, GREY, MAIN, figure, pct_axis, use_theme
+from kit.charts import ACCENT, DOWN, GREY, MAIN, date_axis, figure, pct_axis, use_theme
 from kit.i18n import t
 
 PAIRS = (  # evidence value, its comparison, whether it is a rate (shown in %)
@@ -40,9 +39,8 @@ def dated_drop_chart(daily: pl.DataFrame, finding: dict, lang: str = "zh"):
     ax.axvspan(start, end, color=DOWN, alpha=0.12, label=t("diag.chart.drop_days", lang))
     ax.axhline(ev["rate_before"], color=GREY, linestyle="--", linewidth=1, label=t("diag.chart.before", lang))
     ax.axhline(ev["rate_during"], color=DOWN, linestyle="--", linewidth=1, label=t("diag.chart.during", lang))
-    locator = mdates.AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if series.height:
+        date_axis(ax, series["date"].min(), series["date"].max(), max_ticks=8)
     pct_axis(ax, "y")
     ax.set_ylabel(t("diag.chart.rate", lang))
     ax.legend(loc="lower left")

@@ -1,0 +1,42 @@
+"""The chart theme's helpers (kit.charts)."""
+
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from kit.charts import date_axis  # noqa: E402
+
+
+def _ticks(first: date, last: date, max_ticks: int) -> list[str]:
+    fig, ax = plt.subplots()
+    days = [date.fromordinal(d) for d in range(first.toordinal(), last.toordinal() + 1)]
+    ax.plot(days, range(len(days)))
+    date_axis(ax, first, last, max_ticks)
+    labels = [label.get_text() for label in ax.get_xticklabels()]
+    plt.close(fig)
+    return labels
+
+
+def test_a_quarter_is_labelled_by_its_month_starts():
+    assert _ticks(date(2025, 10, 1), date(2025, 12, 31), 4) == ["10-01", "11-01", "12-01"]
+    # at most two ticks: every second month start
+    assert _ticks(date(2025, 10, 1), date(2025, 12, 31), 2) == ["10-01", "12-01"]
+
+
+def test_a_year_is_thinned_to_max_ticks():
+    labels = _ticks(date(2025, 1, 1), date(2025, 12, 31), 4)
+    assert labels == ["01-01", "04-01", "07-01", "10-01"]
+
+
+def test_a_month_is_labelled_by_mondays_and_a_week_by_days():
+    # 2025-03-03 is a Monday; March 2025 has five Mondays, thinned to every second
+    assert _ticks(date(2025, 3, 1), date(2025, 3, 31), 3) == ["03-03", "03-17", "03-31"]
+    assert _ticks(date(2025, 3, 4), date(2025, 3, 8), 5) == ["03-04", "03-05", "03-06", "03-07", "03-08"]
+
+
+def test_a_span_across_years_shows_the_year():
+    assert _ticks(date(2024, 11, 15), date(2025, 2, 20), 4) == ["2024-12", "2025-01", "2025-02"]
