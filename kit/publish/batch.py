@@ -18,7 +18,7 @@ import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,17 +27,11 @@ import yaml
 from kit import __version__
 from kit.errors import KitError
 from kit.params import RunParams, load_params, params_to_yaml
+from kit.publish.kernel import KERNEL, run_kernel, start_kernel, stop_kernel, warm_up_kernel
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # KIT_NOTEBOOKS points the publisher at another notebooks folder (a customised or test copy)
 NOTEBOOKS = Path(os.environ.get("KIT_NOTEBOOKS", REPO / "notebooks"))
-KERNEL = "shop-report-kit"
-WARM_UP = "import kit.notebook; kit.notebook.warm_up()"
-"""Run in a run's kernel while its data is prepared (see :func:`kit.notebook.warm_up`)."""
-RESET = "get_ipython().run_line_magic('reset', '-f')"
-"""Run in the kernel before each run (with :data:`WARM_UP`): a run starts with an empty
-namespace (imported modules stay loaded), so it cannot read a variable left by the run
-the kernel published before."""
 
 
 @dataclass
@@ -103,62 +97,6 @@ def _failing_cell(nb_path: Path) -> int | None:
     return None
 
 
-def start_kernel():
-    """Start the project's kernel. One kernel serves every section of a run, and a batch
-    worker keeps it for the next runs it publishes: a kernel start and the imports of
-    polars and seaborn cost ~2.5 s, paid once per worker instead of once per notebook.
-    Runs stay independent: the kernel's namespace is emptied before each run
-    (:data:`RESET`); sections cannot come to rely on each other's variables unnoticed, as
-    nbval runs each notebook in a fresh kernel."""
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient.util import run_sync
-
-    # The kernelspec declares CurveZMQ support; letting the manager provision keys encrypts
-    # the local sockets and stops ipykernel warning about plain TCP.
-    km = AsyncKernelManager(kernel_name=KERNEL, transport_encryption="auto")
-    run_sync(km.start_kernel)(cwd=str(NOTEBOOKS))
-    return km
-
-
-def stop_kernel(km) -> None:
-    from nbclient.util import run_sync
-
-    run_sync(km.shutdown_kernel)(now=True)
-
-
-@contextmanager
-def run_kernel():
-    """A kernel for the duration of the block (see :func:`start_kernel`)."""
-    km = start_kernel()
-    try:
-        yield km
-    finally:
-        stop_kernel(km)
-
-
-def run_silently(km, code: str, timeout: float = 120) -> None:
-    """Run ``code`` in the kernel and wait for it to finish (no output, no execution count).
-    Its client is closed before a section's client connects: two clients talking to a
-    booting kernel at once made it miss the other's readiness check."""
-    from nbclient.util import run_sync
-
-    client = km.client()
-    client.start_channels()
-    try:
-        run_sync(client.wait_for_ready)(timeout=60)
-        msg_id = client.execute(code, silent=True, store_history=False)
-        while run_sync(client.get_shell_msg)(timeout=timeout)["parent_header"].get("msg_id") != msg_id:
-            pass
-    finally:
-        client.stop_channels()
-
-
-def warm_up_kernel(km) -> None:
-    """Empty the kernel's namespace (:data:`RESET`), run :data:`WARM_UP` (imports, theme,
-    fonts; instant in a kernel that published a run before) and wait for both."""
-    run_silently(km, f"{RESET}\n{WARM_UP}")
-
-
 def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger, km=None) -> float:
     import papermill as pm
 
@@ -168,6 +106,8 @@ def execute_section(section: Section, out_dir: Path, parameters: dict, log: logg
         pm.execute_notebook(
             str(section.path), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(NOTEBOOKS),
             progress_bar=False, log_output=False, report_mode=False, km=km,
+            # written once when done, not at each cell's start and end (~1 MB of JSON each time)
+            request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as e:
         first = f"{e.ename}: {e.evalue}".splitlines()[0]
@@ -218,7 +158,7 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
         # the kernel warms up while the data is prepared in a thread (polars works outside
         # the GIL), so the first section starts with imports done
         borrowed = km is not None
-        with (nullcontext(km) if borrowed else run_kernel()) as km, ThreadPoolExecutor(1) as pool:
+        with (nullcontext(km) if borrowed else run_kernel(NOTEBOOKS)) as km, ThreadPoolExecutor(1) as pool:
             t0 = time.perf_counter()
             preparing = pool.submit(prepare_run, params, work, progress=lambda m: log.info(m))
             try:
@@ -339,7 +279,7 @@ def _kernel_of_worker():
     if _worker_kernel is None:
         from multiprocessing.util import Finalize
 
-        km = start_kernel()
+        km = start_kernel(NOTEBOOKS)
         _worker_kernel = km, Finalize(None, stop_kernel, args=(km,), exitpriority=10)
     return _worker_kernel[0]
 
