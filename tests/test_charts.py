@@ -27,6 +27,12 @@ def test_a_quarter_is_labelled_by_its_month_starts():
     assert _ticks(date(2025, 10, 1), date(2025, 12, 31), 2) == ["10-01", "12-01"]
 
 
+def test_a_quarter_with_room_for_more_ticks_gets_every_other_monday():
+    # 2025-10-06 is the quarter's first Monday; 13 Mondays, every second one
+    assert _ticks(date(2025, 10, 1), date(2025, 12, 31), 8) == [
+        "10-06", "10-20", "11-03", "11-17", "12-01", "12-15", "12-29"]
+
+
 def test_a_year_is_thinned_to_max_ticks():
     labels = _ticks(date(2025, 1, 1), date(2025, 12, 31), 4)
     assert labels == ["01-01", "04-01", "07-01", "10-01"]
@@ -40,3 +46,4 @@ def test_a_month_is_labelled_by_mondays_and_a_week_by_days():
 
 def test_a_span_across_years_shows_the_year():
     assert _ticks(date(2024, 11, 15), date(2025, 2, 20), 4) == ["2024-12", "2025-01", "2025-02"]
+    assert _ticks(date(2024, 12, 28), date(2025, 1, 3), 7)[-3:] == ["2025-01-01", "2025-01-02", "2025-01-03"]

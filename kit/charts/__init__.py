@@ -76,18 +76,22 @@ def thousands_axis(ax, axis: str = "y", prefix: str = "") -> None:
 
 
 def date_axis(ax, first: date, last: date, max_ticks: int = 4) -> None:
-    """Label a daily x axis from ``first`` to ``last`` with at most ``max_ticks`` fixed dates:
-    month starts (every k-th month), else Mondays, else days; month-day labels (year-month
-    when the span crosses a year). The ticks are set once: matplotlib's automatic date
-    locator re-ran its date rule on every layout pass and made the daily charts the
-    slowest of the report."""
-    months = [date(y, m, 1) for y in range(first.year, last.year + 1) for m in range(1, 13)
-              if first <= date(y, m, 1) <= last]
+    """Label a daily x axis from ``first`` to ``last`` with at most ``max_ticks`` fixed dates,
+    the finest of days, Mondays or month starts that needs no more than every second one:
+    a quarter gets every other Monday with 8 ticks and its month starts with 3. Month-day
+    labels (with the year when the span crosses one). The ticks are set once: matplotlib's
+    automatic date locator re-ran its date rule on every layout pass and made the daily
+    charts the slowest of the report."""
     days = [date.fromordinal(d) for d in range(first.toordinal(), last.toordinal() + 1)]
     mondays = [d for d in days if d.weekday() == 0]
-    candidates = months if len(months) >= 2 else mondays if len(mondays) >= 2 else days
-    ticks = candidates[::-(-len(candidates) // max_ticks)] if candidates else []
-    fmt = "%Y-%m" if first.year != last.year else "%m-%d"
+    months = [d for d in days if d.day == 1]
+    levels = [level for level in (days, mondays, months) if level]
+    candidates = next((level for level in levels if len(level) <= 2 * max_ticks), levels[-1])
+    ticks = candidates[::-(-len(candidates) // max_ticks)]
+    if first.year == last.year:
+        fmt = "%m-%d"
+    else:
+        fmt = "%Y-%m" if candidates is months else "%Y-%m-%d"
     ax.set_xticks(ticks, [d.strftime(fmt) for d in ticks])
 
 
