@@ -356,7 +356,7 @@ def _evidence_kind(name: str, value) -> str:
 
 def _evidence_value(name: str, value, currency: str, lang: str) -> str:
     if isinstance(value, list | tuple):
-        return ", ".join(_evidence_value(name, v, currency, lang) for v in value)
+        return t("report.list_sep", lang).join(_evidence_value(name, v, currency, lang) for v in value)
     return format_value(value, _evidence_kind(name, value), currency, lang)
 
 
@@ -364,7 +364,7 @@ def _evidence_html(evidence: dict, currency: str, lang: str) -> str:
     """Each number behind the finding as ``name: value``; names translate through
     ``diag.evidence.<name>`` keys when the diagnosis defines them."""
     items = "".join(
-        f'<li><span class="name">{_esc(label("diag.evidence", name, lang))}</span>: '
+        f'<li><span class="name">{_esc(label("diag.evidence", name, lang))}</span>{t("report.colon", lang)}'
         f"{_esc(_evidence_value(name, value, currency, lang))}</li>"
         for name, value in evidence.items()
     )

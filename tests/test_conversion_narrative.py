@@ -136,6 +136,6 @@ def test_roi_sentence_names_best_worst_and_the_largest_fall():
     roi = pl.DataFrame({"channel": ["付费搜索", "信息流广告", "邮件短信"], "roi": [5.0, 1.5, 8.0],
                         "roi_prev": [6.0, 3.0, None], "roi_change_rel": [-1 / 6, -0.5, None]})
     # best 邮件短信 8.00, worst 信息流广告 1.50; largest fall: 信息流广告 -50% (3.00 -> 1.50)
-    assert roi_sentence(roi, "zh") == ("投入产出比最高的渠道是邮件短信(ROI 8.00),最低的是信息流广告(1.50)。"
+    assert roi_sentence(roi, "zh") == ("投入产出比最高的渠道是邮件短信（ROI 8.00），最低的是信息流广告（1.50）。"
                                        "信息流广告 的 ROI 由上期的 3.00 降至 1.50。")
     assert "fell from 3.00 to 1.50" in roi_sentence(roi, "en")

@@ -153,7 +153,7 @@ def test_headings_are_numbered_after_the_unnumbered_summary(zh_report):
         ("h2", "1.2 行为特征", ["sec-1-2"]),
         ("h1", "2 转化分析", ["sec-2"]),
         ("h2", "2.1 漏斗", ["sec-2-1"]),
-        ("h1", "附录:数据质量", ["data-quality"]),
+        ("h1", "附录：数据质量", ["data-quality"]),
     ]
 
 

@@ -2,7 +2,7 @@
 
 TEXT: dict[str, dict[str, str]] = {
     "conv.section": {"zh": "客户行为路径与转化分析", "en": "Conversion path and repurchase"},
-    "conv.intro": {"zh": "本节跟踪访问从浏览到支付的每一步:在哪一步流失最多、哪些设备和来源转化更差、哪一天出现异常,以及购物车放弃与复购。",
+    "conv.intro": {"zh": "本节跟踪访问从浏览到支付的每一步：在哪一步流失最多、哪些设备和来源转化更差、哪一天出现异常，以及购物车放弃与复购。",
                    "en": "How visits move from browsing to payment: where most are lost, which devices and sources convert worse, on which days something broke, then carts left behind and repurchase."},
     "conv.h.paths": {"zh": "常见路径", "en": "Common paths"},
     "conv.h.daily": {"zh": "每日转化", "en": "Daily conversion"},
@@ -10,7 +10,7 @@ TEXT: dict[str, dict[str, str]] = {
     "conv.col.path": {"zh": "路径", "en": "Path"},
     "conv.col.sessions": {"zh": "会话数", "en": "Sessions"},
     "conv.col.share": {"zh": "占比", "en": "Share"},
-    "conv.daily_note": {"zh": "下图为报告期内每天各步骤的转化率,按设备与来源分开,便于发现某一天开始的异常。",
+    "conv.daily_note": {"zh": "下图为报告期内每天各步骤的转化率，按设备与来源分开，便于发现某一天开始的异常。",
                         "en": "Each step's conversion day by day in the period, by device and by source, so that an incident starting on a given day shows."},
     "conv.h.roi": {"zh": "渠道投入产出", "en": "Return on marketing spend"},
     "conv.col.channel": {"zh": "渠道", "en": "Channel"},
@@ -20,7 +20,7 @@ TEXT: dict[str, dict[str, str]] = {
     "conv.col.change": {"zh": "较上期", "en": "vs previous"},
     "conv.col.new_customers": {"zh": "新客", "en": "New customers"},
     "conv.col.cac": {"zh": "获客成本", "en": "CAC"},
-    "conv.roi.best_worst": {"zh": "投入产出比最高的渠道是{best}(ROI {best_roi}),最低的是{worst}({worst_roi})。",
+    "conv.roi.best_worst": {"zh": "投入产出比最高的渠道是{best}（ROI {best_roi}），最低的是{worst}（{worst_roi}）。",
                             "en": "{best} returns the most per unit spent (ROI {best_roi}), {worst} the least ({worst_roi})."},
     "conv.roi.fall": {"zh": "{channel} 的 ROI 由上期的 {roi_prev} 降至 {roi}。", "en": "{channel}'s ROI fell from {roi_prev} to {roi}."},
     "conv.h.funnel": {"zh": "关键转化节点", "en": "Funnel"},

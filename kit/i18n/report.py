@@ -10,7 +10,10 @@ TEXT: dict[str, dict[str, str]] = {
     "report.generated_at": {"zh": "生成时间", "en": "Generated"},
     "report.kit_version": {"zh": "工具版本", "en": "Kit version"},
     "report.fingerprint": {"zh": "数据指纹", "en": "Data fingerprint"},
-    "report.quality_title": {"zh": "附录:数据质量", "en": "Appendix: data quality"},
+    # punctuation the code puts between generated parts (zh: full width, GB/T 15834)
+    "report.list_sep": {"zh": "、", "en": ", "},
+    "report.colon": {"zh": "：", "en": ": "},
+    "report.quality_title": {"zh": "附录：数据质量", "en": "Appendix: data quality"},
     "report.quality_none": {"zh": "未发现数据质量问题。", "en": "No data-quality problems found."},
     "report.quality_level": {"zh": "级别", "en": "Level"},
     "report.quality_table": {"zh": "数据表", "en": "Table"},
@@ -25,7 +28,7 @@ TEXT: dict[str, dict[str, str]] = {
     "summary.title": {"zh": "摘要", "en": "Executive summary"},
     "summary.kpis": {"zh": "核心指标", "en": "Key figures"},
     "summary.findings": {"zh": "主要发现", "en": "Top findings"},
-    "summary.findings_pending": {"zh": "诊断章节尚未运行,暂无发现。", "en": "The diagnosis section has not run: no findings yet."},
+    "summary.findings_pending": {"zh": "诊断章节尚未运行，暂无发现。", "en": "The diagnosis section has not run: no findings yet."},
     "kpi.active_customers": {"zh": "活跃客户", "en": "Active customers"},
     "kpi.new_customers": {"zh": "新客户", "en": "New customers"},
     "kpi.paid_orders": {"zh": "支付订单", "en": "Paid orders"},
@@ -36,7 +39,7 @@ TEXT: dict[str, dict[str, str]] = {
     "kpi.churn_rate": {"zh": "流失率", "en": "Churn rate"},
     "kpi.vs_prev": {"zh": "较上期", "en": "vs previous"},
     "kpi.summary_sentence": {
-        "zh": "{period} GMV {gmv},{gmv_change};支付订单 {orders} 笔,活跃客户 {active} 人,客单价 {aov}。",
+        "zh": "{period} GMV {gmv}，{gmv_change}；支付订单 {orders} 笔，活跃客户 {active} 人，客单价 {aov}。",
         "en": "In {period} GMV was {gmv} ({gmv_change}) from {orders} paid orders by {active} active customers; AOV {aov}.",
     },
     "change.up": {"zh": "较上期增长 {value}", "en": "up {value} on the previous period"},
@@ -45,11 +48,11 @@ TEXT: dict[str, dict[str, str]] = {
     "change.none": {"zh": "无对比数据", "en": "no comparison"},
     # ---- notes
     "note.missing": {
-        "zh": "本节需要 {what},当前数据中没有,已跳过。提供该数据(或在参数文件中映射对应列)即可启用。",
+        "zh": "本节需要 {what}，当前数据中没有，已跳过。提供该数据（或在参数文件中映射对应列）即可启用。",
         "en": "This part needs {what}, which the data does not have, so it is skipped. Provide it (or map the column in the params file) to enable it.",
     },
     "note.small_sample": {
-        "zh": "样本较小(仅 {n} 个{unit}),数字波动较大,请谨慎解读。",
+        "zh": "样本较小（仅 {n} 个{unit}），数字波动较大，请谨慎解读。",
         "en": "Small sample (only {n} {unit}): figures are noisy, read them with care.",
     },
     "unit.customers": {"zh": "客户", "en": "customers"},
