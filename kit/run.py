@@ -10,9 +10,11 @@ diagnosis and ``metrics/`` for ``metrics.json``.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -181,7 +183,10 @@ class Run:
         """Keep a figure for later sections (the diagnosis reads these)."""
         folder = self.work_dir / "results"
         folder.mkdir(exist_ok=True)
-        frame.write_parquet(folder / f"{name}.parquet")
+        # written aside and renamed: a section running beside this one never reads half a file
+        part = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
+        frame.write_parquet(part)
+        os.replace(part, folder / f"{name}.parquet")
 
     def result(self, name: str) -> pl.DataFrame | None:
         path = self.work_dir / "results" / f"{name}.parquet"
@@ -192,9 +197,12 @@ class Run:
         folder = self.work_dir / "metrics"
         folder.mkdir(exist_ok=True)
         path = folder / f"{section}.json"
-        current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        current.update(_jsonable(values))
-        path.write_text(json.dumps(current, ensure_ascii=False, indent=2), encoding="utf-8")
+        # sections may run side by side in two kernels: the read-modify-write holds a lock
+        with open(folder / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            current.update(_jsonable(values))
+            path.write_text(json.dumps(current, ensure_ascii=False, indent=2), encoding="utf-8")
 
     def metrics(self) -> dict:
         folder = self.work_dir / "metrics"

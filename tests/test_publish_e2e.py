@@ -82,6 +82,30 @@ def test_failed_run_keeps_the_earlier_report_and_others_succeed(small_demo, tmp_
     assert "region: 火星 matches no row" in failed_log
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="sections run side by side only with a core to spare")
+def test_a_failing_section_beside_another_fails_the_run_after_both_finish(small_demo, tmp_path):
+    """With a core to spare, sections 1 and 3 run in one kernel while section 2 runs in another:
+    section 2 failing fails the run, names its notebook, and keeps what the other kernel did."""
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks)
+    nb = nbformat.read(notebooks / "02_conversion.ipynb", as_version=4)
+    nb.cells[3].source = "raise RuntimeError('boom in section 2')\n" + nb.cells[3].source
+    nbformat.write(nb, notebooks / "02_conversion.ipynb")
+    params = write_params(tmp_path, small_demo)
+    out = tmp_path / "output"
+    env = {**os.environ, "KIT_NOTEBOOKS": str(notebooks)}
+    proc = subprocess.run([sys.executable, "-m", "kit", "publish", str(params), "--output", str(out), "--quiet",
+                           "--no-pdf", "--jobs", "1"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1
+    failed = out / "_failed" / "t_2025-Q4"
+    assert "02_conversion.ipynb, cell [4]: RuntimeError: boom in section 2" in (failed / "run.log").read_text(
+        encoding="utf-8")
+    executed = {p.stem for p in (failed / "notebooks").glob("*.ipynb")}
+    # the other kernel's sections finished; the diagnosis and the summary, which come after, did not run
+    assert {"01_profile", "02_conversion", "03_rfm"} <= executed and not {"04_diagnosis", "00_summary"} & executed
+    assert not (out / "t_2025-Q4").exists()
+
+
 def test_cli_errors_are_one_clear_message(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("period: 2025-Q4\ndata: {orders: {path: missing.csv}}\n", encoding="utf-8")

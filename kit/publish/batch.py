@@ -18,7 +18,7 @@ import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,7 @@ NOTEBOOKS = Path(os.environ.get("KIT_NOTEBOOKS", REPO / "notebooks"))
 class Section:
     stem: str
     run_last: bool = False  # the summary runs after the sections it summarises
+    after_others: bool = False  # the diagnosis reads the figures the sections before it saved
 
     @property
     def path(self) -> Path:
@@ -47,7 +48,8 @@ class Section:
 def sections(only: list[str] | None = None) -> list[Section]:
     """The ordered section list (``notebooks/sections.yaml``): the order of the report."""
     listed = yaml.safe_load((NOTEBOOKS / "sections.yaml").read_text(encoding="utf-8"))["sections"]
-    result = [Section(s["notebook"], bool(s.get("run_last", False))) for s in listed]
+    result = [Section(s["notebook"], bool(s.get("run_last", False)), bool(s.get("after_others", False)))
+              for s in listed]
     if only:
         unknown = sorted(set(only) - {s.stem for s in result})
         if unknown:
@@ -61,6 +63,17 @@ def sections(only: list[str] | None = None) -> list[Section]:
 
 def execution_order(secs: list[Section]) -> list[Section]:
     return [s for s in secs if not s.run_last] + [s for s in secs if s.run_last]
+
+
+def execution_plan(secs: list[Section], lanes: int) -> tuple[list[list[Section]], list[Section]]:
+    """How a run's sections execute: the ones that may run side by side, dealt in report order
+    over at most ``lanes`` kernels (empty lanes dropped), then the rest one by one in the first
+    kernel: the first ``after_others`` or ``run_last`` section and everything after it."""
+    ordered = execution_order(secs)
+    cut = next((i for i, s in enumerate(ordered) if s.after_others or s.run_last), len(ordered))
+    free, rest = ordered[:cut], ordered[cut:]
+    dealt = [free[i::max(1, lanes)] for i in range(max(1, lanes))]
+    return [lane for lane in dealt if lane] or [[]], rest
 
 
 @dataclass
@@ -136,11 +149,12 @@ class Executed:
 
 
 def execute_run(params: RunParams, output: Path, section_stems: list[str] | None, events=None,
-                km=None) -> Executed | Outcome:
+                kms: list | None = None, lanes: int = 1) -> Executed | Outcome:
     """The first step of publishing a run: prepare its data and execute its section notebooks
-    into a temporary folder. ``km``: a running kernel to use (a batch worker's), else one is
-    started and stopped for this run. Returns what :func:`export_run` needs, or the failed
-    Outcome (never raises)."""
+    into a temporary folder. ``lanes``: how many kernels may run sections side by side (see
+    :func:`execution_plan`). ``kms``: running kernels to use, one per lane (a batch worker's),
+    else they are started and stopped for this run. Returns what :func:`export_run` needs,
+    or the failed Outcome (never raises)."""
     from kit.run import prepare_run
 
     name = params.run_name
@@ -152,27 +166,40 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
     log = _logger(tmp / "run.log")
     tell = events.put if events is not None else (lambda item: None)
     timings: dict[str, float] = {}
+
+    def run_lane(lane: list[Section], km) -> None:
+        for section in lane:
+            timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
+            tell((name, "section", section.stem))
+
     try:
         log.info("run %s: params %s, kit %s", name, params.source_file, __version__)
-        secs = sections(section_stems or params.sections)
-        # the kernel warms up while the data is prepared in a thread (polars works outside
-        # the GIL), so the first section starts with imports done
-        borrowed = km is not None
-        with (nullcontext(km) if borrowed else run_kernel(NOTEBOOKS)) as km, ThreadPoolExecutor(1) as pool:
+        side_by_side, after = execution_plan(sections(section_stems or params.sections), lanes)
+        borrowed = kms is not None
+        with ExitStack() as stack:
+            if not borrowed:
+                kms = [stack.enter_context(run_kernel(NOTEBOOKS)) for _ in side_by_side]
+            pool = stack.enter_context(ThreadPoolExecutor(len(side_by_side) + 1))
+            # the kernels warm up while the data is prepared in a thread (polars works outside
+            # the GIL), so the first sections start with imports done
             t0 = time.perf_counter()
             preparing = pool.submit(prepare_run, params, work, progress=lambda m: log.info(m))
-            try:
-                warm_up_kernel(km)
-            except Exception as e:
-                if borrowed:  # a kernel that did not empty its namespace must not publish this run
-                    raise KitError(f"the kernel did not answer before the run: {e}") from None
-                log.warning("kernel warm-up failed: %s", e)  # only speed is lost: sections import what they need
+            for warming in [pool.submit(warm_up_kernel, km) for km in kms[:len(side_by_side)]]:
+                try:
+                    warming.result()
+                except Exception as e:
+                    if borrowed:  # a kernel that did not empty its namespace must not publish this run
+                        raise KitError(f"the kernel did not answer before the run: {e}") from None
+                    log.warning("kernel warm-up failed: %s", e)  # only speed is lost: sections import what they need
             preparing.result()
             timings["prepare"] = time.perf_counter() - t0
             tell((name, "prepared", None))
-            for section in execution_order(secs):
-                timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
-                tell((name, "section", section.stem))
+            running = [pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side, kms, strict=False)]
+            for lane in running:  # all lanes finish; the first failure in report order is reported
+                lane.exception()
+            for lane in running:
+                lane.result()
+            run_lane(after, kms[0])
         _close(log)
         return Executed(name, str(tmp), started, timings)
     except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
@@ -218,9 +245,9 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
 
 
 def publish_run(params: RunParams, output: Path, section_stems: list[str] | None, pdf: bool, events=None,
-                km=None) -> Outcome:
+                lanes: int = 1) -> Outcome:
     """Publish one run, both steps in this process; never raises (the outcome says what happened)."""
-    done = execute_run(params, output, section_stems, events, km)
+    done = execute_run(params, output, section_stems, events, lanes=lanes)
     return done if isinstance(done, Outcome) else export_run(params, done, output, section_stems, pdf)
 
 
@@ -267,40 +294,39 @@ def _header(run) -> dict:
             "slice": slice_text, "lang": run.lang}
 
 
-_worker_kernel = None
-"""This batch worker process's kernel and the finalizer that stops it, kept from one run to
-the next."""
+_worker_kernels: list = []
+"""This batch worker process's kernels, each with the finalizer that stops it, kept from
+one run to the next."""
 
 
-def _kernel_of_worker():
-    """This worker's kernel, started on its first run (or after a failed run dropped it) and
-    stopped when the worker process exits."""
-    global _worker_kernel
-    if _worker_kernel is None:
-        from multiprocessing.util import Finalize
+def _kernels_of_worker(n: int) -> list:
+    """This worker's ``n`` kernels, started when first needed (or after a failed run dropped
+    them) and stopped when the worker process exits."""
+    from multiprocessing.util import Finalize
 
+    while len(_worker_kernels) < n:
         km = start_kernel(NOTEBOOKS)
-        _worker_kernel = km, Finalize(None, stop_kernel, args=(km,), exitpriority=10)
-    return _worker_kernel[0]
+        _worker_kernels.append((km, Finalize(None, stop_kernel, args=(km,), exitpriority=10)))
+    return [km for km, _ in _worker_kernels[:n]]
 
 
-def _drop_worker_kernel() -> None:
-    global _worker_kernel
-    if _worker_kernel is not None:
-        _, stop = _worker_kernel
-        _worker_kernel = None
+def _drop_worker_kernels() -> None:
+    while _worker_kernels:
+        _, stop = _worker_kernels.pop()
         try:
             stop()  # runs once, then no longer at exit
         except Exception:  # noqa: BLE001 - it may already be gone
             pass
 
 
-def _execute_in_worker(params_json: str, source_file: str | None, output: str, stems, events) -> Executed | Outcome:
+def _execute_in_worker(params_json: str, source_file: str | None, output: str, stems, events,
+                       lanes: int) -> Executed | Outcome:
     params = RunParams.model_validate_json(params_json)
     params.source_file = source_file
-    done = execute_run(params, Path(output), stems, events, km=_kernel_of_worker())
-    if isinstance(done, Outcome):  # the kernel may be stuck or dead: the next run gets a fresh one
-        _drop_worker_kernel()
+    side_by_side, _ = execution_plan(sections(stems or params.sections), lanes)
+    done = execute_run(params, Path(output), stems, events, kms=_kernels_of_worker(len(side_by_side)), lanes=lanes)
+    if isinstance(done, Outcome):  # a kernel may be stuck or dead: the next run gets fresh ones
+        _drop_worker_kernels()
     return done
 
 
@@ -327,6 +353,9 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
     console = Console(quiet=quiet, highlight=False)
     outcomes: list[Outcome] = []
     jobs = max(1, min(jobs, len(runs)))
+    # cores left over by the runs let a run's independent sections go side by side (two at most:
+    # a report has three such sections, and each kernel holds its own copy of the data)
+    lanes = max(1, min(2, (os.cpu_count() or 1) // jobs))
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager, Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -346,7 +375,7 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
         # PDF, files) runs here in a thread, so a worker goes on with its next run meanwhile
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool, ThreadPoolExecutor(jobs) as exporter:
             pending = {pool.submit(_execute_in_worker, r.model_dump_json(), r.source_file, str(output.resolve()),
-                                   section_stems, events) for r in runs}
+                                   section_stems, events, lanes) for r in runs}
             while pending:
                 while not events.empty():
                     name, what, detail = events.get()

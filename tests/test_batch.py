@@ -1,0 +1,67 @@
+"""How kit publish runs a report's sections: the execution plan and the run folder's shared files."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import polars as pl
+
+from kit.publish.batch import Section, execution_plan
+from kit.run import Run
+
+SECTIONS = [Section("00_summary", run_last=True), Section("01_profile"), Section("02_conversion"),
+            Section("03_rfm"), Section("04_diagnosis", after_others=True)]
+
+
+def _stems(plan):
+    side_by_side, after = plan
+    return [[s.stem for s in lane] for lane in side_by_side], [s.stem for s in after]
+
+
+def test_independent_sections_are_dealt_over_two_kernels_then_the_rest_in_order():
+    assert _stems(execution_plan(SECTIONS, 2)) == (
+        [["01_profile", "03_rfm"], ["02_conversion"]], ["04_diagnosis", "00_summary"])
+
+
+def test_one_kernel_runs_everything_in_the_old_order():
+    assert _stems(execution_plan(SECTIONS, 1)) == (
+        [["01_profile", "02_conversion", "03_rfm"]], ["04_diagnosis", "00_summary"])
+
+
+def test_more_lanes_than_sections_leaves_no_empty_kernel():
+    assert _stems(execution_plan(SECTIONS[:3], 4)) == ([["01_profile"], ["02_conversion"]], ["00_summary"])
+
+
+def test_a_section_after_the_diagnosis_also_waits_for_it():
+    secs = [*SECTIONS, Section("05_appendix")]
+    assert _stems(execution_plan(secs, 2))[1] == ["04_diagnosis", "05_appendix", "00_summary"]
+
+
+def test_only_the_summary_still_gets_a_kernel():
+    assert _stems(execution_plan([Section("00_summary", run_last=True)], 2)) == ([[]], ["00_summary"])
+
+
+def test_records_from_sections_side_by_side_are_all_kept(tmp_path):
+    """Two kernels add keys to the same section's metrics at once: none is lost."""
+    run = Run(params=None, work_dir=tmp_path)
+
+    def add(prefix: str) -> None:
+        for i in range(60):
+            run.record("shared", {f"{prefix}{i}": i})
+
+    threads = [threading.Thread(target=add, args=(p,)) for p in ("a", "b", "c")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    saved = json.loads((tmp_path / "metrics" / "shared.json").read_text(encoding="utf-8"))
+    assert len(saved) == 180 and saved["b59"] == 59
+
+
+def test_saved_results_replace_the_file_whole(tmp_path):
+    run = Run(params=None, work_dir=tmp_path)
+    run.save_result("f", pl.DataFrame({"x": [1, 2]}))
+    run.save_result("f", pl.DataFrame({"x": [3]}))
+    assert run.result("f")["x"].to_list() == [3]
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["f.parquet"]  # no part file left
