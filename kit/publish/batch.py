@@ -5,7 +5,8 @@ notebook with papermill into a temporary folder, assemble ``report.html``, print
 ``report.pdf``, then rename the folder into ``output/<run-name>/``. A failing run
 leaves the previous report untouched and lands in ``output/_failed/<run-name>/`` with
 the executed notebook and a log naming the notebook, the cell and the error. Runs go
-in parallel processes (``--jobs``); one failure does not stop the others.
+in parallel processes (``--jobs``); one failure does not stop the others. With cores to
+spare, a run's independent sections go side by side in two kernels (:func:`execution_plan`).
 """
 
 from __future__ import annotations
