@@ -98,7 +98,10 @@ def _publish(params: list[str], jobs: int, pdf: bool = True) -> tuple[float, Pat
 
 
 def case_publish_one() -> dict:
-    """One demo report end to end (target: < 20 s), split into its steps."""
+    """One demo report end to end (target: < 20 s), split into its steps: prepare (the kernels
+    warm up beside it), sections (wall time; ``notebook_cells`` adds up every cell's time,
+    more than the wall time when sections run side by side), HTML, PDF, and the rest
+    (starting Python, the worker and its kernels, papermill's bookkeeping, the index)."""
     seconds, out, code = _publish(["params/demo.yaml"], jobs=1)
     metrics = json.loads(next(out.glob("*/metrics.json")).read_text(encoding="utf-8"))
     steps = metrics["timings_seconds"]
@@ -106,10 +109,9 @@ def case_publish_one() -> dict:
     for nb in out.glob("*/notebooks/*.ipynb"):
         doc = json.loads(nb.read_text(encoding="utf-8"))
         cells += sum(c.get("metadata", {}).get("papermill", {}).get("duration") or 0 for c in doc["cells"])
-    # the rest: starting python and the run's one kernel, papermill's bookkeeping
-    known = cells + sum(steps.get(k) or 0 for k in ("prepare", "html", "pdf"))
-    return {"seconds": seconds, "exit": code, "prepare": steps.get("prepare"), "notebook_cells": cells,
-            "kernel_start_and_overhead": seconds - known, "html": steps.get("html"), "pdf": steps.get("pdf")}
+    known = sum(steps.get(k) or 0 for k in ("prepare", "sections", "html", "pdf"))
+    return {"seconds": seconds, "exit": code, "prepare": steps.get("prepare"), "sections": steps.get("sections"),
+            "notebook_cells": cells, "html": steps.get("html"), "pdf": steps.get("pdf"), "rest": seconds - known}
 
 
 def case_batch_8() -> dict:

@@ -195,12 +195,14 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
             preparing.result()
             timings["prepare"] = time.perf_counter() - t0
             tell((name, "prepared", None))
+            t0 = time.perf_counter()
             running = [pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side, kms, strict=False)]
             for lane in running:  # all lanes finish; the first failure in report order is reported
                 lane.exception()
             for lane in running:
                 lane.result()
             run_lane(after, kms[0])
+            timings["sections"] = time.perf_counter() - t0  # wall time: sections may overlap
         _close(log)
         return Executed(name, str(tmp), started, timings)
     except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
