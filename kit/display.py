@@ -90,8 +90,7 @@ def fmt_pp(x, digits: int = 1, lang: str = "en") -> str:
     """A difference of two rates in percentage points: ``0.015`` -> ``+1.5 pp`` (zh: ``+1.5 个百分点``)."""
     if _missing(x):
         return DASH
-    unit = " 个百分点" if lang == "zh" else " pp"
-    return f"{_fixed(x * 100, digits, signed=True)}{unit}"
+    return f"{_fixed(x * 100, digits, signed=True)}{t('report.unit.pp', lang)}"
 
 
 def fmt_change(rel, digits: int = 1) -> str:

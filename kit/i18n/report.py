@@ -13,6 +13,7 @@ TEXT: dict[str, dict[str, str]] = {
     # punctuation the code puts between generated parts (zh: full width, GB/T 15834)
     "report.list_sep": {"zh": "、", "en": ", "},
     "report.colon": {"zh": "：", "en": ": "},
+    "report.unit.pp": {"zh": " 个百分点", "en": " pp"},  # after a signed number of percentage points
     "report.quality_title": {"zh": "附录：数据质量", "en": "Appendix: data quality"},
     "report.quality_none": {"zh": "未发现数据质量问题。", "en": "No data-quality problems found."},
     "report.quality_level": {"zh": "级别", "en": "Level"},
