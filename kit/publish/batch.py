@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import queue
 import shutil
 import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -333,6 +334,16 @@ def _execute_in_worker(params_json: str, source_file: str | None, output: str, s
     return done
 
 
+@contextmanager
+def _kernels_dropped_after(in_this_process: bool):
+    """Stop the kernels a run left in this process (a worker's are stopped when it exits)."""
+    try:
+        yield
+    finally:
+        if in_this_process:
+            _drop_worker_kernels()
+
+
 def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = None, quiet: bool = False,
             output: Path = Path("output"), section_stems: list[str] | None = None, pdf: bool = True) -> int:
     """Publish every run of the params files. Returns the exit code (non-zero if any run failed)."""
@@ -360,11 +371,14 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
     # a report has three such sections, and each kernel holds its own copy of the data)
     lanes = max(1, min(2, (os.cpu_count() or 1) // jobs))
     ctx = mp.get_context("spawn")
-    with ctx.Manager() as manager, Progress(
+    # one run has nothing to be isolated from: it runs in a thread of this process (its kernels
+    # are processes anyway), which saves starting a worker and a queue manager (~2 s)
+    alone = len(runs) == 1
+    with (nullcontext() if alone else ctx.Manager()) as manager, Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, disable=quiet, transient=False,
-    ) as progress:
-        events = manager.Queue()
+    ) as progress, _kernels_dropped_after(alone):
+        events = queue.Queue() if alone else manager.Queue()
         tasks = {r.run_name: progress.add_task(r.run_name, total=n_sections + 1) for r in runs}
         by_name = {r.run_name: r for r in runs}
 
@@ -376,7 +390,8 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
 
         # notebooks run in `jobs` worker processes (one kernel each); each run's export (HTML,
         # PDF, files) runs here in a thread, so a worker goes on with its next run meanwhile
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool, ThreadPoolExecutor(jobs) as exporter:
+        workers = ThreadPoolExecutor(1) if alone else ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+        with workers as pool, ThreadPoolExecutor(jobs) as exporter:
             pending = {pool.submit(_execute_in_worker, r.model_dump_json(), r.source_file, str(output.resolve()),
                                    section_stems, events, lanes) for r in runs}
             while pending:
