@@ -7,8 +7,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import polars as pl  # noqa: E402
 
 from kit.charts import date_axis  # noqa: E402
+from kit.charts.profile import preference_heatmap, visit_heatmap_chart  # noqa: E402
 
 
 def _ticks(first: date, last: date, max_ticks: int) -> list[str]:
@@ -47,3 +49,16 @@ def test_a_month_is_labelled_by_mondays_and_a_week_by_days():
 def test_a_span_across_years_shows_the_year():
     assert _ticks(date(2024, 11, 15), date(2025, 2, 20), 4) == ["2024-12", "2025-01", "2025-02"]
     assert _ticks(date(2024, 12, 28), date(2025, 1, 3), 7)[-3:] == ["2025-01-01", "2025-01-02", "2025-01-03"]
+
+
+def test_heatmap_row_labels_read_horizontally():
+    regions = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]
+    table = pl.DataFrame({"region": [r for r in regions for _ in range(3)],
+                          "category": ["图书", "家电", "服饰"] * len(regions),
+                          "index": [100.0 + i for i in range(3 * len(regions))]})
+    visits = pl.DataFrame({"weekday": [d for d in range(1, 8) for _ in range(24)],
+                           "hour": list(range(24)) * 7, "visits": list(range(24 * 7))})
+    for fig in (preference_heatmap(table, "region", "zh"), visit_heatmap_chart(visits, None, "zh")):
+        labels = fig.axes[0].get_yticklabels()
+        assert len(labels) == 7 and all(label.get_rotation() == 0 for label in labels)
+        plt.close(fig)

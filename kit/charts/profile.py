@@ -194,6 +194,7 @@ def visit_heatmap_chart(heatmap: pl.DataFrame, peaks: pl.DataFrame | None = None
         if tick.get_text().isdigit() and int(tick.get_text()) in peak_hours:
             tick.set_color(ACCENT)
             tick.set_fontweight("bold")
+    ax.tick_params(axis="y", rotation=0)
     ax.set_xlabel(t("profile.axis.hour", lang))
     ax.set_ylabel("")
     ax.set_title(t("profile.chart.heatmap", lang))
@@ -273,6 +274,7 @@ def preference_heatmap(table: pl.DataFrame, by: str, lang: str = "zh"):
     sns.heatmap(matrix, cmap=DIVERGING, center=100, vmin=100 - spread, vmax=100 + spread, annot=True, fmt=".0f",
                 ax=ax, linewidths=0.3, xticklabels=[group_name("category", c, lang) for c in categories],
                 yticklabels=[group_name(by, g, lang) for g in grid[by].to_list()])
+    ax.tick_params(axis="y", rotation=0)  # seaborn turns labels it finds overlapping on their side
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(t("profile.chart.preference", lang))
