@@ -20,7 +20,7 @@ import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import yaml
 from kit import __version__
 from kit.errors import KitError
 from kit.params import RunParams, load_params, params_to_yaml
-from kit.publish.kernel import KERNEL, run_kernel, start_kernel, stop_kernel, warm_up_kernel
+from kit.publish.kernel import KERNEL, start_kernel, stop_kernel, warm_up_kernel
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # KIT_NOTEBOOKS points the publisher at another notebooks folder (a customised or test copy)
@@ -74,7 +74,8 @@ def execution_plan(secs: list[Section], lanes: int) -> tuple[list[list[Section]]
     ordered = execution_order(secs)
     cut = next((i for i, s in enumerate(ordered) if s.after_others or s.run_last), len(ordered))
     free, rest = ordered[:cut], ordered[cut:]
-    dealt = [free[i::max(1, lanes)] for i in range(max(1, lanes))]
+    lanes = max(1, lanes)
+    dealt = [free[i::lanes] for i in range(lanes)]
     return [lane for lane in dealt if lane] or [[]], rest
 
 
@@ -150,13 +151,12 @@ class Executed:
     timings: dict
 
 
-def execute_run(params: RunParams, output: Path, section_stems: list[str] | None, events=None,
-                kms: list | None = None, lanes: int = 1) -> Executed | Outcome:
+def execute_run(params: RunParams, output: Path, section_stems: list[str] | None, kms: list,
+                events=None) -> Executed | Outcome:
     """The first step of publishing a run: prepare its data and execute its section notebooks
-    into a temporary folder. ``lanes``: how many kernels may run sections side by side (see
-    :func:`execution_plan`). ``kms``: running kernels to use, one per lane (a batch worker's),
-    else they are started and stopped for this run. Returns what :func:`export_run` needs,
-    or the failed Outcome (never raises)."""
+    into a temporary folder, in the running kernels ``kms``, side by side when there are
+    several (see :func:`execution_plan`). Returns what :func:`export_run` needs, or the failed
+    Outcome (never raises)."""
     from kit.run import prepare_run
 
     name = params.run_name
@@ -176,28 +176,22 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
 
     try:
         log.info("run %s: params %s, kit %s", name, params.source_file, __version__)
-        side_by_side, after = execution_plan(sections(section_stems or params.sections), lanes)
-        borrowed = kms is not None
-        with ExitStack() as stack:
-            if not borrowed:
-                kms = [stack.enter_context(run_kernel(NOTEBOOKS)) for _ in side_by_side]
-            pool = stack.enter_context(ThreadPoolExecutor(len(side_by_side) + 1))
+        side_by_side, after = execution_plan(sections(section_stems or params.sections), len(kms))
+        with ThreadPoolExecutor(len(side_by_side) + 1) as pool:
             # the kernels warm up while the data is prepared in a thread (polars works outside
             # the GIL), so the first sections start with imports done
             t0 = time.perf_counter()
             preparing = pool.submit(prepare_run, params, work, progress=lambda m: log.info(m))
-            for warming in [pool.submit(warm_up_kernel, km) for km in kms[:len(side_by_side)]]:
+            for warming in [pool.submit(warm_up_kernel, km) for km in kms]:
                 try:
                     warming.result()
-                except Exception as e:
-                    if borrowed:  # a kernel that did not empty its namespace must not publish this run
-                        raise KitError(f"the kernel did not answer before the run: {e}") from None
-                    log.warning("kernel warm-up failed: %s", e)  # only speed is lost: sections import what they need
+                except Exception as e:  # a kernel that did not empty its namespace must not publish this run
+                    raise KitError(f"the kernel did not answer before the run: {e}") from None
             preparing.result()
             timings["prepare"] = time.perf_counter() - t0
             tell((name, "prepared", None))
             t0 = time.perf_counter()
-            running = [pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side, kms, strict=False)]
+            running = [pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side, kms, strict=True)]
             for lane in running:  # all lanes finish; the first failure in report order is reported
                 lane.exception()
             for lane in running:
@@ -248,13 +242,6 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
         return _failed(e, name, tmp, output, log, executed.started)
 
 
-def publish_run(params: RunParams, output: Path, section_stems: list[str] | None, pdf: bool, events=None,
-                lanes: int = 1) -> Outcome:
-    """Publish one run, both steps in this process; never raises (the outcome says what happened)."""
-    done = execute_run(params, output, section_stems, events, lanes=lanes)
-    return done if isinstance(done, Outcome) else export_run(params, done, output, section_stems, pdf)
-
-
 def _failed(e: Exception, name: str, tmp: Path, output: Path, log: logging.Logger, started: float) -> Outcome:
     """Log the error and move the run's temporary folder to ``output/_failed/<run-name>/``."""
     message = str(e) if isinstance(e, KitError | SectionFailed) else f"{type(e).__name__}: {e}"
@@ -299,8 +286,8 @@ def _header(run) -> dict:
 
 
 _worker_kernels: list = []
-"""This batch worker process's kernels, each with the finalizer that stops it, kept from
-one run to the next."""
+"""The kernels of this process (a batch worker, or the kit process publishing a single run),
+each with the finalizer that stops it, kept from one run to the next."""
 
 
 def _kernels_of_worker(n: int) -> list:
@@ -328,7 +315,7 @@ def _execute_in_worker(params_json: str, source_file: str | None, output: str, s
     params = RunParams.model_validate_json(params_json)
     params.source_file = source_file
     side_by_side, _ = execution_plan(sections(stems or params.sections), lanes)
-    done = execute_run(params, Path(output), stems, events, kms=_kernels_of_worker(len(side_by_side)), lanes=lanes)
+    done = execute_run(params, Path(output), stems, _kernels_of_worker(len(side_by_side)), events)
     if isinstance(done, Outcome):  # a kernel may be stuck or dead: the next run gets fresh ones
         _drop_worker_kernels()
     return done

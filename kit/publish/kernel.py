@@ -10,7 +10,6 @@ variables unnoticed, as nbval runs each notebook in a fresh kernel.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty
 
@@ -74,16 +73,6 @@ def stop_kernel(km) -> None:
     from nbclient.util import run_sync
 
     run_sync(km.shutdown_kernel)(now=True)
-
-
-@contextmanager
-def run_kernel(cwd: Path):
-    """A kernel for the duration of the block (see :func:`start_kernel`)."""
-    km = start_kernel(cwd)
-    try:
-        yield km
-    finally:
-        stop_kernel(km)
 
 
 def run_silently(km, code: str, timeout: float = 120) -> None:
