@@ -103,7 +103,7 @@ def case_section2() -> dict:
     t = Timer()
     t("funnel (incl. journeys)", figures.funnel, run)
     t("funnel_by", lambda: [fn.conversion_by(figures.funnel_by(run, d)) for d in fn.DIMENSIONS])
-    t("time_to_convert", fn.time_to_convert, figures.journeys(run), P, C)
+    t("time_to_convert", fn.time_to_convert, figures.converted_journeys(run), P, C)
     t("path_tables", fn.path_tables, run.events, P, conv.funnel_steps, sessions=run.sessions)
     t("daily_steps", figures.daily_steps, run)
     t("channel_roi", figures.channel_roi, run)

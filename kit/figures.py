@@ -133,21 +133,33 @@ def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame | None:
 
 # ---------------------------------------------------------------- section 2: funnel and carts
 
-def journeys(run: Run) -> pl.LazyFrame | None:
+def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
     """The run's journeys (sessions, or users within the window; see :mod:`kit.metrics.funnel`),
-    built once per kernel and kept in memory: every funnel figure reads them. The figures count
-    journeys, so their ids are not kept (a third of the memory on big shops)."""
-    from kit.metrics.funnel import journeys as build
+    built once per kernel and kept in memory as what the figures read: their counts
+    (:func:`kit.metrics.funnel.journey_counts`) and the journeys that reached the last step
+    (``period`` and the step times). A row per session is never kept: on big shops that was
+    gigabytes, and grouping it again for every breakdown took seconds each."""
+    from kit.metrics.funnel import AT, journey_counts, journeys
 
-    if run.events is None:
-        return None
     if "journeys" not in run.memory:
         conv = run.params.conversion
-        run.memory["journeys"] = build(run.events, run.period, run.comparison, steps=conv.funnel_steps,
-                                       unit=conv.funnel_unit, window_days=conv.user_window_days,
-                                       orders=run.orders, sessions=run.sessions
-                                       ).drop("journey_id", "user_id").collect(engine="streaming").lazy()
+        built = journeys(run.events, run.period, run.comparison, steps=conv.funnel_steps, unit=conv.funnel_unit,
+                         window_days=conv.user_window_days, orders=run.orders, sessions=run.sessions).cache()
+        paid = built.filter(pl.col(AT + conv.funnel_steps[-1]).is_not_null()).select(
+            "period", *[AT + s for s in conv.funnel_steps])
+        counts, converted = pl.collect_all([journey_counts(built), paid], engine="streaming")
+        run.memory["journeys"] = {"counts": counts.lazy(), "converted": converted.lazy()}
     return run.memory["journeys"]
+
+
+def journey_counts(run: Run) -> pl.LazyFrame | None:
+    """The run's journeys counted per period, day, device, source and visitor (None without events)."""
+    return None if run.events is None else _journeys(run)["counts"]
+
+
+def converted_journeys(run: Run) -> pl.LazyFrame | None:
+    """The run's journeys that reached the last step: ``period`` and ``at:<step>`` (None without events)."""
+    return None if run.events is None else _journeys(run)["converted"]
 
 
 def funnel(run: Run, reuse: bool = False) -> pl.DataFrame | None:
@@ -156,7 +168,7 @@ def funnel(run: Run, reuse: bool = False) -> pl.DataFrame | None:
 
     if run.events is None:
         return None
-    return _shared(run, "funnel", lambda: funnel_table(journeys(run), run.period, run.comparison), reuse)
+    return _shared(run, "funnel", lambda: funnel_table(journey_counts(run), run.period, run.comparison), reuse)
 
 
 def funnel_by(run: Run, dimension: str, reuse: bool = False) -> pl.DataFrame | None:
@@ -166,7 +178,7 @@ def funnel_by(run: Run, dimension: str, reuse: bool = False) -> pl.DataFrame | N
     if run.events is None:
         return None
     return _shared(run, f"funnel_by_{dimension}",
-                   lambda: step_conversion_by(journeys(run), dimension, run.period, run.comparison), reuse)
+                   lambda: step_conversion_by(journey_counts(run), dimension, run.period, run.comparison), reuse)
 
 
 def daily_steps(run: Run, reuse: bool = False) -> pl.DataFrame | None:
@@ -175,7 +187,7 @@ def daily_steps(run: Run, reuse: bool = False) -> pl.DataFrame | None:
 
     if run.events is None:
         return None
-    return _shared(run, "daily_steps", lambda: daily_step_conversion(journeys(run), run.period), reuse)
+    return _shared(run, "daily_steps", lambda: daily_step_conversion(journey_counts(run), run.period), reuse)
 
 
 def carts(run: Run) -> pl.LazyFrame | None:

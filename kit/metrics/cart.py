@@ -132,9 +132,11 @@ def abandonment_by_category(events: pl.LazyFrame, cart_rows: pl.LazyFrame, perio
         .agg(value.sum().alias("value"))
     )
 
+    # one join for both periods (the two sides of the comparison share it)
+    per_cart = lines.join(cart_rows.select("session_id", "period", "abandoned"), on="session_id", how="inner")
+
     def one(p: Period) -> pl.LazyFrame:
-        per_cart = lines.join(_of(cart_rows, p).select("session_id", "abandoned"), on="session_id", how="inner")
-        return _abandonment(per_cart, by=["group"])
+        return _abandonment(_of(per_cart, p), by=["group"])
 
     out = compare(one, period, comparison, on=("group",))
     return (

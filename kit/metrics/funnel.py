@@ -33,6 +33,9 @@ data set read as more "new" than they are.
 
 Every figure function takes the collected-then-lazy journeys table (see
 :func:`journeys`), the period and the comparison period, and returns a small DataFrame.
+The figures that only count journeys (the funnel, its breakdowns, the daily series) take
+the journeys' counts (:func:`journey_counts`) as well: a published run keeps only those
+and the journeys that paid (for the time to convert), not a row per session.
 """
 
 from __future__ import annotations
@@ -285,10 +288,30 @@ def _of(journeys: pl.LazyFrame, p: Period) -> pl.LazyFrame:
     return journeys.filter(pl.col("period") == p.label)
 
 
-def _step_counts(journeys: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
-    """Long table: ``*by, step_index, step, count`` = journeys that reached the step."""
+COUNT_KEYS: tuple[str, ...] = ("period", "date", "device", "source", "visitor")
+"""What :func:`journey_counts` counts journeys by: everything the count figures group by."""
+
+
+def journey_counts(journeys: pl.LazyFrame) -> pl.LazyFrame:
+    """The journeys counted, one row per ``period, date, device, source, visitor``:
+    ``journeys`` = how many journeys, ``at:<step>`` = how many of them reached the step.
+
+    The funnel, its breakdowns and the daily series only count journeys: they take this
+    table (thousands of rows on a shop with millions of sessions) as well as the journeys,
+    and give the same figures from either (:func:`_step_counts`).
+    """
     steps = steps_of(journeys)
-    counts = [pl.col(AT + s).is_not_null().sum().cast(pl.Float64).alias(s) for s in steps]
+    return journeys.group_by(list(COUNT_KEYS)).agg(
+        pl.len().alias("journeys"), *[pl.col(AT + s).is_not_null().sum().alias(AT + s) for s in steps])
+
+
+def _step_counts(journeys: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
+    """Long table: ``*by, step_index, step, count`` = journeys that reached the step, from
+    the journeys or from their :func:`journey_counts` (which hold the count of each step)."""
+    steps = steps_of(journeys)
+    counted = "journeys" in journeys.collect_schema().names()
+    counts = [(pl.col(AT + s).sum() if counted else pl.col(AT + s).is_not_null().sum()).cast(pl.Float64).alias(s)
+              for s in steps]
     wide = journeys.group_by(list(by)).agg(counts) if by else journeys.select(counts)
     index = pl.LazyFrame({"step": steps, "step_index": list(range(1, len(steps) + 1))})
     return (
