@@ -77,7 +77,7 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 from scipy.optimize import brentq
-from scipy.stats import t as student_t
+from scipy.special import stdtr
 
 SERIES_KEYS = ("dimension", "group", "step")
 
@@ -259,7 +259,8 @@ def _drop_p_value(n: np.ndarray, k: np.ndarray, start: int, end: int, tests: int
     mean_in, mean_out = (w * rate)[inside].sum() / w_in, (w * rate)[~inside].sum() / w_out
     z = (mean_out - mean_in) / np.sqrt(1 / w_in + 1 / w_out)
     df = max(len(rate) - 2, 1)
-    return min(1.0, tests * 2 * float(student_t.sf(z, df)))
+    # stdtr = the Student t CDF (scipy.special: scipy.stats costs ~1.5 s to import)
+    return min(1.0, tests * 2 * float(stdtr(df, -z)))
 
 
 def _describe_drop(n: np.ndarray, k: np.ndarray, start: int, end: int, p_value: float) -> dict:

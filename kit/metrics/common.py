@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import polars as pl
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from kit.periods import Period
 
@@ -116,5 +116,6 @@ def proportion_tests(frame: pl.DataFrame, over: Sequence[str]) -> pl.DataFrame:
         rest_rate.alias("rest_rate"),
         z.alias("z"),
     )
-    p_value = 2 * norm.sf(out["z"].abs().fill_null(float("nan")).to_numpy())
+    # ndtr = the normal CDF (scipy.special: scipy.stats costs ~1.5 s to import in every process)
+    p_value = 2 * ndtr(-out["z"].abs().fill_null(float("nan")).to_numpy())
     return out.with_columns(pl.Series("p_value", p_value).fill_nan(None))
