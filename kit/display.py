@@ -26,7 +26,7 @@ from numbers import Real
 import polars as pl
 from IPython.display import HTML, display
 
-from kit.i18n import label, t
+from kit.i18n import join_list, label, t
 
 DASH = "–"
 """Shown for a missing value (null, NaN, infinite)."""
@@ -355,7 +355,7 @@ def _evidence_kind(name: str, value) -> str:
 
 def _evidence_value(name: str, value, currency: str, lang: str) -> str:
     if isinstance(value, list | tuple):
-        return t("report.list_sep", lang).join(_evidence_value(name, v, currency, lang) for v in value)
+        return join_list((_evidence_value(name, v, currency, lang) for v in value), lang)
     return format_value(value, _evidence_kind(name, value), currency, lang)
 
 

@@ -32,7 +32,7 @@ import polars as pl
 from kit.diagnosis.findings import Finding, finding_id, severity_for
 from kit.display import fmt_change, fmt_int, fmt_money, fmt_pct
 from kit.i18n import TEXT as _TEXT
-from kit.i18n import label, t
+from kit.i18n import join_list, label, t
 from kit.params import Diagnosis
 
 
@@ -64,7 +64,7 @@ def _int(x) -> int | None:
 def _where_text(where: dict, lang: str) -> str:
     if not where:
         return t("diag.where.all", lang)
-    return t("report.list_sep", lang).join(label("diag.dim", k, lang) + " " + str(v) for k, v in where.items())
+    return join_list((label("diag.dim", k, lang) + " " + str(v) for k, v in where.items()), lang)
 
 
 # ---------------------------------------------------------------- section 3: segments
@@ -390,8 +390,8 @@ def dated_drops(drops: pl.DataFrame | None, onward: dict[str, float], ctx: Conte
             evidence={"step": step, "start": r["start"], "end": r["end"], "days": r["days"],
                       "rate_before": r["rate_before"], "rate_during": r["rate_during"], "rate_after": r["rate_after"],
                       "relative_drop_share": r["rel_drop"], "lost_payments": round(lost),
-                      "also_seen_in": t("report.list_sep", ctx.lang).join(_where_text({o["dimension"]: o["group"]} if o["dimension"] != "all" else {},
-                                                            ctx.lang) for o in others) or None},
+                      "also_seen_in": join_list((_where_text({o["dimension"]: o["group"]} if o["dimension"] != "all"
+                                                                 else {}, ctx.lang) for o in others), ctx.lang) or None},
             where=where | {"step": r["step"]}, target_size=int(r["entered_during"]),
             recommendations=[ctx.text("diag.funnel.dated_drop.rec", step=step, where=_where_text(where, ctx.lang),
                                       start=start, end=end, before=fmt_pct(r["rate_before"]),

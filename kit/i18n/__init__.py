@@ -30,6 +30,11 @@ def t(key: str, lang: str = "zh", /, **values) -> str:
     return text.format(**values) if values else text
 
 
+def join_list(items, lang: str) -> str:
+    """The items joined by the language's list separator (``report.list_sep``: 、 in Chinese, ", " in English)."""
+    return t("report.list_sep", lang).join(items)
+
+
 def label(prefix: str, value, lang: str) -> str:
     """The translated label of a data value (``prefix.value``), or the value itself when none exists."""
     entry = TEXT.get(f"{prefix}.{value}")
