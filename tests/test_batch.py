@@ -65,3 +65,35 @@ def test_saved_results_replace_the_file_whole(tmp_path):
     run.save_result("f", pl.DataFrame({"x": [3]}))
     assert run.result("f")["x"].to_list() == [3]
     assert [p.name for p in (tmp_path / "results").iterdir()] == ["f.parquet"]  # no part file left
+
+
+def test_a_section_leaves_the_process_working_directory_alone(tmp_path, monkeypatch):
+    """A single report runs its sections in threads of the kit process, side by side: a section
+    that changed the process's directory (papermill does when given a cwd, restoring it after)
+    could leave the other thread's directory behind, and the report was published under
+    notebooks/output/."""
+    import logging
+    import os
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from kit.publish import batch
+    from kit.publish.kernel import KERNEL, start_kernel, stop_kernel
+
+    nb = new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["parameters"]}), new_code_cell("y = x + 1")])
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    nbformat.write(nb, tmp_path / "probe.ipynb")
+    monkeypatch.setattr(batch, "NOTEBOOKS", tmp_path)
+    here, moves, real_chdir = os.getcwd(), [], os.chdir
+    monkeypatch.setattr(os, "chdir", lambda path: (moves.append(path), real_chdir(path)))
+    out = tmp_path / "out"
+    out.mkdir()
+    km = start_kernel(tmp_path)
+    try:
+        batch.execute_section(batch.Section("probe"), out, {"x": 2}, logging.getLogger("probe"), km)
+    finally:
+        stop_kernel(km)
+    assert (out / "probe.ipynb").exists()
+    # papermill's file handler still "changes" to the directory it is in: only moves elsewhere matter
+    assert {os.path.realpath(m) for m in moves} <= {os.path.realpath(here)}

@@ -120,7 +120,9 @@ def execute_section(section: Section, out_dir: Path, parameters: dict, log: logg
     started = time.perf_counter()
     try:
         pm.execute_notebook(
-            str(section.path), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(NOTEBOOKS),
+            # no cwd: papermill would chdir the whole process, and sections side by side run in its
+            # threads (one could restore another's directory); the kernel already runs in NOTEBOOKS
+            str(section.path), str(target), parameters=parameters, kernel_name=KERNEL,
             progress_bar=False, log_output=False, report_mode=False, km=km,
             # written once when done, not at each cell's start and end (~1 MB of JSON each time)
             request_save_on_cell_execute=False,
@@ -339,6 +341,7 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
 
     from kit.publish.index import write_index
 
+    output = output.resolve()
     runs: list[RunParams] = [r for f in params_files for r in load_params(f)]
     if only:
         unknown = sorted(set(only) - {r.run_name for r in runs})
@@ -379,7 +382,7 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
         # PDF, files) runs here in a thread, so a worker goes on with its next run meanwhile
         workers = ThreadPoolExecutor(1) if alone else ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
         with workers as pool, ThreadPoolExecutor(jobs) as exporter:
-            pending = {pool.submit(_execute_in_worker, r.model_dump_json(), r.source_file, str(output.resolve()),
+            pending = {pool.submit(_execute_in_worker, r.model_dump_json(), r.source_file, str(output),
                                    section_stems, events, lanes) for r in runs}
             while pending:
                 while not events.empty():
@@ -393,7 +396,7 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
                         finished(result)
                     else:
                         progress.update(tasks[result.run_name], description=f"{result.run_name} export")
-                        pending.add(exporter.submit(export_run, by_name[result.run_name], result, output.resolve(),
+                        pending.add(exporter.submit(export_run, by_name[result.run_name], result, output,
                                                     section_stems, pdf))
                 if pending:
                     time.sleep(0.1)
