@@ -79,6 +79,26 @@ def case_machine() -> dict:
     return {"python_loop": python, "polars_group_by": polars, "ten_charts": charts}
 
 
+def case_changepoint() -> dict:
+    """The dated-drop detector over a quarter of 60 daily series (4 steps x 15 groups), one
+    with a planted two-week drop (the test checks it finds that one and no other)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    import numpy as np
+    import polars as pl
+    from test_changepoint import DAYS, DROP_END, DROP_START, simulate, step_rates
+
+    from kit.diagnosis import find_dated_drops
+
+    table = pl.concat([
+        simulate(i, step_rates(0.71, 0.38, DROP_START, DROP_END) if i == 0 else np.full(DAYS, 0.6),
+                 base=300, group=f"g{i // 4}", step=f"s{i % 4}")
+        for i in range(60)
+    ])
+    t0 = time.perf_counter()
+    drops = find_dated_drops(table)
+    return {"seconds": time.perf_counter() - t0, "found": drops.height}
+
+
 def case_demo_1m() -> dict:
     """Generate the 1M-customer shop (target: < 180 s, < 8 GB)."""
     from kit.demo import generate

@@ -68,6 +68,11 @@ def cmd_schema(args) -> int:
 
     from kit.contract import TABLES
 
+    if args.metrics:
+        from kit.figures.schema import schema_markdown as metrics_markdown
+
+        print(metrics_markdown(), end="")
+        return 0
     if args.markdown:
         print(schema_markdown())
         return 0
@@ -150,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the data contract")
     p.add_argument("--markdown", action="store_true", help="as Markdown (docs/data-contract.md)")
+    p.add_argument("--metrics", action="store_true", help="the metrics.json schema as Markdown (docs/metrics-schema.md)")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("validate", help="load and check the data a params file names")

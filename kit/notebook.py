@@ -11,6 +11,7 @@ import warnings
 
 from IPython.display import Markdown, display
 
+from kit.i18n import Locale
 from kit.run import Run, open_run
 
 
@@ -38,7 +39,9 @@ def warm_up() -> None:
     import kit.charts.retention
     import kit.charts.rfm
     import kit.display
-    import kit.figures
+    import kit.figures.conversion
+    import kit.figures.profile
+    import kit.figures.value
     import kit.narrative.conversion
     import kit.narrative.profile  # noqa: F401
     from kit.charts import use_theme
@@ -66,34 +69,24 @@ SMALL_SAMPLE = 100
 """Below this many customers (or sessions) a figure still shows, with a small-sample note."""
 
 
-def available(run: Run, **needs: tuple[str, ...]) -> bool:
-    """Whether the run's data has what a subsection needs, e.g.
-    ``available(run, customers=("gender", "birth_year|age"))`` (``a|b``: either column).
-
-    When something is missing, one visible line says what and which column would
-    enable it, and the subsection is skipped (False).
-    """
+def available(figure, loc: Locale) -> bool:
+    """Whether a figure (from :mod:`kit.figures`) has data to show. When the run's data lacks
+    what it needs (a :class:`~kit.figures.Missing`), one visible line says what and how to
+    add it, and the notebook skips the figure's chart and sentences (False)."""
     from kit import display
+    from kit.figures import Missing
 
-    for table, columns in needs.items():
-        frame = run.table(table)
-        if frame is None:
-            display.missing(f"{table} ({table}.*)", run.lang)
-            return False
-        names = frame.collect_schema().names()
-        for spec in columns:
-            options = spec.split("|")
-            if not any(o in names for o in options):
-                display.missing(" / ".join(f"{table}.{o}" for o in options), run.lang)
-                return False
-    return True
+    if isinstance(figure, Missing):
+        display.missing(figure.note(loc))
+        return False
+    return figure is not None
 
 
-def sample_note(n: int | None, unit: str, lang: str) -> bool:
+def sample_note(n: int | None, unit: str, loc: Locale) -> bool:
     """Show the small-sample note when ``n`` is below :data:`SMALL_SAMPLE`; True if shown."""
     from kit import display
 
     if n is not None and n < SMALL_SAMPLE:
-        display.small_sample(int(n), unit, lang)
+        display.small_sample(int(n), unit, loc)
         return True
     return False

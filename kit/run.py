@@ -25,6 +25,7 @@ from kit import __version__
 from kit.contract import lines_with_orders
 from kit.data.load import load_tables
 from kit.errors import DataError, EmptySliceError, KitError
+from kit.i18n import Locale
 from kit.metrics.customers import with_paid_neighbours
 from kit.params import RunParams, load_params, params_to_yaml
 from kit.periods import Period
@@ -137,8 +138,9 @@ class Run:
         return self.params.previous
 
     @property
-    def lang(self) -> str:
-        return self.params.lang
+    def locale(self) -> Locale:
+        """How the report writes for this run: its language and currency."""
+        return Locale(self.params.lang, self.params.currency)
 
     @property
     def meta(self) -> dict:

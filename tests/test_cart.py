@@ -21,8 +21,11 @@ import matplotlib
 import polars as pl
 import pytest
 
+from kit.i18n import Locale
 from kit.metrics import cart as ct
 from kit.periods import parse_period
+
+ZH, EN = Locale("zh"), Locale("en")
 
 matplotlib.use("Agg")
 
@@ -133,6 +136,6 @@ def test_cart_chart_returns_figure(carts):
 
     tables = [ct.abandonment_by(carts, "device", MARCH, FEB), ct.abandonment_by(carts, "source", MARCH, None),
               ct.abandonment_by_category(events(), carts, MARCH, FEB)]
-    assert isinstance(cart_chart(tables, "zh"), Figure)
-    assert isinstance(cart_chart(tables[:1], "en"), Figure)
+    assert isinstance(cart_chart(tables, ZH), Figure)
+    assert isinstance(cart_chart(tables[:1], EN), Figure)
     plt.close("all")

@@ -1,6 +1,5 @@
 """Dated drops in daily step conversion (kit.diagnosis.changepoint)."""
 
-import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -225,17 +224,15 @@ def test_volume_spikes_without_rate_change_find_nothing():
     assert find_dated_drops(frame(entered, rng.binomial(entered, 0.6))).height == 0
 
 
-def test_a_quarter_of_sixty_series_runs_fast():
+def test_among_sixty_series_only_the_planted_drop_is_found():
+    """(Its speed is timed by the bench's ``changepoint`` case, not here.)"""
     table = pl.concat([
         simulate(i, step_rates(0.71, 0.38, DROP_START, DROP_END) if i == 0 else np.full(DAYS, 0.6),
                  base=300, group=f"g{i // 4}", step=f"s{i % 4}")
         for i in range(60)
     ])
-    started = time.perf_counter()
     drops = find_dated_drops(table)
-    elapsed = time.perf_counter() - started
     assert drops.select("group", "step").rows() == [("g0", "s0")]
-    assert elapsed < 2.0, f"60 series took {elapsed:.2f}s"
 
 
 def test_rates_are_pooled_over_sessions_not_averaged_over_days():

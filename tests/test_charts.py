@@ -11,6 +11,9 @@ import polars as pl  # noqa: E402
 
 from kit.charts import date_axis  # noqa: E402
 from kit.charts.profile import preference_heatmap, visit_heatmap_chart  # noqa: E402
+from kit.i18n import Locale
+
+ZH, EN = Locale("zh"), Locale("en")
 
 
 def _ticks(first: date, last: date, max_ticks: int) -> list[str]:
@@ -58,7 +61,7 @@ def test_heatmap_row_labels_read_horizontally():
                           "index": [100.0 + i for i in range(3 * len(regions))]})
     visits = pl.DataFrame({"weekday": [d for d in range(1, 8) for _ in range(24)],
                            "hour": list(range(24)) * 7, "visits": list(range(24 * 7))})
-    for fig in (preference_heatmap(table, "region", "zh"), visit_heatmap_chart(visits, None, "zh")):
-        labels = fig.axes[0].get_yticklabels()
+    for ax in (preference_heatmap(table, "region", ZH), visit_heatmap_chart(visits, None, ZH)):
+        labels = ax.get_yticklabels()
         assert len(labels) == 7 and all(label.get_rotation() == 0 for label in labels)
-        plt.close(fig)
+        plt.close(ax.figure)

@@ -21,8 +21,11 @@ from scipy.integrate import quad
 from scipy.optimize import minimize
 from scipy.stats import beta as beta_dist
 
+from kit.i18n import Locale
 from kit.metrics import clv
 from kit.metrics.clv import BgNbdFit, ClvFit, GammaGammaFit
+
+ZH, EN = Locale("zh"), Locale("en")
 
 CDNOW = Path(__file__).parent / "fixtures" / "CDNOW_sample.txt"
 CALIBRATION_END = date(1997, 9, 30)
@@ -311,22 +314,22 @@ def test_narrative_both_languages():
     from kit.narrative.clv import clv_sentences, holdout_sentence
 
     totals, by_segment = clv.clv_totals(CUSTOMERS), clv.clv_by_segment(CUSTOMERS, SEGMENTS)
-    en = clv_sentences(_ok_fit(), totals, by_segment, "en", "$")
+    en = clv_sentences(_ok_fit(), totals, by_segment, Locale("en", "$"))
     assert en == [
         "Over the next 12 months the 5 customers are expected to make 10 repeat purchases worth $90.00 in total.",
         "The segment with the most expected value is X: $40.00, 44.4% of the total.",
         "40.0% of customers are likely still active (probability alive of 50% or more); the model counts "
         "one-time buyers as active, and among repeat buyers the share is 66.7%.",
     ]
-    zh = clv_sentences(_ok_fit(), totals, by_segment, "zh", "¥")
+    zh = clv_sentences(_ok_fit(), totals, by_segment, Locale("zh", "¥"))
     assert "¥90.00" in zh[0] and "「X」" in zh[1] and "44.4%" in zh[1] and zh[2].startswith("40.0%")
     holdout = pl.DataFrame({"frequency_bucket": [0, 1], "customers": [3, 1], "predicted": [1.0, 2.0], "actual": [0.0, 4.0]})
     # per customer: predicted (3*1 + 1*2)/4 = 1.25, actual (0 + 4)/4 = 1.00
     only_repeat = clv.clv_totals(CUSTOMERS.filter(pl.col("frequency") > 0))  # both shares 2/3: one clause
-    assert clv_sentences(_ok_fit(), only_repeat, None, "en")[-1] == \
+    assert clv_sentences(_ok_fit(), only_repeat, None, EN)[-1] == \
         "66.7% of customers are likely still active (probability alive of 50% or more)."
-    assert "1.25" in holdout_sentence(holdout, date(2025, 1, 1), date(2025, 3, 31), "en")
-    assert "1.00" in holdout_sentence(holdout, date(2025, 1, 1), date(2025, 3, 31), "zh")
+    assert "1.25" in holdout_sentence(holdout, date(2025, 1, 1), date(2025, 3, 31), EN)
+    assert "1.00" in holdout_sentence(holdout, date(2025, 1, 1), date(2025, 3, 31), ZH)
 
 
 def test_narrative_when_the_fit_is_not_shown():
@@ -334,13 +337,13 @@ def test_narrative_when_the_fit_is_not_shown():
 
     fit = ClvFit(BgNbdFit(ok=False, reason="too_few_repeat_buyers"),
                  GammaGammaFit(ok=False, reason="too_few_repeat_buyers", repeat_buyers=12), "week", 12, 30)
-    en = clv_sentences(fit, None, None, "en")
+    en = clv_sentences(fit, None, None, EN)
     assert en == ["Customer lifetime value is not shown: only 12 customers bought again, "
                   "fewer than the 30 the fit needs."]
-    zh = clv_sentences(fit, None, None, "zh")
+    zh = clv_sentences(fit, None, None, ZH)
     assert len(zh) == 1 and "12" in zh[0] and "30" in zh[0] and "未展示" in zh[0]
     stuck = ClvFit(BgNbdFit(ok=False, reason="no_convergence"), GammaGammaFit(ok=False), "week", 12, 30)
-    assert "did not converge" in clv_sentences(stuck, None, None, "en")[0]
+    assert "did not converge" in clv_sentences(stuck, None, None, EN)[0]
 
 
 def test_charts_smoke():
@@ -351,14 +354,14 @@ def test_charts_smoke():
 
     from kit.charts import clv as charts
 
-    fig = charts.value_by_segment(clv.clv_by_segment(CUSTOMERS, SEGMENTS), "en", "$")
-    assert len(fig.axes[0].patches) == 3
-    fig2 = charts.p_alive_histogram(clv.p_alive_distribution(CUSTOMERS, bins=4), "zh")
-    assert len(fig2.axes[0].patches) == 4
+    ax = charts.value_by_segment(clv.clv_by_segment(CUSTOMERS, SEGMENTS), Locale("en", "$"))
+    assert len(ax.patches) == 3
+    ax2 = charts.p_alive_histogram(clv.p_alive_distribution(CUSTOMERS, bins=4), ZH)
+    assert len(ax2.patches) == 4
     holdout = pl.DataFrame({"frequency_bucket": [0, 1, 7], "customers": [3, 1, 1],
                             "predicted": [1.0, 2.0, 5.0], "actual": [0.5, 2.5, 6.0]})
-    fig3 = charts.holdout_predicted_vs_actual(holdout, "en")
-    assert len(fig3.axes[0].lines) == 2
-    assert [tick.get_text() for tick in fig3.axes[0].get_xticklabels()] == ["0", "1", "7+"]
-    for f in (fig, fig2, fig3):
+    ax3 = charts.holdout_predicted_vs_actual(holdout, EN)
+    assert len(ax3.lines) == 2
+    assert [tick.get_text() for tick in ax3.get_xticklabels()] == ["0", "1", "7+"]
+    for f in (ax.figure, ax2.figure, ax3.figure):
         plt.close(f)

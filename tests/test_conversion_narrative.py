@@ -5,8 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from kit.i18n import TEXT
+from kit.i18n import TEXT, Locale
 from kit.narrative import conversion as nv
+
+ZH, EN = Locale("zh"), Locale("en")
 
 
 def funnel(prev: bool = True) -> pl.DataFrame:
@@ -25,19 +27,19 @@ def funnel(prev: bool = True) -> pl.DataFrame:
 
 
 def test_funnel_sentences_zh_and_en():
-    zh = nv.funnel_sentences(funnel(), "zh")
+    zh = nv.funnel_sentences(funnel(), ZH)
     assert zh[0] == "最薄弱的环节是「提交订单」：到达「加入购物车」的会话中只有 40.0% 继续到这一步，对比期为 50.0%（-10.0 个百分点）。"
     assert zh[1] == "共 1,000 个会话，其中 100 个完成「支付」，整体转化率 10.0%。"
-    en = nv.funnel_sentences(funnel(), "en", unit="user")
+    en = nv.funnel_sentences(funnel(), EN, unit="user")
     assert en[0] == ("The weakest step is Checkout: only 40.0% of the users that reached Add to cart went on to it, "
                      "against 50.0% in the comparison period (-10.0 pp).")
     assert en[1] == "Of 1,000 users, 100 reached Pay: an overall conversion of 10.0%."
-    assert "comparison" not in nv.funnel_sentences(funnel(prev=False), "en")[0]
+    assert "comparison" not in nv.funnel_sentences(funnel(prev=False), EN)[0]
 
 
 def test_funnel_sentences_without_journeys():
     empty = funnel().with_columns(pl.lit(0.0).alias("count"), pl.lit(False).alias("is_weakest"))
-    assert nv.funnel_sentences(empty, "en") == [TEXT["conv.no_journeys"]["en"]]
+    assert nv.funnel_sentences(empty, EN) == [TEXT["conv.no_journeys"]["en"]]
 
 
 def by_device(p_worst: float) -> pl.DataFrame:
@@ -50,36 +52,36 @@ def by_device(p_worst: float) -> pl.DataFrame:
 
 def test_worst_group_sentence_significant_or_not():
     # PC 5.0% vs the rest 90/800 = 11.25%: gap 6.25 points -> "6.3" (half away from zero)
-    zh = nv.worst_group_sentence(by_device(0.0004), "zh")
+    zh = nv.worst_group_sentence(by_device(0.0004), ZH)
     assert zh == "按设备看，「PC」转化最差：5.0%，比其余会话（11.3%）低 6.3 个百分点（p < 0.001，差异显著）。"
-    en = nv.worst_group_sentence(by_device(0.2), "en")
+    en = nv.worst_group_sentence(by_device(0.2), EN)
     assert en == ("By device, PC converts lowest: 5.0% against 11.3% for the other sessions "
                   "(6.3 pp lower; p = 0.200, not a significant difference).")
 
 
 def test_worst_group_needs_two_groups_and_translates_visitor():
-    assert nv.worst_group_sentence(by_device(0.01).head(1), "en") is None
+    assert nv.worst_group_sentence(by_device(0.01).head(1), EN) is None
     visitors = pl.DataFrame({"group": ["new", "returning"], "entered": [10.0, 10], "converted": [1.0, 3],
                              "rate": [0.1, 0.3], "rest_rate": [0.3, 0.1], "p_value": [0.03, 0.03],
                              "dimension": ["visitor", "visitor"]})
-    assert "「新访客」" in nv.worst_group_sentence(visitors, "zh")
-    assert nv.worst_group_sentence(visitors, "en").startswith("By new vs returning, New converts worst")
+    assert "「新访客」" in nv.worst_group_sentence(visitors, ZH)
+    assert nv.worst_group_sentence(visitors, EN).startswith("By new vs returning, New converts worst")
 
 
 def test_time_to_convert_sentence():
     ttc = pl.DataFrame({"converted": [5.0], "median_minutes": [42.0], "p90_minutes": [180.0]})
-    assert nv.time_to_convert_sentence(ttc, "en") == (
+    assert nv.time_to_convert_sentence(ttc, EN) == (
         "Sessions that paid took a median of 42 min from their first product view to pay; 90% within 3.0 h.")
-    assert nv.time_to_convert_sentence(ttc, "zh") == "完成支付的会话从首次浏览商品到支付的中位时长为 42 分钟，90% 在 3.0 小时以内。"
+    assert nv.time_to_convert_sentence(ttc, ZH) == "完成支付的会话从首次浏览商品到支付的中位时长为 42 分钟，90% 在 3.0 小时以内。"
     none = pl.DataFrame({"converted": [0.0], "median_minutes": [None], "p90_minutes": [None]},
                         schema_overrides={"median_minutes": pl.Float64, "p90_minutes": pl.Float64})
-    assert nv.time_to_convert_sentence(none, "en") is None
+    assert nv.time_to_convert_sentence(none, EN) is None
 
 
 def test_duration_units():
-    assert nv.duration(5.5, "en") == "5.5 min"
-    assert nv.duration(90, "en") == "1.5 h"
-    assert nv.duration(3 * 1440, "zh") == "3.0 天"
+    assert nv.duration(5.5, EN) == "5.5 min"
+    assert nv.duration(90, EN) == "1.5 h"
+    assert nv.duration(3 * 1440, ZH) == "3.0 天"
 
 
 def cart_summary(prev: float | None) -> pl.DataFrame:
@@ -97,7 +99,7 @@ def cart_by_source() -> pl.DataFrame:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cart_sentences(lang):
-    s = nv.cart_sentences(cart_summary(0.70), [cart_by_source()], lang, currency="¥")
+    s = nv.cart_sentences(cart_summary(0.70), [cart_by_source()], Locale(lang, "¥"))
     assert len(s) == 3
     if lang == "zh":
         assert s[0] == ("400 个加购会话中有 300 个在 24 小时内未支付，购物车放弃率 75.0%，对比期为 70.0%（+5.0 个百分点）；"
@@ -112,10 +114,10 @@ def test_cart_sentences(lang):
 
 
 def test_cart_sentences_without_comparison_or_carts():
-    s = nv.cart_sentences(cart_summary(None), [], "en", window_hours=12)
+    s = nv.cart_sentences(cart_summary(None), [], EN, window_hours=12)
     assert s[0].startswith("300 of 400 carts were not paid within 12 hours") and "comparison" not in s[0]
     empty = cart_summary(None).with_columns(pl.lit(0.0).alias("carts"))
-    assert nv.cart_sentences(empty, [], "zh") == [TEXT["conv.no_carts"]["zh"]]
+    assert nv.cart_sentences(empty, [], ZH) == [TEXT["conv.no_carts"]["zh"]]
 
 
 def test_every_conv_key_has_both_languages_and_same_placeholders():
@@ -136,6 +138,6 @@ def test_roi_sentence_names_best_worst_and_the_largest_fall():
     roi = pl.DataFrame({"channel": ["付费搜索", "信息流广告", "邮件短信"], "roi": [5.0, 1.5, 8.0],
                         "roi_prev": [6.0, 3.0, None], "roi_change_rel": [-1 / 6, -0.5, None]})
     # best 邮件短信 8.00, worst 信息流广告 1.50; largest fall: 信息流广告 -50% (3.00 -> 1.50)
-    assert roi_sentence(roi, "zh") == ("投入产出比最高的渠道是邮件短信（ROI 8.00），最低的是信息流广告（1.50）。"
+    assert roi_sentence(roi, ZH) == ("投入产出比最高的渠道是邮件短信（ROI 8.00），最低的是信息流广告（1.50）。"
                                        "信息流广告 的 ROI 由上期的 3.00 降至 1.50。")
-    assert "fell from 3.00 to 1.50" in roi_sentence(roi, "en")
+    assert "fell from 3.00 to 1.50" in roi_sentence(roi, EN)

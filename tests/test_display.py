@@ -1,4 +1,4 @@
-"""Number formats and the report's HTML pieces (cards, tables, notes, findings).
+"""The report's HTML pieces (cards, tables, notes, findings).
 
 HTML is checked by parsing it with ``html.parser`` into elements (tag, attributes, inner
 text), so the tests do not depend on whitespace or attribute order.
@@ -6,14 +6,16 @@ text), so the tests do not depend on whitespace or attribute order.
 
 from __future__ import annotations
 
-import math
 from html.parser import HTMLParser
 
-import numpy as np
 import polars as pl
 import pytest
 
 from kit import display as d
+from kit.figures import Missing
+from kit.i18n import Locale
+
+ZH, EN = Locale("zh"), Locale("en")
 
 
 class _Element:
@@ -67,63 +69,6 @@ def parse(markup: str) -> _Element:
     return _Tree(markup).root
 
 
-# ------------------------------------------------------------------ fmt_*
-
-def test_fmt_int_thousands_and_half_up_rounding():
-    assert d.fmt_int(1234567) == "1,234,567"
-    # Python's round() gives 2 for 2.5 (to even); readers expect 3, and -2.5 -> -3
-    assert d.fmt_int(2.5) == "3"
-    assert d.fmt_int(-2.5) == "-3"
-    assert d.fmt_int(999.4) == "999"
-    assert d.fmt_int(np.int64(12000)) == "12,000"
-
-
-def test_missing_values_show_a_dash():
-    for fmt in (d.fmt_int, d.fmt_num, d.fmt_money, d.fmt_pct, d.fmt_pp, d.fmt_change):
-        assert fmt(None) == "–"
-        assert fmt(float("nan")) == "–"
-        assert fmt(math.inf) == "–"
-    assert d.fmt_num(np.float32("nan")) == "–"
-
-
-def test_fmt_num_digits():
-    assert d.fmt_num(1234.56) == "1,234.6"
-    assert d.fmt_num(1234.56, 0) == "1,235"
-    # 2.675 is stored as 2.67499999...; shown as written it rounds up to 2.68
-    assert d.fmt_num(2.675, 2) == "2.68"
-    assert d.fmt_num(-0.04) == "0.0"  # rounds to zero: no "-0.0"
-
-
-def test_fmt_money():
-    assert d.fmt_money(12345.6) == "¥12,346"
-    assert d.fmt_money(35.2) == "¥35.20"  # below 100 keeps cents
-    assert d.fmt_money(-1234.5) == "-¥1,235"  # sign before the symbol, half away from zero
-    assert d.fmt_money(-35.2, "$") == "-$35.20"
-    assert d.fmt_money(-0.001) == "¥0.00"  # no "-¥0.00"
-    assert d.fmt_money(1234.5, "€", digits=1) == "€1,234.5"
-
-
-def test_fmt_pct_pp_and_change():
-    assert d.fmt_pct(0.3821) == "38.2%"
-    assert d.fmt_pct(12.3456) == "1,234.6%"
-    assert d.fmt_pct(-0.00001) == "0.0%"
-    # 0.015 = 1.5 points
-    assert d.fmt_pp(0.015) == "+1.5 pp"
-    assert d.fmt_pp(-0.015, lang="zh") == "-1.5 个百分点"
-    assert d.fmt_pp(0.0, lang="en") == "+0.0 pp"
-    assert d.fmt_change(0.23) == "+23.0%"
-    assert d.fmt_change(-0.0555) == "-5.6%"  # -5.55 rounds away from zero
-    assert d.fmt_change(-0.0001) == "+0.0%"  # shows as zero: no "-0.0%"
-
-
-def test_direction_follows_the_printed_number():
-    assert d.direction(0.01) == "up"
-    assert d.direction(-0.01) == "down"
-    assert d.direction(0.0004) == "flat"  # printed +0.0%
-    assert d.direction(0.0005) == "up"  # printed +0.1%
-    assert d.direction(None) == "flat"
-
-
 # ------------------------------------------------------------------ notes
 
 def test_notes_are_escaped_and_translated():
@@ -131,12 +76,12 @@ def test_notes_are_escaped_and_translated():
     assert el.text == "a < b & <script>x</script>"
     assert not el.children  # the script tag is text, not an element
 
-    el = parse(d.missing_html("营销投入", "zh")).find("div", "kit-missing")
-    assert el.text.startswith("本节需要 营销投入")
+    el = parse(d.missing_html(Missing(("marketing_spend",)).note(ZH))).find("div", "kit-missing")
+    assert el.text.startswith("本部分需要 marketing_spend 表") and "data.marketing_spend" in el.text
 
-    el = parse(d.small_sample_html(1234, "customers", "en")).find("div", "kit-small-sample")
+    el = parse(d.small_sample_html(1234, "customers", EN)).find("div", "kit-small-sample")
     assert "only 1,234 customers" in el.text
-    el = parse(d.small_sample_html(12, "sessions", "zh")).find("div", "kit-small-sample")
+    el = parse(d.small_sample_html(12, "sessions", ZH)).find("div", "kit-small-sample")
     assert "仅 12 个会话" in el.text
 
 
@@ -149,7 +94,7 @@ def _card(**kw) -> dict:
 
 
 def test_card_money_up_is_good():
-    card = parse(d.kpi_cards_html([_card()], currency="$", lang="en")).find("div", "kit-cards").find("div", "kit-card")
+    card = parse(d.kpi_cards_html([_card()], Locale("en", "$"))).find("div", "kit-cards").find("div", "kit-card")
     assert card.find("div", "label").text == "GMV"
     assert card.find("div", "value").text == "$123,456"
     change = card.find("div", "change")
@@ -162,7 +107,7 @@ def test_churn_up_is_bad_and_shown_in_points():
     # churn 20% now vs 15% before: +5 points, and more churn is bad
     churn = _card(label="流失率", value=0.20, prev=0.15, change=0.05, change_rel=0.3333, unit="pct",
                   good_when_up=False)
-    card = parse(d.kpi_cards_html([churn], lang="zh")).find("div", "kit-card")
+    card = parse(d.kpi_cards_html([churn], ZH)).find("div", "kit-card")
     assert card.find("div", "value").text == "20.0%"
     change = card.find("div", "change")
     assert change.text == "+5.0 个百分点"
@@ -175,7 +120,7 @@ def test_card_down_classes_and_missing_prev():
                       good_when_up=False)
     down_bad = _card(label="orders", value=90, prev=100, change=-10, change_rel=-0.1, unit="int")
     no_prev = _card(label="new", value=1500, prev=None, change=None, change_rel=None, unit="int")
-    root = parse(d.kpi_cards_html([down_good, down_bad, no_prev], lang="en"))
+    root = parse(d.kpi_cards_html([down_good, down_bad, no_prev], EN))
     changes = root.find_all("div", "change")
     assert changes[0].classes == {"change", "down", "good"} and changes[0].text == "-5.0 pp"
     assert changes[1].classes == {"change", "down", "bad"} and changes[1].text == "-10.0%"
@@ -186,7 +131,7 @@ def test_card_down_classes_and_missing_prev():
 
 def test_card_unchanged_is_flat_without_colour():
     same = _card(value=100.0, prev=100.0, change=0.0, change_rel=0.0)
-    change = parse(d.kpi_cards_html([same], lang="en")).find("div", "change")
+    change = parse(d.kpi_cards_html([same], EN)).find("div", "change")
     assert change.classes == {"change", "flat"}
     assert change.text == "+0.0%"
 
@@ -213,7 +158,7 @@ def test_table_with_column_spec():
     spec = {"category": ("品类", "text"), "gmv": ("GMV", "money"),
             "repeat_share_change": ("复购占比变化", "pp"),
             "gmv_change_rel": ("GMV 变化", "change")}
-    markup = d.table_html(_frame(), spec, lang="zh", currency="$")
+    markup = d.table_html(_frame(), spec, Locale("zh", "$"))
     headers = parse(markup).find_all("th")
     assert [h.text for h in headers] == ["品类", "GMV", "复购占比变化", "GMV 变化"]
     rows = _rows(markup)
@@ -234,8 +179,8 @@ def test_table_with_column_spec():
 
 
 def test_table_guessed_kinds():
-    rows = _rows(d.table_html(_frame(), lang="en"))
-    headers = [h.text for h in parse(d.table_html(_frame())).find_all("th")]
+    rows = _rows(d.table_html(_frame(), None, EN))
+    headers = [h.text for h in parse(d.table_html(_frame(), None, ZH)).find_all("th")]
     assert headers == _frame().columns
     # category text, customers int, gmv money, share pct, share change pp, rel change, float num
     assert [c.text for c in rows[0]] == ["<b>Shoes</b>", "1,200", "¥12,346", "38.2%", "+1.5 pp", "+10.0%", "1.23"]
@@ -256,17 +201,17 @@ def test_guess_kind_by_name_and_dtype():
 
 def test_table_cuts_rows_and_says_so():
     frame = pl.DataFrame({"n": list(range(5))})
-    root = parse(d.table_html(frame, max_rows=2, lang="en"))
+    root = parse(d.table_html(frame, None, EN, max_rows=2))
     assert [tr.find("td").text for tr in root.find("tbody").find_all("tr")] == ["0", "1"]
     assert root.find("div", "kit-note").text == "3 more rows not shown."  # 5 rows - 2 shown
-    assert not parse(d.table_html(frame, max_rows=5)).find_all("div", "kit-note")
+    assert not parse(d.table_html(frame, None, EN, max_rows=5)).find_all("div", "kit-note")
 
 
 def test_table_rejects_unknown_columns_and_kinds():
     with pytest.raises(KeyError, match="nope"):
-        d.table_html(_frame(), {"nope": ("x", "int")})
+        d.table_html(_frame(), {"nope": ("x", "int")}, EN)
     with pytest.raises(ValueError, match="percent"):
-        d.table_html(_frame(), {"gmv": ("x", "percent")})
+        d.table_html(_frame(), {"gmv": ("x", "percent")}, EN)
 
 
 # ------------------------------------------------------------------ findings
@@ -281,7 +226,7 @@ def _finding(**kw) -> dict:
 
 def test_findings_list_links_to_blocks():
     findings = [_finding(), _finding(id="rfm.at_risk", severity="low", title="At risk", money_at_stake=0.0)]
-    root = parse(d.findings_list_html(findings, currency="¥", lang="zh"))
+    root = parse(d.findings_list_html(findings, ZH))
     items = root.find("ol", "kit-findings").find_all("li")
     assert [i.classes for i in items] == [{"sev-high"}, {"sev-low"}]
     first = items[0]
@@ -293,17 +238,17 @@ def test_findings_list_links_to_blocks():
     assert first.text.endswith("— 涉及金额 ¥123,457")
     # no money attached: no money part
     assert not items[1].find_all("span", "money") and "—" not in items[1].text
-    assert parse(d.findings_list_html(findings, lang="en")).find_all("span", "sev")[1].text == "low"
+    assert parse(d.findings_list_html(findings, EN)).find_all("span", "sev")[1].text == "low"
 
 
 def test_findings_list_empty_and_bad_severity():
-    assert parse(d.findings_list_html([], lang="en")).find("div", "kit-note").text == "No problems found."
+    assert parse(d.findings_list_html([], EN)).find("div", "kit-note").text == "No problems found."
     with pytest.raises(ValueError, match="severity"):
-        d.findings_list_html([_finding(severity="critical")])
+        d.findings_list_html([_finding(severity="critical")], EN)
 
 
 def test_finding_block():
-    block = parse(d.finding_block_html(_finding(severity="medium"), currency="$", lang="en")).find("div", "kit-finding")
+    block = parse(d.finding_block_html(_finding(severity="medium"), Locale("en", "$"))).find("div", "kit-finding")
     assert block.classes == {"kit-finding", "sev-medium"}
     # the target of the summary link
     assert block.attrs["id"] == "finding-funnel.step_drop.device.App.pay"
@@ -318,7 +263,7 @@ def test_finding_block():
 
 
 def test_finding_block_leaves_out_empty_parts():
-    block = parse(d.finding_block_html(_finding(money_at_stake=0.0, evidence={}, recommendations=[]), lang="zh"))
+    block = parse(d.finding_block_html(_finding(money_at_stake=0.0, evidence={}, recommendations=[]), ZH))
     assert not block.find_all("span", "money")
     assert not block.find_all("div", "evidence")
     assert not block.find_all("div", "recommendations")
@@ -328,12 +273,12 @@ def test_display_functions_output_html(monkeypatch):
     shown = []
     monkeypatch.setattr(d, "_show", shown.append)
     d.note("x")
-    d.table(pl.DataFrame({"a": [1]}))
-    d.kpi_cards([_card()])
-    d.findings_list([_finding()])
-    d.finding_block(_finding())
+    d.table(pl.DataFrame({"a": [1]}), None, ZH)
+    d.kpi_cards([_card()], ZH)
+    d.findings_list([_finding()], ZH)
+    d.finding_block(_finding(), ZH)
     d.missing("x")
-    d.small_sample(3, "orders")
+    d.small_sample(3, "orders", ZH)
     outer_classes = [s.split('"')[1] for s in shown]
     assert outer_classes == ["kit-note", "kit-table", "kit-cards", "kit-findings", "kit-finding sev-high",
                              "kit-missing", "kit-small-sample"]

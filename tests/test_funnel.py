@@ -27,8 +27,11 @@ import polars as pl
 import pytest
 
 from kit.diagnosis.changepoint import find_dated_drops
+from kit.i18n import Locale
 from kit.metrics import funnel as fn
 from kit.periods import parse_period
+
+ZH, EN = Locale("zh"), Locale("en")
 
 matplotlib.use("Agg")
 
@@ -286,18 +289,19 @@ def test_events_without_device_or_source_columns():
     assert by["group"].to_list() == ["unknown"] and by["entered"].to_list() == [5]
 
 
-def test_charts_return_figures(journeys):
+def test_charts_return_axes_or_their_figure(journeys):
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from kit.charts import conversion as charts
 
     f = fn.funnel_table(journeys, MARCH, FEB)
-    assert isinstance(charts.funnel_chart(f, "zh"), Figure)
-    assert isinstance(charts.funnel_chart(fn.funnel_table(journeys, MARCH, None), "en"), Figure)
-    assert isinstance(charts.breakdown_chart(fn.step_conversion_by(journeys, "device", MARCH, FEB), "en"), Figure)
+    assert isinstance(charts.funnel_chart(f, ZH), Axes)
+    assert isinstance(charts.funnel_chart(fn.funnel_table(journeys, MARCH, None), EN), Axes)
+    assert isinstance(charts.breakdown_chart(fn.step_conversion_by(journeys, "device", MARCH, FEB), EN), Axes)
     daily = fn.daily_step_conversion(journeys, MARCH)
-    assert isinstance(charts.daily_chart(daily, "all", "zh"), Figure)
-    assert isinstance(charts.daily_chart(daily, "source", "en"), Figure)
+    assert isinstance(charts.daily_chart(daily, "all", ZH), Figure)
+    assert isinstance(charts.daily_chart(daily, "source", EN), Figure)
     import matplotlib.pyplot as plt
 
     plt.close("all")

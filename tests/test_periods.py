@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kit.periods import PeriodError, comparison_for, parse_period
@@ -61,6 +61,8 @@ def test_comparison_options():
     assert comparison_for(p, "2025-06").label == "2025-06"
 
 
+# no deadline: the first example pays imports, and a loaded 2-core machine can take >200 ms
+@settings(deadline=None)
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)))
 def test_every_day_is_in_its_month_quarter_week_and_year(d):
     y, w, _ = d.isocalendar()
@@ -70,6 +72,8 @@ def test_every_day_is_in_its_month_quarter_week_and_year(d):
         assert parse_period(p.label) == p  # labels parse back to the same period
 
 
+# no deadline: the first example pays imports, and a loaded 2-core machine can take >200 ms
+@settings(deadline=None)
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)),
        st.integers(min_value=0, max_value=400))
 def test_previous_range_is_adjacent_and_equal_length(start, length):
@@ -79,6 +83,8 @@ def test_previous_range_is_adjacent_and_equal_length(start, length):
     assert prev.end + timedelta(days=1) == p.start
 
 
+# no deadline: the first example pays imports, and a loaded 2-core machine can take >200 ms
+@settings(deadline=None)
 @given(st.integers(min_value=1991, max_value=2090), st.sampled_from(["year", "quarter", "month"]))
 def test_previous_calendar_period_ends_the_day_before(year, kind):
     text = {"year": f"{year}", "quarter": f"{year}-Q3", "month": f"{year}-07"}[kind]

@@ -13,7 +13,11 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from kit.charts import profile as C  # noqa: E402
+from kit.charts import title_of  # noqa: E402
+from kit.i18n import Locale
 from kit.narrative import profile as N  # noqa: E402
+
+ZH, EN = Locale("zh"), Locale("en")
 
 TIERS = pl.DataFrame({
     "city_tier": ["一线", "三线"],
@@ -23,18 +27,18 @@ TIERS = pl.DataFrame({
 
 def test_share_text_top_group_with_change_then_the_next():
     # the largest shift (三线, -10 pp) is the top group already, so the second group is named instead
-    assert N.share_text(TIERS, "zh") == "三线城市占比最高（50.0%），较上期下降 10.0 个百分点。其次是一线城市（38.2%）。"
-    assert N.share_text(TIERS, "en") == ("tier-3 cities are the largest group (50.0%), down 10.0 pp on the previous "
+    assert N.share_text(TIERS, ZH) == "三线城市占比最高（50.0%），较上期下降 10.0 个百分点。其次是一线城市（38.2%）。"
+    assert N.share_text(TIERS, EN) == ("tier-3 cities are the largest group (50.0%), down 10.0 pp on the previous "
                                          "period. Next come tier-1 cities (38.2%).")
 
 
 def test_share_text_names_the_mover_and_ties_without_comparison():
     regions = pl.DataFrame({"region": ["华东", "华北", "华南"], "share": [0.4, 0.35, 0.25],
                             "share_prev": [0.41, 0.25, 0.34], "share_change": [-0.01, 0.10, -0.09]})
-    assert N.share_text(regions, "zh") == "华东占比最高（40.0%），较上期下降 1.0 个百分点。变化最大的是华北，占比提升 10.0 个百分点至 35.0%。"
+    assert N.share_text(regions, ZH) == "华东占比最高（40.0%），较上期下降 1.0 个百分点。变化最大的是华北，占比提升 10.0 个百分点至 35.0%。"
     tied = pl.DataFrame({"device": ["App", "PC"], "share": [0.5, 0.5], "share_prev": [None, None],
                          "share_change": [None, None]})
-    assert N.share_text(tied, "en") == "App and PC are tied as the largest groups (50.0% each)."
+    assert N.share_text(tied, EN) == "App and PC are tied as the largest groups (50.0% each)."
 
 
 def test_age_gender_text_sums_genders_and_gives_the_share_of_women():
@@ -44,8 +48,8 @@ def test_age_gender_text_sums_genders_and_gives_the_share_of_women():
         "share": [0.3, 0.1, 0.2, 0.4], "share_prev": [None] * 4,
     })
     # 25-34 = 0.3 + 0.1 = 40% ties with unknown 40%; women among known gender = 50 / 60
-    assert N.age_gender_text(table, "zh") == "25-34 岁、年龄未知并列占比最高（各 40.0%）。已知性别的客户中女性占 83.3%。"
-    assert N.age_gender_text(table, "en") == ("25-34 and age unknown are tied as the largest groups (40.0% each). "
+    assert N.age_gender_text(table, ZH) == "25-34 岁、年龄未知并列占比最高（各 40.0%）。已知性别的客户中女性占 83.3%。"
+    assert N.age_gender_text(table, EN) == ("25-34 and age unknown are tied as the largest groups (40.0% each). "
                                               "Women are 83.3% of the customers whose gender is known.")
 
 
@@ -54,8 +58,8 @@ def test_new_by_tier_text_names_the_fastest_tiers():
                           "new_customers_prev": [100.0, 100.0, 200.0],
                           "new_customers_change_rel": [0.0, 0.23, 0.23]})
     # total 469 vs 400 -> +17.25%; 三线 and 四线及以下 tie at +23%
-    assert N.new_by_tier_text(table, "zh") == "本期新客 469 人，较上期增长 17.3%。三线城市、四线及以下城市新客增速最快（+23.0%）。"
-    assert N.new_by_tier_text(table, "en") == ("469 new customers this period, up 17.3% on the previous period. New "
+    assert N.new_by_tier_text(table, ZH) == "本期新客 469 人，较上期增长 17.3%。三线城市、四线及以下城市新客增速最快（+23.0%）。"
+    assert N.new_by_tier_text(table, EN) == ("469 new customers this period, up 17.3% on the previous period. New "
                                                "customers grow fastest in tier-3 cities and tier-4 and smaller cities (+23.0%).")
 
 
@@ -63,24 +67,24 @@ def test_heatmap_text_peaks_and_busiest_day():
     heat = pl.DataFrame({"weekday": [1, 1, 6, 6], "hour": [12, 20, 12, 20], "visits": [1.0, 1.0, 3.0, 1.0],
                          "share": [1 / 6, 1 / 6, 0.5, 1 / 6]})
     peaks = pl.DataFrame({"hour": [12, 20], "visits": [4.0, 2.0], "share": [2 / 3, 1 / 3]})
-    assert N.heatmap_text(heat, peaks, "zh") == "访问高峰出现在 12:00、20:00。周六访问最多（占 66.7%）。"
-    assert N.heatmap_text(heat, peaks, "en") == "Visits peak at 12:00 and 20:00. Busiest day: Sat (66.7% of visits)."
+    assert N.heatmap_text(heat, peaks, ZH) == "访问高峰出现在 12:00、20:00。周六访问最多（占 66.7%）。"
+    assert N.heatmap_text(heat, peaks, EN) == "Visits peak at 12:00 and 20:00. Busiest day: Sat (66.7% of visits)."
 
 
 def test_aov_and_long_tail_texts():
     overall = pl.DataFrame({"paid_orders": [4.0], "gmv": [260.0], "aov": [65.0], "aov_prev": [50.0],
                             "aov_change_rel": [0.3]})
     by_cat = pl.DataFrame({"category": ["z", "x"], "aov": [80.0, 55.0]})
-    assert N.aov_text(overall, by_cat, "en", "$") == ("AOV is $65.00 this period, up 30.0% on the previous period. "
+    assert N.aov_text(overall, by_cat, Locale("en", "$")) == ("AOV is $65.00 this period, up 30.0% on the previous period. "
                                                       "z has the highest spend per order ($80.00) and x the lowest ($55.00).")
     tail = pl.DataFrame({"category": ["茶具"], "gmv_share": [0.02], "gmv_change_rel": [1.5]})
-    assert N.long_tail_text(tail, True, "zh") == "长尾品类中增长最快的是茶具（+150.0%，占 GMV 2.0%）。"
-    assert N.long_tail_text(tail.clear(), False, "en") == "Without a comparison period the growth of small categories is unknown."
+    assert N.long_tail_text(tail, True, ZH) == "长尾品类中增长最快的是茶具（+150.0%，占 GMV 2.0%）。"
+    assert N.long_tail_text(tail.clear(), False, EN) == "Without a comparison period the growth of small categories is unknown."
 
 
 def test_no_data_sentence():
     empty = TIERS.clear()
-    assert N.share_text(empty, "zh") == "本期没有可用数据。"
+    assert N.share_text(empty, ZH) == "本期没有可用数据。"
 
 
 # ------------------------------------------------------------------ charts (smoke)
@@ -89,33 +93,43 @@ SHARES = pl.DataFrame({"device": ["App", "PC"], "sessions": [2.0, 1.0], "share":
                        "share_prev": [0.5, 0.5]})
 CHARTS = {
     "pyramid": lambda: C.age_gender_pyramid(pl.DataFrame({"age_band": ["25-34", "25-34", "unknown"],
-                                                          "gender": ["F", "M", "unknown"], "share": [0.5, 0.3, 0.2]})),
-    "share_bars": lambda: C.share_bars(SHARES, "en", "profile.chart.device", "profile.axis.share_sessions"),
-    "province_map": lambda: C.province_map(pl.DataFrame({"province": ["广东省", "北京"], "share": [0.6, 0.4]})),
+                                                          "gender": ["F", "M", "unknown"], "share": [0.5, 0.3, 0.2]}), ZH),
+    "share_bars": lambda: C.share_bars(SHARES, EN, "profile.chart.device", "profile.axis.share_sessions"),
+    "province_map": lambda: C.province_map(pl.DataFrame({"province": ["广东省", "北京"], "share": [0.6, 0.4]}), ZH),
     "new_by_tier": lambda: C.new_by_tier_bars(pl.DataFrame({"city_tier": ["一线", "三线"], "new_customers": [3.0, 5.0],
-                                                           "new_customers_change_rel": [None, 0.25]})),
+                                                           "new_customers_change_rel": [None, 0.25]}), ZH),
     "source": lambda: C.source_chart(pl.DataFrame({"source": ["ads", "seo"], "sessions": [2.0, 1.0],
-                                                   "share": [2 / 3, 1 / 3], "visit_to_pay": [0.5, None]})),
+                                                   "share": [2 / 3, 1 / 3], "visit_to_pay": [0.5, None]}), EN),
     "duration": lambda: C.duration_histogram(pl.DataFrame({"bin_start_min": [0.0, 1.0], "bin_end_min": [1.0, None],
-                                                           "share": [0.4, 0.6]})),
+                                                           "share": [0.4, 0.6]}), ZH),
     "heatmap": lambda: C.visit_heatmap_chart(pl.DataFrame({"weekday": [1, 1, 2, 2], "hour": [0, 1, 0, 1],
                                                            "visits": [1.0, 2.0, 0.0, 3.0]}),
-                                             pl.DataFrame({"hour": [1]})),
+                                             pl.DataFrame({"hour": [1]}), ZH),
     "order_value": lambda: C.order_value_histogram(pl.DataFrame({"bin_start": [0.0, 5.0], "bin_end": [5.0, None],
-                                                                 "share": [0.5, 0.5]})),
-    "aov_category": lambda: C.aov_category_bars(pl.DataFrame({"category": ["x", "y"], "aov": [55.0, None]})),
+                                                                 "share": [0.5, 0.5]}), Locale("en", "$")),
+    "aov_category": lambda: C.aov_category_bars(pl.DataFrame({"category": ["x", "y"], "aov": [55.0, None]}), ZH),
     "category": lambda: C.category_bars(pl.DataFrame({"category": ["x", "y"], "gmv": [10.0, 5.0],
-                                                      "gmv_share": [2 / 3, 1 / 3], "buyer_share": [0.5, 1.0]})),
+                                                      "gmv_share": [2 / 3, 1 / 3], "buyer_share": [0.5, 1.0]}), ZH),
     "preference": lambda: C.preference_heatmap(pl.DataFrame({"region": ["华东", "华东", "华北"],
                                                              "category": ["x", "y", "x"], "index": [80.0, 150.0, 120.0]}),
-                                               "region", "en"),
+                                               "region", EN),
 }
 
 
 @pytest.mark.parametrize("name", list(CHARTS))
-def test_chart_returns_a_figure(name):
-    fig = CHARTS[name]()
-    assert isinstance(fig, Figure)
+def test_chart_draws_with_a_title(name):
+    chart = CHARTS[name]()
+    fig = chart if isinstance(chart, Figure) else chart.figure  # multi-panel charts return their Figure
+    assert isinstance(chart, Figure) == (name == "source")
+    assert title_of(fig)
+    plt.close(fig)
+
+
+def test_a_chart_draws_on_a_given_axes_so_figures_compose():
+    fig, (left, right) = plt.subplots(1, 2)
+    assert C.share_bars(SHARES, EN, "profile.chart.device", ax=right) is right
+    assert right.get_title() == "Sessions by device" and not left.get_title()
+    assert title_of(fig) == "Sessions by device"
     plt.close(fig)
 
 
@@ -125,5 +139,5 @@ def test_quality_text_names_the_most_returned_and_lowest_rated_category():
     table = pl.DataFrame({"category": ["服饰", "食品", "图书"], "lines": [10.0, 30.0, 10.0],
                           "return_rate": [0.3, 0.0, 0.1], "rating": [3.2, 4.6, None]})
     # overall = (0.3*10 + 0*30 + 0.1*10) / 50 = 4 / 50 = 8.0%
-    assert quality_text(table, "zh") == "退货率最高的品类是服饰（30.0%），全店为 8.0%。评分最低的是服饰（平均 3.2 分）。"
-    assert quality_text(table, "en").startswith("服饰 is returned most often (30.0% of lines, against 8.0% for the shop).")
+    assert quality_text(table, ZH) == "退货率最高的品类是服饰（30.0%），全店为 8.0%。评分最低的是服饰（平均 3.2 分）。"
+    assert quality_text(table, EN).startswith("服饰 is returned most often (30.0% of lines, against 8.0% for the shop).")

@@ -6,9 +6,12 @@ from datetime import datetime as dt
 import polars as pl
 import pytest
 
+from kit.i18n import Locale
 from kit.metrics import retention as r
 from kit.narrative import retention as text
 from kit.periods import parse_period
+
+ZH, EN = Locale("zh"), Locale("en")
 
 Q4, Q3 = parse_period("2025-Q4"), parse_period("2025-Q3")
 
@@ -89,17 +92,17 @@ def test_repurchase_drivers_lift_and_interval():
     # Wilson 95% for 15/20: centre (0.75 + 1.92/20)/(1 + 3.84/20) = 0.7098, half-width 0.1871
     assert d["used"]["ci_low"] == pytest.approx(0.5313, abs=1e-3) and d["used"]["ci_high"] == pytest.approx(0.8881, abs=1e-3)
     assert d["used"]["p_value"] < 0.01
-    assert text.drivers_text(r.repurchase_drivers(o, Q4, min_buyers=10), "en").startswith(
+    assert text.drivers_text(r.repurchase_drivers(o, Q4, min_buyers=10), EN).startswith(
         'First-time buyers with first-order discount "used" came back most: 75.0%, 1.50 times')
 
 
 def test_sentences_in_both_languages():
     intervals = pl.DataFrame({"intervals": [3.0], "p25": [15.0], "median": [20.0], "p75": [25.0], "median_prev": [4.0]})
-    assert text.interval_text(intervals, "zh") == "相邻两次购买的间隔中位数为 20.0 天，一半的间隔在 15.0–25.0 天之间（上期中位数 4.0 天）。"
-    assert text.interval_text(intervals, "en").endswith("(previous period: 4.0 days).")
+    assert text.interval_text(intervals, ZH) == "相邻两次购买的间隔中位数为 20.0 天，一半的间隔在 15.0–25.0 天之间（上期中位数 4.0 天）。"
+    assert text.interval_text(intervals, EN).endswith("(previous period: 4.0 days).")
     churn = pl.DataFrame({"region": ["华东", "东北"], "was_active": [100, 50], "lost": [50, 40], "churn_rate": [0.5, 0.8]})
     # total (50 + 40) / 150 = 60%
-    assert text.churn_text(churn, "region", "zh") == "上期购买的客户中，东北本期未回购的比例最高（80.0%），全店为 60.0%。"
+    assert text.churn_text(churn, "region", ZH) == "上期购买的客户中，东北本期未回购的比例最高（80.0%），全店为 60.0%。"
 
 
 EMPTY = parse_period("2024-Q4")  # a comparison period with no orders at all

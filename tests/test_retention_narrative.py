@@ -10,9 +10,12 @@ import polars as pl
 import pytest
 
 from kit.charts import retention as charts
-from kit.i18n import TEXT
+from kit.i18n import TEXT, Locale
+from kit.i18n.labels import stage_name
 from kit.metrics.retention import STAGES
 from kit.narrative import retention as text
+
+ZH, EN = Locale("zh"), Locale("en")
 
 
 def kpis(value, change):
@@ -21,11 +24,11 @@ def kpis(value, change):
 
 
 def test_repurchase_rate_sentence_with_and_without_comparison():
-    assert text.repurchase_rate_text(kpis(0.25, 0.05), "zh") == (
+    assert text.repurchase_rate_text(kpis(0.25, 0.05), ZH) == (
         "本期复购率（下单 2 次及以上的客户占购买客户的比例）为 25.0%，较上期 +5.0 个百分点。")
-    assert text.repurchase_rate_text(kpis(0.25, None), "en") == (
+    assert text.repurchase_rate_text(kpis(0.25, None), EN) == (
         "The repurchase rate (customers with two or more paid orders among all buyers) is 25.0%.")
-    assert text.repurchase_rate_text(kpis(None, None), "en") == ""
+    assert text.repurchase_rate_text(kpis(None, None), EN) == ""
 
 
 def first(rate90_change=-0.031, buyers90=400.0):
@@ -34,11 +37,11 @@ def first(rate90_change=-0.031, buyers90=400.0):
 
 
 def test_n_day_repurchase_sentence():
-    assert text.repurchase_text(first(), "en") == (
+    assert text.repurchase_text(first(), EN) == (
         "First-time buyers came back within 30/60/90 days at 10.0%/15.0%/20.0% (400 buyers followed for 90 days)"
         " (-3.1 pp on the previous period).")
-    assert text.repurchase_text(first(None), "zh") == "首次购买客户的 30/60/90 天复购率分别为 10.0%/15.0%/20.0%（90 天口径覆盖 400 名新客）。"
-    assert text.repurchase_text(first(None, 0.0), "zh") == "数据不足，无法计算该口径。"
+    assert text.repurchase_text(first(None), ZH) == "首次购买客户的 30/60/90 天复购率分别为 10.0%/15.0%/20.0%（90 天口径覆盖 400 名新客）。"
+    assert text.repurchase_text(first(None, 0.0), ZH) == "数据不足，无法计算该口径。"
 
 
 def cohorts():
@@ -48,12 +51,12 @@ def cohorts():
 
 
 def test_cohort_sentence_compares_the_latest_cohort_with_earlier_ones():
-    assert text.cohort_text(cohorts(), "zh") == (
+    assert text.cohort_text(cohorts(), ZH) == (
         "2025-12 首购客户在第 1 个月的留存率为 10.0%，此前各月同类客户平均为 25.0%。"
         "2025-10 首购客户在第 3 个月的留存率为 5.0%。")
-    assert text.cohort_text(cohorts(), "en").startswith(
+    assert text.cohort_text(cohorts(), EN).startswith(
         "Of the customers who first bought in 2025-12, 10.0% bought again in month 1 (earlier cohorts: 25.0% on average). ")
-    assert text.cohort_text(cohorts().head(0), "en") == "Not enough history to measure this."
+    assert text.cohort_text(cohorts().head(0), EN) == "Not enough history to measure this."
 
 
 def test_lifecycle_sentence_names_the_biggest_move_between_two_stages():
@@ -63,9 +66,9 @@ def test_lifecycle_sentence_names_the_biggest_move_between_two_stages():
     flows = pl.DataFrame({"from_stage": ["none", "active", "active", "at_risk"], "to_stage": ["new", "active", "at_risk",
                                                                                              "churned"],
                           "customers": [500, 400, 120, 80]})
-    assert text.lifecycle_text(counts, flows, "zh") == (
+    assert text.lifecycle_text(counts, flows, ZH) == (
         "期末新客与活跃客户合计占全部客户的 40.0%，较上期 -10.0 个百分点。最大的阶段流动是从「活跃」到「流失风险」，共 120 人。")
-    assert text.lifecycle_text(counts, None, "en") == (
+    assert text.lifecycle_text(counts, None, EN) == (
         "At the period end 40.0% of all customers are new or active (-10.0 pp on the previous period).")
 
 
@@ -77,27 +80,27 @@ def drivers():
 
 def test_drivers_sentence_keeps_significant_values_only():
     # device pc has the highest lift but p = 0.2: left out
-    assert text.drivers_text(drivers(), "zh") == (
+    assert text.drivers_text(drivers(), ZH) == (
         "首单优惠为「使用」的新客复购最好：30.0%，是整体的 1.50 倍。首单渠道为「live」的新客复购最差：10.0%（整体的 0.50 倍）。")
-    assert text.drivers_text(drivers().filter(pl.col("p_value") > 0.1), "en") == (
+    assert text.drivers_text(drivers().filter(pl.col("p_value") > 0.1), EN) == (
         "No first-order attribute changes repurchase significantly.")
 
 
 def test_channel_sentence():
     channels = pl.DataFrame({"group": ["ads", "seo"], "buyers": [1200.0, 800.0], "rate": [0.3, 0.1],
                              "lift": [1.4, 0.4], "p_value": [0.001, 0.001]})
-    assert text.channel_text(channels, "en") == (
+    assert text.channel_text(channels, EN) == (
         "First-time buyers from the seo channel come back least: 10.0% within 90 days, 0.40 times the overall rate"
         " (800 buyers).")
-    assert text.channel_text(channels.with_columns(pl.lit(0.5).alias("p_value")), "zh") == "各获客渠道新客的复购率没有显著差异。"
-    assert text.channel_text(None, "zh") == ""
+    assert text.channel_text(channels.with_columns(pl.lit(0.5).alias("p_value")), ZH) == "各获客渠道新客的复购率没有显著差异。"
+    assert text.channel_text(None, ZH) == ""
 
 
 def test_every_key_has_both_languages_and_every_stage_a_name():
     keys = [k for k in TEXT if k.startswith("ret.")]
     assert keys and all(set(TEXT[k]) >= {"zh", "en"} for k in keys)
     for stage in (*STAGES, "none"):
-        assert text.stage_name(stage, "zh") != text.stage_name(stage, "en")
+        assert stage_name(stage, ZH) != stage_name(stage, EN)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -111,9 +114,10 @@ def test_charts_draw(lang):
                            "customers_prev": [2.0, 2.0, 2.0, 2.0]})
     flows = pl.DataFrame({"from_stage": ["none", "new", "active"], "to_stage": ["new", "active", "churned"],
                           "customers": [5, 3, 1]})
-    figures = [charts.nday_bars(first(), lang), charts.interval_chart(histogram, lang),
-               charts.cohort_heatmap(matrix, lang), charts.lifecycle_chart(counts, lang),
-               charts.flows_chart(flows, lang), charts.drivers_chart(drivers(), lang)]
-    for fig in figures:
-        assert fig.axes and fig.axes[0].get_title()
-        plt.close(fig)
+    loc = Locale(lang)
+    panels = [charts.nday_bars(first(), loc), charts.interval_chart(histogram, loc),
+              charts.cohort_heatmap(matrix, loc), charts.lifecycle_chart(counts, loc),
+              charts.flows_chart(flows, loc), charts.drivers_chart(drivers(), loc)]
+    for ax in panels:
+        assert ax.get_title()
+        plt.close(ax.figure)

@@ -9,10 +9,11 @@ import polars as pl
 import pytest
 
 from kit.diagnosis import rules
+from kit.i18n import Locale
 from kit.params import Diagnosis
 
-CTX = rules.Context(lang="zh", currency="¥", thresholds=Diagnosis(), aov=100.0, value_per_customer=500.0)
-EN = rules.Context(lang="en", currency="$", thresholds=Diagnosis(), aov=100.0, value_per_customer=500.0)
+CTX = rules.Context(loc=Locale("zh", "¥"), thresholds=Diagnosis(), aov=100.0)
+EN = rules.Context(loc=Locale("en", "$"), thresholds=Diagnosis(), aov=100.0)
 
 
 def severities(findings):

@@ -9,9 +9,8 @@ from datetime import date
 import pytest
 from conftest import write_params
 
-from kit import summary
 from kit.demo import STORIES, generate
-from kit.diagnosis import diagnose, save_findings
+from kit.figures import diagnosis, summary
 from kit.params import load_params
 from kit.run import prepare_run
 
@@ -23,9 +22,7 @@ def diagnosed(tmp_path, stories: bool):
     shop = tmp_path / "shop"
     generate(shop, customers=CUSTOMERS, stories=stories)
     run = prepare_run(load_params(write_params(tmp_path, shop))[0], tmp_path / "work")
-    findings = diagnose(run)
-    save_findings(run, findings)
-    return run, findings
+    return run, diagnosis.findings(run)  # findings.json written, as the diagnosis section does
 
 
 def matches(finding, story) -> bool:

@@ -1,8 +1,11 @@
 """The one chart theme of the report, and the figure helpers every section's charts share.
 
 Section chart modules (``kit.charts.profile``, ``.conversion``, ``.rfm``, ``.diagnosis``)
-take small polars DataFrames, hand them to seaborn as pandas at the last moment, and
-return a matplotlib ``Figure``; the notebook displays it (inline PNG in the report).
+take small polars DataFrames and a :class:`kit.i18n.Locale`, hand the data to seaborn as
+pandas at the last moment and, as seaborn's axes-level functions do, draw on ``ax`` when
+given (a panel of a composed figure) or on a new figure of the report's width, and return
+the Axes. Charts of several panels (small multiples) return their Figure. The notebook
+shows either with :func:`show` (an inline PNG whose alt text is the chart's title).
 """
 
 from __future__ import annotations
@@ -63,6 +66,14 @@ def figure(size: str = "wide", height: float = 3.6, ncols: int = 1, nrows: int =
     return fig, axes
 
 
+def axes(ax=None, size: str = "wide", height: float = 3.6):
+    """The Axes a chart draws on: ``ax`` when given, else a new figure's (see :func:`figure`)."""
+    if ax is not None:
+        return ax
+    _, ax = figure(size, height)
+    return ax
+
+
 def pct_axis(ax, axis: str = "y", digits: int = 0) -> None:
     """Label an axis of shares (0-1) as percentages."""
     fmt = FuncFormatter(lambda v, _: f"{v * 100:.{digits}f}%")
@@ -95,9 +106,27 @@ def date_axis(ax, first: date, last: date, max_ticks: int = 4) -> None:
     ax.set_xticks(ticks, [d.strftime(fmt) for d in ticks])
 
 
-def show(fig) -> None:
-    """Display a finished figure once (as an inline PNG) and release its memory."""
-    from IPython.display import display
+def title_of(fig) -> str:
+    """A figure's title: its suptitle, else the titles of its axes joined."""
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        return fig._suptitle.get_text()
+    return " · ".join(t for t in (ax.get_title() for ax in fig.axes) if t)
 
-    display(fig)
+
+def png(fig) -> bytes:
+    """The figure as PNG bytes, as the report embeds it (the theme's dpi and bounding box)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def show(chart) -> None:
+    """Display a finished chart (its Axes or Figure) once, as an inline PNG whose alt text is
+    its title, and release its memory."""
+    from IPython.display import Image, display
+
+    fig = getattr(chart, "figure", chart)
+    display(Image(data=png(fig), format="png", metadata={"alt": title_of(fig)}))
     plt.close(fig)

@@ -5,57 +5,57 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.charts import ACCENT, GREY, MAIN, figure, pct_axis, thousands_axis, use_theme
-from kit.i18n import t
+from kit.charts import ACCENT, GREY, MAIN, axes, pct_axis, thousands_axis, use_theme
+from kit.i18n import Locale
+from kit.i18n.labels import segment_name
 from kit.metrics.clv import FREQUENCY_BUCKETS
-from kit.narrative.clv import segment_name
 
 
-def value_by_segment(by_segment: pl.DataFrame, lang: str = "zh", currency: str = "¥", months: int = 12):
+def value_by_segment(by_segment: pl.DataFrame, loc: Locale, months: int = 12, ax=None):
     """Horizontal bars: expected value over the horizon per segment (sum over its customers of
     expected purchases x expected spend), largest on top; the largest bar in the accent colour."""
     use_theme()
     data = by_segment.sort("expected_value", descending=True)
-    names = [segment_name(s, lang) for s in data["segment"].to_list()]
+    names = [segment_name(s, loc) for s in data["segment"].to_list()]
     values = data["expected_value"].to_list()
-    fig, ax = figure("wide", height=max(2.4, 0.4 * len(names) + 1))
+    ax = axes(ax, "wide", height=max(2.4, 0.4 * len(names) + 1))
     colors = [ACCENT if i == 0 else MAIN for i in range(len(names))]
     ax.barh(names[::-1], values[::-1], color=colors[::-1])
-    ax.set_title(t("clv.chart.by_segment", lang, months=months))
-    ax.set_xlabel(t("clv.axis.expected_value", lang))
-    thousands_axis(ax, "x", prefix=currency)
-    return fig
+    ax.set_title(loc.t("clv.chart.by_segment", months=months))
+    ax.set_xlabel(loc.t("clv.axis.expected_value"))
+    thousands_axis(ax, "x", prefix=loc.currency)
+    return ax
 
 
-def p_alive_histogram(distribution: pl.DataFrame, lang: str = "zh"):
+def p_alive_histogram(distribution: pl.DataFrame, loc: Locale, ax=None):
     """Share of customers per probability-alive band (:func:`kit.metrics.clv.p_alive_distribution`);
     bands below 0.5 (likely inactive) in grey."""
     use_theme()
     bins = distribution.height
     pdf = distribution.to_pandas()
-    fig, ax = figure("half", height=3.2)
+    ax = axes(ax, "half", height=3.2)
     colors = [GREY if lower < 0.5 else MAIN for lower in pdf["lower"]]
     ax.bar(pdf["lower"] + 0.5 / bins, pdf["share"], width=0.9 / bins, color=colors)
     ax.set_xlim(0, 1)
-    ax.set_title(t("clv.chart.p_alive", lang))
-    ax.set_xlabel(t("clv.axis.p_alive", lang))
-    ax.set_ylabel(t("clv.axis.share_customers", lang))
+    ax.set_title(loc.t("clv.chart.p_alive"))
+    ax.set_xlabel(loc.t("clv.axis.p_alive"))
+    ax.set_ylabel(loc.t("clv.axis.share_customers"))
     pct_axis(ax, "x")
     pct_axis(ax, "y")
-    return fig
+    return ax
 
 
-def holdout_predicted_vs_actual(holdout: pl.DataFrame, lang: str = "zh"):
+def holdout_predicted_vs_actual(holdout: pl.DataFrame, loc: Locale, ax=None):
     """Mean repeat purchases in the holdout per calibration-frequency bucket, predicted by
     BG/NBD (E[Y(t) | x, t_x, T] averaged over the bucket) against actual; the last bucket is 7+."""
     use_theme()
     pdf = holdout.sort("frequency_bucket").to_pandas()
     ticks = [f"{b}+" if b == FREQUENCY_BUCKETS else str(b) for b in pdf["frequency_bucket"]]
-    fig, ax = figure("half", height=3.2)
-    ax.plot(ticks, pdf["actual"], marker="o", color=MAIN, label=t("clv.actual", lang))
-    ax.plot(ticks, pdf["predicted"], marker="o", linestyle="--", color=ACCENT, label=t("clv.predicted", lang))
-    ax.set_title(t("clv.chart.holdout", lang))
-    ax.set_xlabel(t("clv.axis.calibration_purchases", lang))
-    ax.set_ylabel(t("clv.axis.holdout_purchases", lang))
+    ax = axes(ax, "half", height=3.2)
+    ax.plot(ticks, pdf["actual"], marker="o", color=MAIN, label=loc.t("clv.actual"))
+    ax.plot(ticks, pdf["predicted"], marker="o", linestyle="--", color=ACCENT, label=loc.t("clv.predicted"))
+    ax.set_title(loc.t("clv.chart.holdout"))
+    ax.set_xlabel(loc.t("clv.axis.calibration_purchases"))
+    ax.set_ylabel(loc.t("clv.axis.holdout_purchases"))
     ax.legend()
-    return fig
+    return ax

@@ -11,8 +11,8 @@ from datetime import date
 
 import polars as pl
 
-from kit.charts import ACCENT, DOWN, GREY, MAIN, date_axis, figure, pct_axis, use_theme
-from kit.i18n import t
+from kit.charts import ACCENT, DOWN, GREY, MAIN, axes, date_axis, pct_axis, use_theme
+from kit.i18n import Locale
 
 PAIRS = (  # evidence value, its comparison, whether it is a rate (shown in %)
     ("rate", "rate_prev", True),
@@ -24,7 +24,7 @@ PAIRS = (  # evidence value, its comparison, whether it is a rate (shown in %)
 )
 
 
-def dated_drop_chart(daily: pl.DataFrame, finding: dict, lang: str = "zh"):
+def dated_drop_chart(daily: pl.DataFrame, finding: dict, loc: Locale, ax=None):
     """The daily conversion of the finding's step and group, the drop's days shaded, with
     the rates before and during the drop as dashed lines."""
     use_theme()
@@ -33,22 +33,22 @@ def dated_drop_chart(daily: pl.DataFrame, finding: dict, lang: str = "zh"):
     group = where.get(dimension, "all")
     series = daily.filter((pl.col("dimension") == dimension) & (pl.col("group") == group)
                           & (pl.col("step") == where["step"])).sort("date")
-    fig, ax = figure("wide", height=2.8)
+    ax = axes(ax, "wide", height=2.8)
     ax.plot(series["date"].to_list(), series["rate"].to_list(), color=MAIN, marker="o", markersize=2, linewidth=1.2)
     start, end = date.fromisoformat(ev["start"]), date.fromisoformat(ev["end"])
-    ax.axvspan(start, end, color=DOWN, alpha=0.12, label=t("diag.chart.drop_days", lang))
-    ax.axhline(ev["rate_before"], color=GREY, linestyle="--", linewidth=1, label=t("diag.chart.before", lang))
-    ax.axhline(ev["rate_during"], color=DOWN, linestyle="--", linewidth=1, label=t("diag.chart.during", lang))
+    ax.axvspan(start, end, color=DOWN, alpha=0.12, label=loc.t("diag.chart.drop_days"))
+    ax.axhline(ev["rate_before"], color=GREY, linestyle="--", linewidth=1, label=loc.t("diag.chart.before"))
+    ax.axhline(ev["rate_during"], color=DOWN, linestyle="--", linewidth=1, label=loc.t("diag.chart.during"))
     if series.height:
         date_axis(ax, series["date"].min(), series["date"].max(), max_ticks=8)
     pct_axis(ax, "y")
-    ax.set_ylabel(t("diag.chart.rate", lang))
+    ax.set_ylabel(loc.t("diag.chart.rate"))
     ax.legend(loc="lower left")
     ax.set_title(finding["title"], fontsize=10)
-    return fig
+    return ax
 
 
-def comparison_chart(finding: dict, lang: str = "zh"):
+def comparison_chart(finding: dict, loc: Locale, ax=None):
     """Two bars: the finding's value in the period and in the comparison period (or the
     shop's overall rate for a group below it); None when the evidence has no pair."""
     ev = finding["evidence"]
@@ -59,9 +59,9 @@ def comparison_chart(finding: dict, lang: str = "zh"):
         if other_key is None:
             continue
         use_theme()
-        fig, ax = figure("half", height=2.4)
-        labels = [t("diag.chart.now", lang),
-                  t("diag.chart.overall" if other_key == "overall_rate" else "diag.chart.previous", lang)]
+        ax = axes(ax, "half", height=2.4)
+        labels = [loc.t("diag.chart.now"),
+                  loc.t("diag.chart.overall" if other_key == "overall_rate" else "diag.chart.previous")]
         values = [ev[value], ev[other_key]]
         bars = ax.barh(labels[::-1], values[::-1], color=[GREY, ACCENT])
         for bar, v in zip(bars, values[::-1], strict=True):
@@ -70,12 +70,12 @@ def comparison_chart(finding: dict, lang: str = "zh"):
         if is_rate:
             pct_axis(ax, "x")
         ax.set_xlim(0, max(values) * 1.25 or 1)
-        return fig
+        return ax
     return None
 
 
-def evidence_chart(finding: dict, daily: pl.DataFrame | None, lang: str = "zh"):
+def evidence_chart(finding: dict, daily: pl.DataFrame | None, loc: Locale):
     """The chart for one finding (a matplotlib Figure), or None."""
     if finding["rule"] == "funnel.dated_drop" and daily is not None:
-        return dated_drop_chart(daily, finding, lang)
-    return comparison_chart(finding, lang)
+        return dated_drop_chart(daily, finding, loc)
+    return comparison_chart(finding, loc)

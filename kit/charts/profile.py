@@ -14,13 +14,14 @@ from kit.charts import (
     GREY,
     MAIN,
     SEQUENTIAL,
+    axes,
     figure,
     pct_axis,
     thousands_axis,
     use_theme,
 )
-from kit.i18n import t
-from kit.narrative.profile import group_name
+from kit.i18n import Locale
+from kit.i18n.labels import group_name
 
 PROVINCE_GRID: dict[str, tuple[int, int]] = {
     "黑龙江": (0, 8),
@@ -50,53 +51,53 @@ def _has_prev(table: pl.DataFrame, value: str) -> bool:
     return f"{value}_prev" in table.columns and table[f"{value}_prev"].is_not_null().any()
 
 
-def age_gender_pyramid(table: pl.DataFrame, lang: str = "zh"):
+def age_gender_pyramid(table: pl.DataFrame, loc: Locale, ax=None):
     """Population pyramid: share of active customers per age band, women to the left and men
     to the right (customers of unknown gender are not drawn; their share is in the table)."""
     use_theme()
     bands = list(dict.fromkeys(table["age_band"].to_list()))
     shares = {g: [table.filter((pl.col("age_band") == b) & (pl.col("gender") == g))["share"].sum() for b in bands]
               for g in ("F", "M")}
-    names = [group_name("age_band", b, lang) for b in bands]
-    fig, ax = figure("wide", height=max(2.6, 0.4 * len(bands) + 1))
+    names = [group_name("age_band", b, loc) for b in bands]
+    ax = axes(ax, "wide", height=max(2.6, 0.4 * len(bands) + 1))
     y = np.arange(len(bands))
-    ax.barh(y, [-s for s in shares["F"]], color=ACCENT, label=group_name("gender", "F", lang))
-    ax.barh(y, shares["M"], color=MAIN, label=group_name("gender", "M", lang))
+    ax.barh(y, [-s for s in shares["F"]], color=ACCENT, label=group_name("gender", "F", loc))
+    ax.barh(y, shares["M"], color=MAIN, label=group_name("gender", "M", loc))
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.axvline(0, color=GREY, linewidth=0.8)
     ax.xaxis.set_major_formatter(lambda v, _: f"{abs(v) * 100:.0f}%")
-    ax.set_xlabel(t("profile.axis.share_customers", lang))
-    ax.set_title(t("profile.chart.age_gender", lang))
+    ax.set_xlabel(loc.t("profile.axis.share_customers"))
+    ax.set_title(loc.t("profile.chart.age_gender"))
     ax.legend(loc="lower right")
-    return fig
+    return ax
 
 
-def share_bars(table: pl.DataFrame, lang: str = "zh", title: str = "profile.chart.region",
-               axis: str = "profile.axis.share_customers", top: int = 12):
+def share_bars(table: pl.DataFrame, loc: Locale, title: str = "profile.chart.region",
+               axis: str = "profile.axis.share_customers", top: int = 12, ax=None):
     """Horizontal bars of each group's share (first column of the table), this period beside
     the comparison period when there is one; at most ``top`` groups, largest first."""
     use_theme()
     column = table.columns[0]
     data = table.sort("share", descending=True, nulls_last=True).head(top)
-    labels = [group_name(column, v, lang) for v in data[column].to_list()]
+    labels = [group_name(column, v, loc) for v in data[column].to_list()]
     n = len(labels)
-    long = {"group": list(labels), "share": data["share"].to_list(), "period": [t("profile.legend.current", lang)] * n}
+    long = {"group": list(labels), "share": data["share"].to_list(), "period": [loc.t("profile.legend.current")] * n}
     if _has_prev(data, "share"):
         long["group"] += labels
         long["share"] += data["share_prev"].to_list()
-        long["period"] += [t("profile.legend.previous", lang)] * n
-    fig, ax = figure("wide", height=max(2.4, 0.35 * len(labels) + 1.2))
+        long["period"] += [loc.t("profile.legend.previous")] * n
+    ax = axes(ax, "wide", height=max(2.4, 0.35 * len(labels) + 1.2))
     sns.barplot(pl.DataFrame(long).to_pandas(), y="group", x="share", hue="period", palette=[MAIN, GREY][: len(set(long["period"]))], ax=ax)
     ax.set_ylabel("")
-    ax.set_xlabel(t(axis, lang))
-    ax.set_title(t(title, lang))
+    ax.set_xlabel(loc.t(axis))
+    ax.set_title(loc.t(title))
     pct_axis(ax, "x")
     ax.legend(title="")
-    return fig
+    return ax
 
 
-def province_map(table: pl.DataFrame, lang: str = "zh"):
+def province_map(table: pl.DataFrame, loc: Locale, ax=None):
     """Tile-grid map: one square per province at its :data:`PROVINCE_GRID` place, coloured
     by its share of active customers (provinces without customers in light grey)."""
     use_theme()
@@ -104,7 +105,7 @@ def province_map(table: pl.DataFrame, lang: str = "zh"):
               if province_key(p) is not None}
     top = max(shares.values(), default=0) or 1
     cmap = sns.color_palette(SEQUENTIAL, as_cmap=True)
-    fig, ax = figure("wide", height=4.6)
+    ax = axes(ax, "wide", height=4.6)
     for name, (row, col) in PROVINCE_GRID.items():
         s = shares.get(name)
         colour = cmap(0.15 + 0.85 * s / top) if s else "#eeeeee"
@@ -117,8 +118,8 @@ def province_map(table: pl.DataFrame, lang: str = "zh"):
     ax.set_ylim(-7, 1)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(t("profile.chart.province_map", lang))
-    return fig
+    ax.set_title(loc.t("profile.chart.province_map"))
+    return ax
 
 
 def _tile(x: float, y: float, colour):
@@ -127,140 +128,140 @@ def _tile(x: float, y: float, colour):
     return Rectangle((x + 0.04, y + 0.04), 0.92, 0.92, facecolor=colour, edgecolor="white")
 
 
-def new_by_tier_bars(table: pl.DataFrame, lang: str = "zh"):
+def new_by_tier_bars(table: pl.DataFrame, loc: Locale, ax=None):
     """New customers per city tier; each bar labelled with its growth vs the comparison
     period; the fastest-growing tier in the accent colour."""
     use_theme()
-    labels = [group_name("city_tier", v, lang) for v in table["city_tier"].to_list()]
+    labels = [group_name("city_tier", v, loc) for v in table["city_tier"].to_list()]
     growth = table["new_customers_change_rel"].to_list()
     known = [g for g in growth if g is not None]
     best = max(known) if known else None
     colours = [ACCENT if best is not None and g == best and best > 0 else MAIN for g in growth]
-    fig, ax = figure("wide", height=3.4)
+    ax = axes(ax, "wide", height=3.4)
     ax.bar(labels, table["new_customers"].to_list(), color=colours)
     for i, (n, g) in enumerate(zip(table["new_customers"].to_list(), growth, strict=True)):
         if g is not None:
             ax.annotate(f"{g * 100:+.0f}%", (i, n), ha="center", va="bottom", fontsize=9)
-    ax.set_ylabel(t("profile.axis.new_customers", lang))
-    ax.set_title(t("profile.chart.new_by_tier", lang))
+    ax.set_ylabel(loc.t("profile.axis.new_customers"))
+    ax.set_title(loc.t("profile.chart.new_by_tier"))
     thousands_axis(ax, "y")
-    return fig
+    return ax
 
 
-def source_chart(table: pl.DataFrame, lang: str = "zh"):
+def source_chart(table: pl.DataFrame, loc: Locale):
     """Two panels per traffic source: share of sessions, and visit-to-pay conversion."""
     use_theme()
     data = table.filter(pl.col("sessions") > 0).sort("sessions", descending=True)
-    labels = [group_name("source", v, lang) for v in data["source"].to_list()]
+    labels = [group_name("source", v, loc) for v in data["source"].to_list()]
     fig, (left, right) = figure("wide", height=max(2.6, 0.35 * len(labels) + 1.2), ncols=2)
     left.barh(labels[::-1], data["share"].to_list()[::-1], color=MAIN)
-    left.set_xlabel(t("profile.axis.share_sessions", lang))
+    left.set_xlabel(loc.t("profile.axis.share_sessions"))
     pct_axis(left, "x")
     right.barh(labels[::-1], data["visit_to_pay"].fill_null(0).to_list()[::-1], color=ACCENT)
-    right.set_xlabel(t("profile.axis.visit_to_pay", lang))
+    right.set_xlabel(loc.t("profile.axis.visit_to_pay"))
     right.set_yticklabels([])
     pct_axis(right, "x", digits=1)
-    fig.suptitle(t("profile.chart.source", lang), fontweight="bold")
+    fig.suptitle(loc.t("profile.chart.source"), fontweight="bold")
     return fig
 
 
-def duration_histogram(histogram: pl.DataFrame, lang: str = "zh"):
+def duration_histogram(histogram: pl.DataFrame, loc: Locale, ax=None):
     """Share of sessions per duration bin (minutes); the last bin is open-ended."""
     use_theme()
     labels = [f"{a:g}-{b:g}" if b is not None else f"{a:g}+" for a, b in
               zip(histogram["bin_start_min"].to_list(), histogram["bin_end_min"].to_list(), strict=True)]
-    fig, ax = figure("half", height=3.2)
+    ax = axes(ax, "half", height=3.2)
     ax.bar(labels, histogram["share"].fill_null(0).to_list(), color=MAIN)
-    ax.set_xlabel(t("profile.axis.minutes", lang))
-    ax.set_ylabel(t("profile.axis.share_sessions", lang))
+    ax.set_xlabel(loc.t("profile.axis.minutes"))
+    ax.set_ylabel(loc.t("profile.axis.share_sessions"))
     ax.tick_params(axis="x", rotation=45)
-    ax.set_title(t("profile.chart.duration", lang))
+    ax.set_title(loc.t("profile.chart.duration"))
     pct_axis(ax, "y")
-    return fig
+    return ax
 
 
-def visit_heatmap_chart(heatmap: pl.DataFrame, peaks: pl.DataFrame | None = None, lang: str = "zh"):
+def visit_heatmap_chart(heatmap: pl.DataFrame, peaks: pl.DataFrame | None, loc: Locale, ax=None):
     """Visits per weekday (rows) x hour (columns), sequential colours; peak hours' tick
     labels in the accent colour."""
     use_theme()
     grid = heatmap.pivot(on="hour", index="weekday", values="visits", sort_columns=True).sort("weekday")
     matrix = grid.drop("weekday").to_numpy()
-    fig, ax = figure("wide", height=3.4)
+    ax = axes(ax, "wide", height=3.4)
     sns.heatmap(matrix, cmap=SEQUENTIAL, ax=ax, cbar=True, linewidths=0.3,
                 xticklabels=[c for c in grid.columns if c != "weekday"],
-                yticklabels=[group_name("weekday", d, lang) for d in grid["weekday"].to_list()])
+                yticklabels=[group_name("weekday", d, loc) for d in grid["weekday"].to_list()])
     peak_hours = set(peaks["hour"].to_list()) if peaks is not None else set()
     for tick in ax.get_xticklabels():
         if tick.get_text().isdigit() and int(tick.get_text()) in peak_hours:
             tick.set_color(ACCENT)
             tick.set_fontweight("bold")
     ax.tick_params(axis="y", rotation=0)
-    ax.set_xlabel(t("profile.axis.hour", lang))
+    ax.set_xlabel(loc.t("profile.axis.hour"))
     ax.set_ylabel("")
-    ax.set_title(t("profile.chart.heatmap", lang))
-    return fig
+    ax.set_title(loc.t("profile.chart.heatmap"))
+    return ax
 
 
-def order_value_histogram(distribution: pl.DataFrame, lang: str = "zh", currency: str = "¥"):
+def order_value_histogram(distribution: pl.DataFrame, loc: Locale, ax=None):
     """Share of paid orders per order-value bin (bar at the bin start, bin width wide);
     the last bin collects the orders above the 99th-percentile range."""
     use_theme()
-    fig, ax = figure("half", height=3.2)
+    ax = axes(ax, "half", height=3.2)
     if distribution.height:
         starts = distribution["bin_start"].to_list()
         closed = distribution.filter(pl.col("bin_end").is_not_null())
         # every bin has the same width; a lone open-ended bin gets an arbitrary one
         width = (closed["bin_end"][0] - closed["bin_start"][0]) if closed.height else max(starts[0], 1.0)
         ax.bar(starts, distribution["share"].to_list(), width=width * 0.95, align="edge", color=MAIN)
-    ax.set_xlabel(t("profile.axis.order_value", lang))
-    ax.set_ylabel(t("profile.axis.share_orders", lang))
-    ax.set_title(t("profile.chart.order_value", lang))
-    thousands_axis(ax, "x", prefix=currency)
+    ax.set_xlabel(loc.t("profile.axis.order_value"))
+    ax.set_ylabel(loc.t("profile.axis.share_orders"))
+    ax.set_title(loc.t("profile.chart.order_value"))
+    thousands_axis(ax, "x", prefix=loc.currency)
     pct_axis(ax, "y")
-    return fig
+    return ax
 
 
-def orders_per_customer_bars(table: pl.DataFrame, lang: str = "zh"):
+def orders_per_customer_bars(table: pl.DataFrame, loc: Locale, ax=None):
     """Share of active customers by number of paid orders in the period (1 ... 5+), with the
     comparison period beside when there is one."""
-    return share_bars(table, lang, title="profile.chart.orders_per_customer", axis="profile.axis.share_customers",
-                      top=table.height)
+    return share_bars(table, loc, title="profile.chart.orders_per_customer", axis="profile.axis.share_customers",
+                      top=table.height, ax=ax)
 
 
-def aov_category_bars(table: pl.DataFrame, lang: str = "zh", currency: str = "¥", top: int = 15):
+def aov_category_bars(table: pl.DataFrame, loc: Locale, top: int = 15, ax=None):
     """Spend per order by category (category GMV / orders containing it), highest on top."""
     use_theme()
     data = table.filter(pl.col("aov").is_not_null()).sort("aov", descending=True).head(top)
-    labels = [group_name("category", v, lang) for v in data["category"].to_list()]
-    fig, ax = figure("wide", height=max(2.4, 0.35 * len(labels) + 1))
+    labels = [group_name("category", v, loc) for v in data["category"].to_list()]
+    ax = axes(ax, "wide", height=max(2.4, 0.35 * len(labels) + 1))
     ax.barh(labels[::-1], data["aov"].to_list()[::-1], color=MAIN)
-    ax.set_xlabel(t("profile.axis.aov", lang))
-    ax.set_title(t("profile.chart.aov_category", lang))
-    thousands_axis(ax, "x", prefix=currency)
-    return fig
+    ax.set_xlabel(loc.t("profile.axis.aov"))
+    ax.set_title(loc.t("profile.chart.aov_category"))
+    thousands_axis(ax, "x", prefix=loc.currency)
+    return ax
 
 
-def category_bars(table: pl.DataFrame, lang: str = "zh", top: int = 15):
+def category_bars(table: pl.DataFrame, loc: Locale, top: int = 15, ax=None):
     """Per category, side by side: share of GMV and share of buyers (largest GMV on top)."""
     use_theme()
     data = table.filter(pl.col("gmv") > 0).sort("gmv", descending=True).head(top)
-    labels = [group_name("category", v, lang) for v in data["category"].to_list()]
+    labels = [group_name("category", v, loc) for v in data["category"].to_list()]
     long = pl.DataFrame({
         "category": labels * 2,
         "share": data["gmv_share"].to_list() + data["buyer_share"].to_list(),
-        "measure": [t("profile.legend.gmv_share", lang)] * len(labels) + [t("profile.legend.buyer_share", lang)] * len(labels),
+        "measure": [loc.t("profile.legend.gmv_share")] * len(labels) + [loc.t("profile.legend.buyer_share")] * len(labels),
     })
-    fig, ax = figure("wide", height=max(2.6, 0.4 * len(labels) + 1.2))
+    ax = axes(ax, "wide", height=max(2.6, 0.4 * len(labels) + 1.2))
     sns.barplot(long.to_pandas(), y="category", x="share", hue="measure", palette=[MAIN, ACCENT], ax=ax)
     ax.set_ylabel("")
-    ax.set_xlabel(t("profile.axis.share", lang))
-    ax.set_title(t("profile.chart.category", lang))
+    ax.set_xlabel(loc.t("profile.axis.share"))
+    ax.set_title(loc.t("profile.chart.category"))
     pct_axis(ax, "x")
     ax.legend(title="")
-    return fig
+    return ax
 
 
-def preference_heatmap(table: pl.DataFrame, by: str, lang: str = "zh"):
+def preference_heatmap(table: pl.DataFrame, by: str, loc: Locale, ax=None):
     """Preference index per group (rows) x category (columns), diverging colours centred
     on 100 (= the group buys the category like everyone); cells annotated with the index."""
     use_theme()
@@ -269,13 +270,13 @@ def preference_heatmap(table: pl.DataFrame, by: str, lang: str = "zh"):
     grid = grid.join(pl.DataFrame({by: groups, "_o": list(range(len(groups)))}), on=by).sort("_o").drop("_o")
     categories = [c for c in grid.columns if c != by]
     matrix = grid.select(categories).to_numpy().astype(float)
-    fig, ax = figure("wide", height=max(2.8, 0.4 * len(groups) + 1.5))
+    ax = axes(ax, "wide", height=max(2.8, 0.4 * len(groups) + 1.5))
     spread = np.nanmax(np.abs(matrix - 100)) if np.isfinite(matrix).any() else 50
     sns.heatmap(matrix, cmap=DIVERGING, center=100, vmin=100 - spread, vmax=100 + spread, annot=True, fmt=".0f",
-                ax=ax, linewidths=0.3, xticklabels=[group_name("category", c, lang) for c in categories],
-                yticklabels=[group_name(by, g, lang) for g in grid[by].to_list()])
+                ax=ax, linewidths=0.3, xticklabels=[group_name("category", c, loc) for c in categories],
+                yticklabels=[group_name(by, g, loc) for g in grid[by].to_list()])
     ax.tick_params(axis="y", rotation=0)  # seaborn turns labels it finds overlapping on their side
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(t("profile.chart.preference", lang))
-    return fig
+    ax.set_title(loc.t("profile.chart.preference"))
+    return ax

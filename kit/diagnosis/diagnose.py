@@ -10,10 +10,11 @@ from pathlib import Path
 
 import polars as pl
 
-from kit import figures
 from kit.diagnosis import rules
 from kit.diagnosis.changepoint import find_dated_drops
 from kit.diagnosis.findings import Finding, rank_findings, run_meta_for, write_findings_json
+from kit.figures import Missing, profile, value
+from kit.figures import conversion as conv
 from kit.run import Run
 
 FUNNEL_DIMENSIONS = ("device", "source")
@@ -21,18 +22,16 @@ SEGMENT_PLACES = ("region",)
 REPURCHASE_GROUPS = ("acquisition_channel",)
 
 
+def _present(figure):
+    """The figure's table, or None when the run's data cannot give it (a rule then finds nothing)."""
+    return None if isinstance(figure, Missing) else figure
+
+
 def context_for(run: Run) -> rules.Context:
     """Language, currency, thresholds and the value of one payment (the period's AOV)."""
-    from kit.metrics.customers import active_customers
-    from kit.metrics.profile import aov_overall
-
-    aov = per_customer = None
-    if run.orders is not None:
-        row = aov_overall(run.orders, run.period, None).row(0, named=True)
-        active = active_customers(run.orders, run.period).select(pl.len()).collect().item()
-        aov, per_customer = row["aov"], (row["gmv"] / active if active else None)
-    return rules.Context(lang=run.lang, currency=run.params.currency, thresholds=run.params.diagnosis, aov=aov,
-                         value_per_customer=per_customer)
+    aov = _present(profile.aov(run))
+    return rules.Context(loc=run.locale, thresholds=run.params.diagnosis,
+                         aov=None if aov is None else aov["aov"][0])
 
 
 def onward_rates(funnel: pl.DataFrame | None) -> dict[str, float]:
@@ -45,39 +44,41 @@ def onward_rates(funnel: pl.DataFrame | None) -> dict[str, float]:
 
 def funnel_findings(run: Run, ctx: rules.Context) -> list[Finding]:
     th = run.params.diagnosis
-    funnel = figures.funnel(run, reuse=True)
-    by = {d: figures.funnel_by(run, d, reuse=True) for d in FUNNEL_DIMENSIONS if run.has("events", d)}
-    drops = find_dated_drops(figures.daily_steps(run, reuse=True), min_days=th.changepoint_min_days,
+    funnel = _present(conv.funnel(run, reuse=True))
+    by = {d: _present(conv.funnel_by(run, d, reuse=True)) for d in FUNNEL_DIMENSIONS if run.has("events", d)}
+    drops = find_dated_drops(_present(conv.daily_steps(run, reuse=True)), min_days=th.changepoint_min_days,
                              min_drop=th.changepoint_min_drop)
     explained = {(r["dimension"], r["group"], r["step"]) for r in drops.to_dicts()}
     return (rules.dated_drops(drops, onward_rates(funnel), ctx)
             + rules.funnel_step_drops(funnel, by, ctx, explained)
             + rules.weakest_step(funnel, ctx)
-            + rules.cart_abandonment(figures.cart_abandonment(run, reuse=True), ctx))
+            + rules.cart_abandonment(_present(conv.cart_abandonment(run, reuse=True)), ctx))
 
 
 def repurchase_findings(run: Run, ctx: rules.Context) -> list[Finding]:
-    overall = figures.first_repurchase(run, reuse=True)
+    overall = _present(conv.first_repurchase(run, reuse=True))
     findings = rules.falling_repurchase(overall, ctx)
     for column in REPURCHASE_GROUPS:
-        findings += rules.first_repurchase(figures.first_repurchase_by(run, column, reuse=True), overall, ctx, column)
+        findings += rules.first_repurchase(_present(conv.first_repurchase_by(run, column, reuse=True)), overall, ctx,
+                                           column)
     return findings
 
 
 def segment_findings(run: Run, ctx: rules.Context) -> list[Finding]:
-    from kit.metrics.segments import CHURNED, HIGH_VALUE, segment_profiles
-
-    now = figures.segments(run, reuse=True)
+    now = _present(value.segments(run, reuse=True))
     if now is None:
         return []
-    profiles = segment_profiles(now)
+    profiles = _present(value.segment_profiles(run))
     findings = []
     for by in (None, *SEGMENT_PLACES):
-        sizes = figures.segment_sizes(run, by, reuse=True)
-        findings += rules.high_value_shrink(sizes, profiles, HIGH_VALUE, ctx, by)
-        findings += rules.churned_growth(sizes, profiles, CHURNED, ctx, by)
-    return (findings + rules.concentration_risk(figures.concentration(run, reuse=True), ctx)
-            + [f for place in SEGMENT_PLACES for f in rules.churn_by_place(figures.churn_by(run, place, reuse=True), ctx, place)])
+        sizes = _present(value.segment_sizes(run, by, reuse=True))
+        findings += rules.high_value_shrink(sizes, profiles, value.HIGH_VALUE, ctx, by)
+        findings += rules.churned_growth(sizes, profiles, value.CHURNED, ctx, by)
+    concentration = _present(value.concentration(run, reuse=True))
+    findings += rules.concentration_risk(None if concentration is None else concentration.now, ctx)
+    for place in SEGMENT_PLACES:
+        findings += rules.churn_by_place(_present(conv.churn_by(run, place, reuse=True)), ctx, place)
+    return findings
 
 
 def diagnose(run: Run) -> list[Finding]:
@@ -89,8 +90,8 @@ def diagnose(run: Run) -> list[Finding]:
     if run.orders is not None:
         findings += repurchase_findings(run, ctx)
         findings += segment_findings(run, ctx)
-        findings += rules.product_quality(figures.category_quality(run, reuse=True), ctx)
-        findings += rules.channel_roi_drop(figures.channel_roi(run, reuse=True), ctx)
+        findings += rules.product_quality(_present(profile.category_quality(run, reuse=True)), ctx)
+        findings += rules.channel_roi_drop(_present(conv.channel_roi(run, reuse=True)), ctx)
     return rank_findings(findings)
 
 

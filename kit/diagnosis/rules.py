@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from kit.diagnosis.findings import Finding, finding_id, severity_for
-from kit.display import fmt_change, fmt_int, fmt_money, fmt_pct
-from kit.i18n import TEXT as _TEXT
-from kit.i18n import join_list, label, t
+from kit.i18n import Locale
+from kit.i18n.labels import segment_name, step_name
 from kit.params import Diagnosis
 
 
@@ -40,17 +39,21 @@ from kit.params import Diagnosis
 class Context:
     """What every rule needs besides its figures."""
 
-    lang: str = "zh"
-    currency: str = "¥"
+    loc: Locale = field(default_factory=lambda: Locale("zh"))
     thresholds: Diagnosis = field(default_factory=Diagnosis)
     aov: float | None = None  # GMV / paid orders in the period: the value of one payment
-    value_per_customer: float | None = None  # GMV / active customers in the period
 
     def money(self, x) -> str:
-        return fmt_money(x, self.currency)
+        return self.loc.money(x)
 
     def text(self, key: str, **values) -> str:
-        return t(key, self.lang, **values)
+        return self.loc.t(key, **values)
+
+
+def _step_recommendation(step: str, ctx: Context) -> str:
+    """The recommendation template for a funnel step: the step's own, else the generic one."""
+    key = f"diag.funnel.rec.{step}"
+    return key if ctx.loc.has(key) else "diag.funnel.rec.other"
 
 
 def _rows(frame: pl.DataFrame | None) -> list[dict]:
@@ -61,10 +64,10 @@ def _int(x) -> int | None:
     return None if x is None else int(round(x))
 
 
-def _where_text(where: dict, lang: str) -> str:
+def _where_text(where: dict, loc: Locale) -> str:
     if not where:
-        return t("diag.where.all", lang)
-    return join_list((label("diag.dim", k, lang) + " " + str(v) for k, v in where.items()), lang)
+        return loc.t("diag.where.all")
+    return loc.join(loc.label("diag.dim", k) + " " + str(v) for k, v in where.items())
 
 
 # ---------------------------------------------------------------- section 3: segments
@@ -107,20 +110,20 @@ def _segment_change(sizes, profiles, watched, ctx, by, shrink) -> list[Finding]:
         severity = severity_for(size, th.segment_change_high, th.segment_change_medium)
         moved = abs(r["customers_change"])
         where = {by: r[by]} if by else {}
-        segment = label("rfm.segment", r["segment"], ctx.lang)
+        segment = segment_name(r["segment"], ctx.loc)
         rule = "rfm.high_value_shrink" if shrink else "rfm.churned_growth"
         per_customer = value_per_customer.get(r["segment"], 0.0) if shrink else _mean_value(profiles)
         findings.append(Finding(
             id=finding_id(rule, *(by, r[by]) if by else (), r["segment"]),
             rule=rule, section=3, severity=severity,
-            title=ctx.text(f"diag.{rule}.title", segment=segment, where=_where_text(where, ctx.lang),
-                           change=fmt_change(change)),
+            title=ctx.text(f"diag.{rule}.title", segment=segment, where=_where_text(where, ctx.loc),
+                           change=ctx.loc.change(change)),
             money_at_stake=moved * per_customer,
             evidence={"segment": segment, "customers": _int(r["customers"]), "customers_prev": _int(r["customers_prev"]),
                       "customers_change_rel": r["customers_change_rel"], "share_change_rel": r.get("share_change_rel")},
             where=where | {"segment": r["segment"]}, target_size=int(moved if shrink else r["customers"]),
-            recommendations=[ctx.text(f"diag.{rule}.rec", segment=segment, n=fmt_int(moved if shrink else r["customers"]),
-                                      where=_where_text(where, ctx.lang))],
+            recommendations=[ctx.text(f"diag.{rule}.rec", segment=segment, n=ctx.loc.integer(moved if shrink else r["customers"]),
+                                      where=_where_text(where, ctx.loc))],
         ))
     return findings
 
@@ -155,11 +158,11 @@ def concentration_risk(concentration: pl.DataFrame | None, ctx: Context) -> list
     return [Finding(
         id=finding_id("rfm.concentration"), rule="rfm.concentration", section=3,
         severity=severity_for(share, th.concentration_high, th.concentration_medium),
-        title=ctx.text("diag.rfm.concentration.title", share=fmt_pct(share)),
+        title=ctx.text("diag.rfm.concentration.title", share=ctx.loc.pct(share)),
         money_at_stake=0.0,
         evidence={"top_customers": _int(rows[0]["top_customers"]), "top_share": share, "top_revenue": rows[0]["top_revenue"]},
         target_size=int(rows[0]["top_customers"]),
-        recommendations=[ctx.text("diag.rfm.concentration.rec", n=fmt_int(rows[0]["top_customers"]))],
+        recommendations=[ctx.text("diag.rfm.concentration.rec", n=ctx.loc.integer(rows[0]["top_customers"]))],
     )]
 
 
@@ -192,13 +195,13 @@ def churn_by_place(churn: pl.DataFrame | None, ctx: Context, column: str = "regi
         findings.append(Finding(
             id=finding_id("customers.churn", column, r[column]), rule="customers.churn", section=3,
             severity=severity_for(excess, th.churn_excess_high, th.churn_excess_medium),
-            title=ctx.text("diag.churn.title", where=_where_text(where, ctx.lang), rate=fmt_pct(rate),
-                           rest=fmt_pct(rest)),
+            title=ctx.text("diag.churn.title", where=_where_text(where, ctx.loc), rate=ctx.loc.pct(rate),
+                           rest=ctx.loc.pct(rest)),
             money_at_stake=max(0.0, beyond) * (r["value_before"] / r["was_active"]),
             evidence={"was_active": _int(r["was_active"]), "lost": _int(r["lost"]), "rate": rate, "overall_rate": rest,
                       "customers_lost_beyond_rest": round(beyond)},
             where=where, target_size=int(r["lost"]),
-            recommendations=[ctx.text("diag.churn.rec", where=_where_text(where, ctx.lang), n=fmt_int(r["lost"]))],
+            recommendations=[ctx.text("diag.churn.rec", where=_where_text(where, ctx.loc), n=ctx.loc.integer(r["lost"]))],
         ))
     return findings
 
@@ -226,7 +229,7 @@ def product_quality(quality: pl.DataFrame | None, ctx: Context) -> list[Finding]
         category = r["category"]
         findings.append(Finding(
             id=finding_id("product.quality", category), rule="product.quality", section=1, severity=severity,
-            title=ctx.text("diag.product.quality.title", category=category, rate=fmt_pct(rate),
+            title=ctx.text("diag.product.quality.title", category=category, rate=ctx.loc.pct(rate),
                            rating="–" if rating is None else f"{rating:.1f}"),
             money_at_stake=r.get("returned_value") or 0.0,
             evidence={"category": category, "return_rate": rate, "rating": rating,
@@ -324,20 +327,19 @@ def funnel_step_drops(funnel: pl.DataFrame | None, by: dict[str, pl.DataFrame], 
                 continue
             lost = (r["rate_prev"] - r["rate"]) * r["entered"] * _onward(rows, r["step_index"], count)
             where = {} if dimension == "all" else {dimension: group}
-            step = label("conv.step", r["step"], ctx.lang)
+            step = step_name(r["step"], ctx.loc)
             findings.append(Finding(
                 id=finding_id("funnel.step_drop", *(dimension, group) if where else (), r["step"]),
                 rule="funnel.step_drop", section=2,
                 severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
-                title=ctx.text("diag.funnel.step_drop.title", step=step, where=_where_text(where, ctx.lang),
-                               rate=fmt_pct(r["rate"]), rate_prev=fmt_pct(r["rate_prev"])),
+                title=ctx.text("diag.funnel.step_drop.title", step=step, where=_where_text(where, ctx.loc),
+                               rate=ctx.loc.pct(r["rate"]), rate_prev=ctx.loc.pct(r["rate_prev"])),
                 money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
-                evidence={"step": label("conv.step", r["step"], ctx.lang), "rate": r["rate"], "rate_prev": r["rate_prev"],
+                evidence={"step": step_name(r["step"], ctx.loc), "rate": r["rate"], "rate_prev": r["rate_prev"],
                           "entered": _int(r["entered"]), "lost_payments": round(lost)},
                 where=where | {"step": r["step"]}, target_size=int(r["entered"]),
-                recommendations=[ctx.text(f"diag.funnel.rec.{r['step']}" if f"diag.funnel.rec.{r['step']}" in _TEXT
-                                          else "diag.funnel.rec.other", step=step,
-                                          where=_where_text(where, ctx.lang), n=fmt_int(r["entered"]))],
+                recommendations=[ctx.text(_step_recommendation(r["step"], ctx), step=step,
+                                          where=_where_text(where, ctx.loc), n=ctx.loc.integer(r["entered"]))],
             ))
     return findings
 
@@ -351,15 +353,14 @@ def weakest_step(funnel: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     if not rows:
         return []
     r = rows[0]
-    step = label("conv.step", r["step"], ctx.lang)
+    step = step_name(r["step"], ctx.loc)
     return [Finding(
         id=finding_id("funnel.weakest_step", r["step"]), rule="funnel.weakest_step", section=2, severity="low",
-        title=ctx.text("diag.funnel.weakest.title", step=step, rate=fmt_pct(r["step_conversion"])),
+        title=ctx.text("diag.funnel.weakest.title", step=step, rate=ctx.loc.pct(r["step_conversion"])),
         evidence={"step": step, "rate": r["step_conversion"], "rate_prev": r.get("step_conversion_prev")},
         where={"step": r["step"]}, target_size=None,
-        recommendations=[ctx.text(f"diag.funnel.rec.{r['step']}" if f"diag.funnel.rec.{r['step']}" in _TEXT
-                                  else "diag.funnel.rec.other", step=step, where=_where_text({}, ctx.lang),
-                                  n=fmt_int(r["count"]))],
+        recommendations=[ctx.text(_step_recommendation(r["step"], ctx), step=step, where=_where_text({}, ctx.loc),
+                                  n=ctx.loc.integer(r["count"]))],
     )]
 
 
@@ -377,25 +378,25 @@ def dated_drops(drops: pl.DataFrame | None, onward: dict[str, float], ctx: Conte
     findings = []
     for r, others in _incidents(_rows(drops)):
         where = {} if r["dimension"] == "all" else {r["dimension"]: r["group"]}
-        step = label("conv.step", r["step"], ctx.lang)
+        step = step_name(r["step"], ctx.loc)
         lost = r["lost_conversions"] * onward.get(r["step"], 1.0)
         start, end = r["start"].strftime("%m-%d"), r["end"].strftime("%m-%d")
         findings.append(Finding(
             id=finding_id("funnel.dated_drop", *(r["dimension"], r["group"]) if where else (), r["step"]),
             rule="funnel.dated_drop", section=2,
             severity=severity_for(r["rel_drop"], th.step_drop_high, th.step_drop_medium),
-            title=ctx.text("diag.funnel.dated_drop.title", step=step, where=_where_text(where, ctx.lang),
-                           start=start, end=end, before=fmt_pct(r["rate_before"]), during=fmt_pct(r["rate_during"])),
+            title=ctx.text("diag.funnel.dated_drop.title", step=step, where=_where_text(where, ctx.loc),
+                           start=start, end=end, before=ctx.loc.pct(r["rate_before"]), during=ctx.loc.pct(r["rate_during"])),
             money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
             evidence={"step": step, "start": r["start"], "end": r["end"], "days": r["days"],
                       "rate_before": r["rate_before"], "rate_during": r["rate_during"], "rate_after": r["rate_after"],
                       "relative_drop_share": r["rel_drop"], "lost_payments": round(lost),
-                      "also_seen_in": join_list((_where_text({o["dimension"]: o["group"]} if o["dimension"] != "all"
-                                                                 else {}, ctx.lang) for o in others), ctx.lang) or None},
+                      "also_seen_in": ctx.loc.join(_where_text({o["dimension"]: o["group"]} if o["dimension"] != "all"
+                                                        else {}, ctx.loc) for o in others) or None},
             where=where | {"step": r["step"]}, target_size=int(r["entered_during"]),
-            recommendations=[ctx.text("diag.funnel.dated_drop.rec", step=step, where=_where_text(where, ctx.lang),
-                                      start=start, end=end, before=fmt_pct(r["rate_before"]),
-                                      during=fmt_pct(r["rate_during"]))],
+            recommendations=[ctx.text("diag.funnel.dated_drop.rec", step=step, where=_where_text(where, ctx.loc),
+                                      start=start, end=end, before=ctx.loc.pct(r["rate_before"]),
+                                      during=ctx.loc.pct(r["rate_during"]))],
         ))
     return findings
 
@@ -432,12 +433,12 @@ def cart_abandonment(cart: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     return [Finding(
         id=finding_id("cart.abandonment"), rule="cart.abandonment", section=2,
         severity=severity_for(rate, th.cart_abandonment_high, th.cart_abandonment_medium),
-        title=ctx.text("diag.cart.title", rate=fmt_pct(rate)),
+        title=ctx.text("diag.cart.title", rate=ctx.loc.pct(rate)),
         money_at_stake=max(0.0, rate - th.cart_abandonment_medium) * r["carts"] * per_cart,
         evidence={"carts": _int(r["carts"]), "abandoned": _int(r["abandoned"]), "abandonment_rate": rate,
                   "abandonment_rate_prev": r.get("abandonment_rate_prev"), "abandoned_amount": r["abandoned_value"]},
         target_size=int(r["abandoned"]),
-        recommendations=[ctx.text("diag.cart.rec", n=fmt_int(r["abandoned"]), value=ctx.money(r["abandoned_value"]))],
+        recommendations=[ctx.text("diag.cart.rec", n=ctx.loc.integer(r["abandoned"]), value=ctx.money(r["abandoned_value"]))],
     )]
 
 
@@ -477,13 +478,13 @@ def first_repurchase(by_group: pl.DataFrame | None, overall: pl.DataFrame | None
         findings.append(Finding(
             id=finding_id("retention.first_repurchase", dimension, group), rule="retention.first_repurchase",
             section=2, severity=severity,
-            title=ctx.text("diag.repurchase.title", where=_where_text(where, ctx.lang), rate=fmt_pct(rate),
-                           overall=fmt_pct(rest)),
+            title=ctx.text("diag.repurchase.title", where=_where_text(where, ctx.loc), rate=ctx.loc.pct(rate),
+                           overall=ctx.loc.pct(rest)),
             money_at_stake=max(0.0, rest - rate) * r["buyers"] * (ctx.aov or 0.0),
             evidence={"buyers": _int(n), "repurchased": _int(k), "rate": rate, "overall_rate": rest,
                       "rate_prev": r.get(f"rate_{days}_prev"), "new_buyers_in_period": _int(r["buyers"])},
             where=where, target_size=int(r["buyers"]),
-            recommendations=[ctx.text("diag.repurchase.rec", where=_where_text(where, ctx.lang), n=fmt_int(r["buyers"]))],
+            recommendations=[ctx.text("diag.repurchase.rec", where=_where_text(where, ctx.loc), n=ctx.loc.integer(r["buyers"]))],
         ))
     return findings
 
@@ -506,9 +507,9 @@ def falling_repurchase(overall: pl.DataFrame | None, ctx: Context, days: int = 9
     return [Finding(
         id=finding_id("retention.falling_repurchase"), rule="retention.falling_repurchase", section=2,
         severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
-        title=ctx.text("diag.repurchase.falling.title", rate=fmt_pct(rate), rate_prev=fmt_pct(prev)),
+        title=ctx.text("diag.repurchase.falling.title", rate=ctx.loc.pct(rate), rate_prev=ctx.loc.pct(prev)),
         money_at_stake=(prev - rate) * n * (ctx.aov or 0.0),
         evidence={"buyers": _int(n), "rate": rate, "rate_prev": prev},
         target_size=int(r["buyers"]),
-        recommendations=[ctx.text("diag.repurchase.falling.rec", n=fmt_int(r["buyers"]))],
+        recommendations=[ctx.text("diag.repurchase.falling.rec", n=ctx.loc.integer(r["buyers"]))],
     )]

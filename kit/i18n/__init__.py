@@ -1,6 +1,7 @@
 """The translation table: every label, heading and sentence template, in zh and en.
 
-``t(key, lang, **values)`` looks a key up and fills its ``{placeholders}``. The table is
+``t(key, lang, **values)`` looks a key up and fills its ``{placeholders}``; the report reaches it
+through a :class:`Locale` (``loc.t(key, **values)``), which carries the language once. The table is
 kept in one file per report part (``report``, ``profile``, ``conversion``, ``retention``, ``rfm``, ``clv``,
 ``diagnosis``), each under its own key prefix, and merged here; a key defined twice fails
 at import.
@@ -39,3 +40,8 @@ def label(prefix: str, value, lang: str) -> str:
     """The translated label of a data value (``prefix.value``), or the value itself when none exists."""
     entry = TEXT.get(f"{prefix}.{value}")
     return entry.get(lang, entry.get("en")) if entry else str(value)
+
+
+from kit.i18n.locale import Locale  # noqa: E402  (it reads the table above)
+
+__all__ = ["LANGS", "TEXT", "Locale", "join_list", "label", "t"]

@@ -34,7 +34,6 @@ TEXT: dict[str, dict[str, str]] = {
     "conv.step.exit": {"zh": "离开", "en": "Exit"},
     "conv.visitor.new": {"zh": "新访客", "en": "New"},
     "conv.visitor.returning": {"zh": "回访客", "en": "Returning"},
-    "conv.group.unknown": {"zh": "未知", "en": "Unknown"},
     "conv.group.all": {"zh": "全部", "en": "All"},
     "conv.dimension.all": {"zh": "整体", "en": "Overall"},
     "conv.dimension.device": {"zh": "设备", "en": "device"},

@@ -21,7 +21,6 @@ TEXT: dict[str, dict[str, str]] = {
     "profile.intro": {"zh": "本节描述报告期内有支付订单的客户是谁、如何访问、如何消费，并与对比期比较。",
                       "en": "Who the customers with a paid order in the period are, how they visit and how they buy, beside the comparison period."},
     # ---- data values
-    "profile.value.unknown": {"zh": "未知", "en": "unknown"},
     "profile.gender.F": {"zh": "女性", "en": "women"},
     "profile.gender.M": {"zh": "男性", "en": "men"},
     "profile.gender.unknown": {"zh": "性别未知", "en": "gender unknown"},

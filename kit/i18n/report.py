@@ -47,10 +47,19 @@ TEXT: dict[str, dict[str, str]] = {
     "change.down": {"zh": "较上期下降 {value}", "en": "down {value} on the previous period"},
     "change.flat": {"zh": "与上期持平", "en": "flat on the previous period"},
     "change.none": {"zh": "无对比数据", "en": "no comparison"},
+    "group.unknown": {"zh": "未知", "en": "unknown"},
     # ---- notes
-    "note.missing": {
-        "zh": "本节需要 {what}，当前数据中没有，已跳过。提供该数据（或在参数文件中映射对应列）即可启用。",
-        "en": "This part needs {what}, which the data does not have, so it is skipped. Provide it (or map the column in the params file) to enable it.",
+    "note.missing_table": {
+        "zh": "本部分需要 {table} 表，本次运行的数据中没有，已跳过。在参数文件的 data.{table} 下提供该表即可显示。",
+        "en": "This part needs the {table} table, which this run's data does not have, so it is skipped. Add it under data.{table} in the params file to show it.",
+    },
+    "note.missing_column": {
+        "zh": "本部分需要 {columns} 列，当前数据中没有，已跳过。在数据中提供该列，或在参数文件中用 data.{table}.columns 映射您的列名即可显示。",
+        "en": "This part needs {columns}, which the data does not have, so it is skipped. Provide the column, or map yours with data.{table}.columns in the params file, to show it.",
+    },
+    "note.missing_comparison": {
+        "zh": "本部分需要对比期，本次运行未设对比期（comparison: none），已跳过。",
+        "en": "This part compares with an earlier period, and this run has none (comparison: none), so it is skipped.",
     },
     "note.small_sample": {
         "zh": "样本较小（仅 {n} 个{unit}），数字波动较大，请谨慎解读。",

@@ -282,9 +282,9 @@ def _header(run) -> dict:
     from kit.i18n import t
 
     meta = run.meta
-    slice_text = ", ".join(f"{k}={v}" for k, v in run.params.slice.items()) or t("report.all_data", run.lang)
-    return {"title": run.params.title or t("report.default_title", run.lang), "period": meta["period"],
-            "slice": slice_text, "lang": run.lang}
+    slice_text = ", ".join(f"{k}={v}" for k, v in run.params.slice.items()) or t("report.all_data", run.locale.lang)
+    return {"title": run.params.title or t("report.default_title", run.locale.lang), "period": meta["period"],
+            "slice": slice_text, "lang": run.locale.lang}
 
 
 _worker_kernels: list = []

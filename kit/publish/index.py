@@ -6,7 +6,7 @@ import html
 import json
 from pathlib import Path
 
-from kit.display import fmt_change, fmt_int, fmt_money, fmt_pct
+from kit.i18n.numbers import fmt_change, fmt_int, fmt_money, fmt_pct
 
 INDEX_KPIS = (("gmv", "GMV", "money"), ("paid_orders", "Orders", "int"), ("active_customers", "Active", "int"),
               ("aov", "AOV", "money"), ("visit_to_pay", "Visit→pay", "pct"))

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from kit import __version__
+from kit.figures.schema import SCHEMA_VERSION, validate_metrics
 from kit.i18n import t
 from kit.run import Run
 
@@ -48,7 +49,7 @@ def markdown_outputs_to_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNod
 
 def report_meta(run: Run) -> dict:
     meta = run.meta
-    lang = run.lang
+    lang = run.locale.lang
     slice_text = ", ".join(f"{k} = {v}" for k, v in run.params.slice.items()) or t("report.all_data", lang)
     return {
         "title": run.params.title or t("report.default_title", lang),
@@ -82,11 +83,12 @@ def write_metrics(run: Run, path: Path, timings: dict | None = None) -> None:
     """``metrics.json``: every headline figure of every section, with the run's identity."""
     meta = run.meta
     doc = {
-        "schema_version": "1.0",
+        "schema_version": SCHEMA_VERSION,
         "run": {k: meta.get(k) for k in ("run_name", "title", "period", "period_start", "period_end", "comparison",
                                          "slice", "lang", "currency", "fingerprint", "kit_version")},
         "generated_at": datetime.now().isoformat(timespec="seconds"),
         "sections": run.metrics(),
         "timings_seconds": {k: round(v, 2) for k, v in (timings or {}).items()},
     }
+    validate_metrics(doc)  # a key the schema does not define fails here, not in a dashboard
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,0 +1,260 @@
+"""Section 2, conversion path and repurchase (客户行为路径与转化): the funnel and its
+breakdowns, the daily series, paths, cart abandonment, channel ROI, repurchase, cohorts,
+lifecycle, repurchase drivers and churn by place.
+
+Each function is one figure of the section, from the run (see :mod:`kit.figures`);
+definitions are in :mod:`kit.metrics.funnel`, :mod:`kit.metrics.cart`,
+:mod:`kit.metrics.retention`, :mod:`kit.metrics.repurchase` and :mod:`kit.metrics.customers`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import polars as pl
+
+from kit.figures import Missing, attribute_missing, in_memory, kept, needs
+from kit.metrics import cart, retention
+from kit.metrics import funnel as fn
+from kit.metrics.channels import channel_roi as _channel_roi
+from kit.metrics.customers import churn_by as _churn_by
+from kit.metrics.kpis import headline_kpis
+from kit.metrics.repurchase import first_purchase_repurchase
+from kit.run import Run
+
+DIMENSIONS = fn.DIMENSIONS
+"""The funnel's breakdowns: device, source, new vs returning."""
+
+# ------------------------------------------------------------------ 2.1 funnel
+
+
+def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
+    """The run's journeys (sessions, or users within the window; see :mod:`kit.metrics.funnel`),
+    built once per kernel and kept in memory as what the figures read: their counts
+    (:func:`kit.metrics.funnel.journey_counts`) and the journeys that reached the last step
+    (``period`` and the step times). A row per session is never kept: on big shops that was
+    gigabytes, and grouping it again for every breakdown took seconds each."""
+
+    def build() -> dict[str, pl.LazyFrame]:
+        conv = run.params.conversion
+        built = fn.journeys(run.events, run.period, run.comparison, steps=conv.funnel_steps, unit=conv.funnel_unit,
+                            window_days=conv.user_window_days, orders=run.orders, sessions=run.sessions).cache()
+        paid = built.filter(pl.col(fn.AT + conv.funnel_steps[-1]).is_not_null()).select(
+            "period", *[fn.AT + s for s in conv.funnel_steps])
+        counts, converted = pl.collect_all([fn.journey_counts(built), paid], engine="streaming")
+        return {"counts": counts.lazy(), "converted": converted.lazy()}
+
+    return in_memory(run, "journeys", build)
+
+
+@needs(events=("event",))
+def funnel(run: Run, reuse: bool = False) -> pl.DataFrame:
+    """The funnel: per step count, step conversion, conversion from start, drop-off, the
+    weakest step; beside the comparison period."""
+    table = kept(run, "funnel", lambda: fn.funnel_table(_journeys(run)["counts"], run.period, run.comparison), reuse)
+    if not reuse:
+        run.record("conversion", {"funnel": table.to_dicts()})
+    return table
+
+
+@needs(events=("event",))
+def funnel_by(run: Run, dimension: str, reuse: bool = False) -> pl.DataFrame:
+    """Step conversion per group of ``dimension`` (device, source, visitor) with 95% intervals
+    and the test of each group against the rest (kept for the diagnosis)."""
+    return kept(run, f"funnel_by_{dimension}",
+                lambda: fn.step_conversion_by(_journeys(run)["counts"], dimension, run.period, run.comparison),
+                reuse)
+
+
+class Breakdown(NamedTuple):
+    dimension: str
+    by_step: pl.DataFrame
+    """Step conversion per group (:func:`funnel_by`)."""
+    by_group: pl.DataFrame
+    """Whole-funnel conversion per group, worst first (:func:`kit.metrics.funnel.conversion_by`)."""
+
+
+@needs(events=("event",))
+def funnel_breakdowns(run: Run) -> list[Breakdown]:
+    """The funnel by device, source and new vs returning: the dimensions with two groups or more."""
+    out = []
+    for dimension in DIMENSIONS:
+        by_step = funnel_by(run, dimension)
+        if by_step["group"].n_unique() >= 2:
+            out.append(Breakdown(dimension, by_step, fn.conversion_by(by_step)))
+    return out
+
+
+@needs(events=("event",))
+def time_to_convert(run: Run) -> pl.DataFrame:
+    """Median and p90 minutes from the first product view to pay, over journeys that paid."""
+    return fn.time_to_convert(_journeys(run)["converted"], run.period, run.comparison)
+
+
+class Paths(NamedTuple):
+    moves: pl.DataFrame
+    """The most common moves between steps."""
+    paths: pl.DataFrame
+    """The most common whole paths of sessions that bought and that did not."""
+
+
+@needs(events=("event",))
+def top_paths(run: Run) -> Paths:
+    """The sessions' most common paths through the steps (:func:`kit.metrics.funnel.path_tables`)."""
+    moves, paths = fn.path_tables(run.events, run.period, run.params.conversion.funnel_steps, sessions=run.sessions)
+    return Paths(moves, paths)
+
+
+@needs(events=("event",))
+def daily_steps(run: Run, reuse: bool = False) -> pl.DataFrame:
+    """Daily step conversion overall, per device and per source (the change-point input)."""
+    return kept(run, "daily_steps", lambda: fn.daily_step_conversion(_journeys(run)["counts"], run.period), reuse)
+
+
+@needs(orders=("channel",), marketing_spend=("spend",))
+def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame:
+    """Spend, GMV, ROI (GMV / spend) and CAC per paid channel (kept for the diagnosis)."""
+    return kept(run, "channel_roi",
+                lambda: _channel_roi(run.orders, run.marketing_spend, run.period, run.comparison, run.customers),
+                reuse)
+
+
+# ------------------------------------------------------------------ 2.2 carts
+
+
+def _carts(run: Run) -> pl.LazyFrame:
+    """The run's carts (sessions with an add to cart, paid or not within the window), kept in memory."""
+    return in_memory(run, "carts", lambda: cart.carts(
+        run.events, run.period, run.comparison, run.params.conversion.cart_window_hours,
+        sessions=run.sessions).collect(engine="streaming").lazy())
+
+
+@needs(events=("event",))
+def cart_abandonment(run: Run, reuse: bool = False) -> pl.DataFrame:
+    """Carts, abandoned carts, their value and the abandonment rate, beside the comparison period."""
+    table = kept(run, "cart_abandonment", lambda: cart.cart_abandonment(_carts(run), run.period, run.comparison),
+                 reuse)
+    if not reuse:
+        run.record("conversion", {"cart": table.to_dicts()[0]})
+    return table
+
+
+@needs(events=("event",))
+def cart_abandonment_by(run: Run, dimension: str, reuse: bool = False) -> pl.DataFrame:
+    """Cart abandonment per device, source or category (kept for the diagnosis)."""
+    if dimension == "category":
+        def compute():
+            return cart.abandonment_by_category(run.events, _carts(run), run.period, run.comparison)
+    else:
+        def compute():
+            return cart.abandonment_by(_carts(run), dimension, run.period, run.comparison)
+    return kept(run, f"cart_abandonment_by_{dimension}", compute, reuse)
+
+
+@needs(events=("event",))
+def cart_breakdowns(run: Run) -> list[pl.DataFrame]:
+    """Cart abandonment by device, source and category, for the dimensions the events have."""
+    return [cart_abandonment_by(run, d) for d in ("device", "source", "category") if run.has("events", d)]
+
+
+# ------------------------------------------------------------------ 2.3 repurchase
+
+
+@needs(orders=())
+def repurchase_rate(run: Run) -> pl.DataFrame:
+    """The repurchase rate (customers with >= 2 paid orders / active customers) beside the
+    comparison period: the KPI row of :func:`kit.metrics.kpis.headline_kpis`."""
+    return headline_kpis(run.orders, None, run.period, run.comparison).filter(pl.col("kpi") == "repurchase_rate")
+
+
+@needs(orders=())
+def first_repurchase(run: Run, reuse: bool = False) -> pl.DataFrame:
+    """30/60/90-day repurchase of the period's first-time buyers (one row)."""
+    table = kept(run, "first_repurchase", lambda: first_purchase_repurchase(run.orders, run.period, run.comparison),
+                 reuse)
+    if not reuse:
+        run.record("retention", {"first_repurchase": table.to_dicts()[0]})
+    return table
+
+
+@needs(orders=())
+def first_repurchase_by(run: Run, column: str, reuse: bool = False) -> pl.DataFrame | Missing:
+    """The same per group of ``column`` (the customers' column, else the first order's)."""
+    if (gap := attribute_missing(run, column)) is not None:
+        return gap
+    return kept(run, f"first_repurchase_by_{column}",
+                lambda: first_purchase_repurchase(run.orders, run.period, run.comparison, run.customers, by=column),
+                reuse)
+
+
+class Intervals(NamedTuple):
+    stats: pl.DataFrame
+    """One row: intervals, median, p25, p75 days, beside the comparison period."""
+    histogram: pl.DataFrame
+    """Share of the period's intervals per band of days."""
+
+
+@needs(orders=())
+def purchase_intervals(run: Run) -> Intervals:
+    """Days between consecutive paid orders of a customer."""
+    result = in_memory(run, "intervals", lambda: Intervals(
+        retention.purchase_intervals(run.orders, run.period, run.comparison),
+        retention.interval_histogram(run.orders, run.period)))
+    run.record("retention", {"intervals": result.stats.to_dicts()[0]})
+    return result
+
+
+@needs(orders=())
+def cohorts(run: Run) -> pl.DataFrame:
+    """Monthly cohort retention: first-order month x months since, share of the cohort buying."""
+    return retention.cohort_matrix(run.orders, run.period)
+
+
+class Lifecycle(NamedTuple):
+    stages: pl.DataFrame
+    """Customers per lifecycle stage at the period end beside the comparison end."""
+    flows: pl.DataFrame | None
+    """Customers moving between stages since the comparison end (None without a comparison period)."""
+
+
+@needs(orders=())
+def lifecycle(run: Run) -> Lifecycle:
+    """Lifecycle stages (new, active, at risk, churned) and the moves between them."""
+    conv, P, C = run.params.conversion, run.period, run.comparison
+    stages = retention.lifecycle_counts(run.orders, P, C, conv.at_risk_days, conv.churn_days)
+    flows = retention.lifecycle_flows(run.orders, P, C, conv.at_risk_days, conv.churn_days) if C else None
+    run.record("retention", {"lifecycle": stages.to_dicts()})
+    return Lifecycle(stages, flows)
+
+
+@needs(orders=())
+def repurchase_drivers(run: Run) -> pl.DataFrame:
+    """Repurchase rate by first-order attribute with lift vs overall and a 95% interval, ranked."""
+    return retention.repurchase_drivers(run.orders, run.period, run.order_items, run.customers,
+                                        comparison=run.comparison)
+
+
+@needs(orders=(), customers=("acquisition_channel",))
+def channel_repurchase(run: Run) -> pl.DataFrame | None:
+    """Repurchase of first-time buyers per acquisition channel against the other channels."""
+    return retention.channel_repurchase(run.orders, run.customers, run.period, run.comparison)
+
+
+@needs(comparison=True, orders=())
+def churn_by(run: Run, column: str, reuse: bool = False) -> pl.DataFrame | Missing:
+    """Churn of the comparison period's buyers per value of ``column`` (e.g. region)."""
+    if (gap := attribute_missing(run, column)) is not None:
+        return gap
+    return kept(run, f"churn_by_{column}",
+                lambda: _churn_by(run.orders, run.customers, column, run.period, run.comparison), reuse)
+
+
+def churn_by_region(run: Run, reuse: bool = False) -> pl.DataFrame | Missing:
+    """Churn of the comparison period's buyers per region (the section's table; the diagnosis' input)."""
+    return churn_by(run, "region", reuse)
+
+
+FIGURES = (funnel, funnel_breakdowns, time_to_convert, top_paths, daily_steps, channel_roi, cart_abandonment,
+           cart_breakdowns, repurchase_rate, first_repurchase, purchase_intervals, cohorts, lifecycle,
+           repurchase_drivers, channel_repurchase, churn_by_region)
+"""Every figure of the section in report order (the bench times each)."""

@@ -1,0 +1,277 @@
+"""The schema of ``metrics.json``: every key the figures record, with its type and meaning.
+
+The figure functions of :mod:`kit.figures` write their headline numbers with
+:meth:`kit.run.Run.record`; the publisher assembles them as ``metrics.json`` and validates
+the document against :class:`MetricsJson` before writing it, so a figure that records a key
+this schema does not define fails the run in the tests rather than reaching a dashboard
+unannounced. ``docs/metrics-schema.md`` is generated from here (``kit schema --metrics``).
+
+Versioning: ``MAJOR.MINOR``. A minor version only adds optional keys (readers of 1.0 read
+1.x by ignoring them); a major version changes or removes keys.
+
+A *compared* value ``x`` comes as four keys (see :mod:`kit.metrics.common`): ``x`` (the
+period), ``x_prev`` (the comparison period, null without one), ``x_change`` (absolute; for
+rates in fractions, i.e. percentage points / 100) and ``x_change_rel`` (relative, null when
+the comparison is 0 or missing).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+SCHEMA_VERSION = "1.0"
+
+Number = float | None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def compared(name: str, doc: str, values: tuple[str, ...], **fields: Any) -> type[BaseModel]:
+    """A record whose ``values`` each come as value, ``_prev``, ``_change``, ``_change_rel``
+    (all numbers or null), beside the plain ``fields`` (``name=(type, default)``)."""
+    columns: dict[str, Any] = dict(fields)
+    for v in values:
+        for suffix in ("", "_prev", "_change", "_change_rel"):
+            columns[v + suffix] = (Number, None)
+    model = create_model(name, __base__=_Strict, __doc__=doc, **columns)
+    model.compared_values = values
+    return model
+
+
+# ---------------------------------------------------------------- summary
+
+class Kpi(_Strict):
+    """One KPI card (definitions in :mod:`kit.metrics.kpis`)."""
+
+    kpi: Literal["active_customers", "new_customers", "paid_orders", "gmv", "aov", "visit_to_pay",
+                 "repurchase_rate", "churn_rate"]
+    unit: Literal["int", "money", "pct"]
+    good_when_up: bool
+    value: Number = None
+    value_prev: Number = None
+    value_change: Number = None
+    value_change_rel: Number = None
+
+
+class Summary(_Strict):
+    kpis: list[Kpi] = Field(description="the KPI cards of the cover; KPIs whose table the run lacks are left out")
+
+
+# ---------------------------------------------------------------- 1 profile
+
+class RegionShare(_Strict):
+    region: str
+    share: Number = None
+    share_prev: Number = None
+
+
+MobileShare = compared("MobileShare", "Sessions, mobile sessions and their share (every device but PC).",
+                       ("sessions", "mobile_sessions", "mobile_share"))
+SessionMinutes = compared("SessionMinutes", "Sessions and their median and p90 length in minutes.",
+                          ("sessions", "median_min", "p90_min"))
+Aov = compared("Aov", "Paid orders, GMV and AOV (GMV / paid orders).", ("paid_orders", "gmv", "aov"))
+OrderValue = compared("OrderValue", "Paid orders and the distribution of their amounts.",
+                      ("paid_orders", "mean", "p25", "median", "p75", "p90"))
+
+
+class Profile(_Strict):
+    region_share: list[RegionShare] | None = Field(None, description="active customers' share per region")
+    mobile_share: MobileShare | None = None
+    session_minutes: SessionMinutes | None = None
+    peak_hours: list[int] | None = Field(None, description="the peak hours of visits (0-23)")
+    aov: Aov | None = None
+    order_value: OrderValue | None = None
+
+
+# ---------------------------------------------------------------- 2 conversion and retention
+
+FunnelStep = compared("FunnelStep", "One funnel step: journeys reaching it, its conversion from the step before, "
+                      "from the first step, and the drop-off.",
+                      ("count", "step_conversion", "from_start", "drop_off"),
+                      step_index=(int, ...), step=(str, ...), is_weakest=(bool | None, None))
+Cart = compared("Cart", "Carts, abandoned carts, their value, the abandonment rate and hours from cart to pay.",
+                ("carts", "abandoned", "abandoned_value", "abandonment_rate", "median_hours_to_pay",
+                 "p90_hours_to_pay"))
+
+
+class Conversion(_Strict):
+    funnel: list[FunnelStep] | None = None
+    cart: Cart | None = None
+
+
+FirstRepurchase = compared("FirstRepurchase", "First-time buyers of the period and their 30/60/90-day repurchase "
+                           "(buyers_N: those observable for N days; repurchased_N; rate_N = repurchased / buyers).",
+                           ("buyers", *(f"{k}_{n}" for n in (30, 60, 90) for k in ("buyers", "repurchased", "rate"))))
+Intervals = compared("Intervals", "Days between consecutive paid orders: count and quartiles.",
+                     ("intervals", "p25", "median", "p75"))
+LifecycleStage = compared("LifecycleStage", "Customers in a lifecycle stage at the period end.",
+                          ("customers", "share"), stage=(str, ...))
+
+
+class Retention(_Strict):
+    first_repurchase: FirstRepurchase | None = None
+    intervals: Intervals | None = None
+    lifecycle: list[LifecycleStage] | None = None
+
+
+# ---------------------------------------------------------------- 3 value
+
+SegmentSize = compared("SegmentSize", "A segment's customers and share at the period end beside the comparison end.",
+                       ("customers", "share"), segment=(str, ...))
+
+
+class Rfm(_Strict):
+    scheme: Literal["cn8", "rfm-grid", "kmeans"] | None = None
+    segments: list[SegmentSize] | None = None
+    top20_share: Number = Field(None, description="GMV share of the top 20% of the period's buyers")
+
+
+class Clv(_Strict):
+    """The BG/NBD and Gamma-Gamma fit (:class:`kit.metrics.clv.ClvFit`)."""
+
+    ok: bool
+    reason: str | None = None
+    detail: str | None = None
+    time_unit: Literal["day", "week"]
+    horizon_months: int
+    min_repeat_buyers: int
+    r: Number = None
+    alpha: Number = None
+    a: Number = None
+    b: Number = None
+    bgnbd_log_likelihood: Number = None
+    customers: int | None = None
+    p: Number = None
+    q: Number = None
+    gamma: Number = None
+    gamma_gamma_log_likelihood: Number = None
+    repeat_buyers: int | None = None
+
+
+# ---------------------------------------------------------------- 4 diagnosis
+
+class Counts(_Strict):
+    high: int
+    medium: int
+    low: int
+
+
+class Diagnosis(_Strict):
+    counts: Counts | None = None
+    findings: list[str] | None = Field(None, description="finding ids in report order (details in findings.json)")
+
+
+# ---------------------------------------------------------------- the document
+
+class Sections(_Strict):
+    summary: Summary | None = None
+    profile: Profile | None = None
+    conversion: Conversion | None = None
+    retention: Retention | None = None
+    rfm: Rfm | None = None
+    clv: Clv | None = None
+    diagnosis: Diagnosis | None = None
+
+
+class RunInfo(_Strict):
+    """What was run on what."""
+
+    run_name: str = Field(description="the run's folder name under output/")
+    title: str | None = None
+    period: str = Field(description="the period's label, e.g. 2025-Q4")
+    period_start: str = Field(description="first day (ISO date)")
+    period_end: str = Field(description="last day (ISO date)")
+    comparison: str | None = Field(None, description="the comparison period's label; null without one")
+    slice: dict[str, Any] = Field(default_factory=dict, description="column -> value(s) the data was cut to")
+    lang: Literal["zh", "en"]
+    currency: str
+    fingerprint: str = Field(description="hash of the input files")
+    kit_version: str
+
+
+class MetricsJson(_Strict):
+    """``metrics.json``: the headline figures of every section of one run."""
+
+    schema_version: str
+    run: RunInfo
+    generated_at: str
+    sections: Sections
+    timings_seconds: dict[str, float] = Field(default_factory=dict,
+                                              description="seconds per step, per section notebook, and 'sections' "
+                                                          "(their wall time)")
+
+
+def validate_metrics(doc: dict) -> MetricsJson:
+    """``doc`` as a :class:`MetricsJson`; raises pydantic's ValidationError naming the key that does not fit."""
+    return MetricsJson.model_validate(doc)
+
+
+def schema_markdown() -> str:
+    """``docs/metrics-schema.md``: every section's keys with their type and meaning."""
+    lines = ["# metrics.json schema", "",
+             f"Schema version {SCHEMA_VERSION}. Generated by `kit schema --metrics`; the source of truth is "
+             "`kit/figures/schema.py`.", "", _markdown(__doc__.split("\n\n", 1)[1].strip()), ""]
+    lines += _model_markdown("run", RunInfo)
+    for name, field in Sections.model_fields.items():
+        model = _model_of(field.annotation)
+        lines += _model_markdown(f"sections.{name}", model)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _model_of(annotation) -> type[BaseModel]:
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+        for inner in getattr(candidate, "__args__", ()):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    raise TypeError(annotation)
+
+
+def _type_name(annotation) -> str:
+    text = str(annotation).replace("typing.", "").replace("kit.figures.schema.", "")
+    text = text.replace("<class '", "").replace("'>", "").replace("NoneType", "null")
+    return text.replace(" | ", " or ")
+
+
+def _markdown(text: str) -> str:
+    """Docstring markup (reST roles, double backticks) as Markdown."""
+    import re
+
+    return re.sub(r":\w+:`~?([^`]+)`", r"`\1`", text).replace("``", "`")
+
+
+def _model_markdown(path: str, model: type[BaseModel]) -> list[str]:
+    lines = [f"## `{path}`", ""]
+    if model.__doc__ and not model.__doc__.startswith(("Usage docs", "!!! abstract")):
+        lines += [_markdown(model.__doc__.strip().split("\n\n")[0]), ""]
+    lines += ["| key | type | meaning |", "| --- | --- | --- |"]
+    for key, field in model.model_fields.items():
+        inner = _nested(field.annotation)
+        kind = _type_name(field.annotation)
+        meaning = field.description or ""
+        if inner is not None:
+            compared_values = getattr(inner, "compared_values", ())
+            plain = [k for k in inner.model_fields if not any(k == v or k.startswith(v + "_") for v in compared_values)]
+            parts = []
+            if plain:
+                parts.append("fields " + ", ".join(f"`{k}`" for k in plain))
+            if compared_values:
+                parts.append("compared values " + ", ".join(f"`{v}`" for v in compared_values))
+            doc = (inner.__doc__ or "").strip().split("\n\n")[0]
+            parts = [meaning, doc if not doc.startswith("Usage docs") else "", *parts]
+            meaning = " ".join(p.rstrip(".") + "." for p in parts if p)
+            kind = ("list of " if "list[" in str(field.annotation) else "") + inner.__name__
+        lines.append(f"| `{key}` | {kind} | {_markdown(meaning)} |")
+    return lines + [""]
+
+
+def _nested(annotation) -> type[BaseModel] | None:
+    try:
+        return _model_of(annotation)
+    except TypeError:
+        return None
