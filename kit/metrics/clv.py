@@ -146,13 +146,19 @@ class ClvResult:
 # ---------------------------------------------------------------- RFM summary (lifetimes' conventions)
 
 
+MONEY_DECIMALS = 6
+"""Sums of money are rounded to a millionth of the currency unit: a parallel group-by adds a
+group's values in no fixed order, and the last-bit differences that leaves moved the
+Gamma-Gamma optimum from one run to the next."""
+
+
 def _purchase_days(transactions: pl.LazyFrame, customer_col: str, time_col: str, value_col: str | None) -> pl.LazyFrame:
     """One row per customer and purchase day; the day's value is the sum of its orders."""
     value = pl.col(value_col).cast(pl.Float64) if value_col else pl.lit(0.0)
     return (
         transactions.select(pl.col(customer_col), pl.col(time_col).cast(pl.Date).alias("_day"), value.alias("_value"))
         .group_by(customer_col, "_day")
-        .agg(pl.col("_value").sum())
+        .agg(pl.col("_value").sum().round(MONEY_DECIMALS))
     )
 
 
@@ -171,7 +177,7 @@ def rfm_summary(transactions: pl.LazyFrame, customer_col: str, time_col: str, va
         pl.len().alias("_days"),
         pl.col("_day").min().alias("_first"),
         pl.col("_day").max().alias("_last"),
-        pl.col("_value").sum().alias("_total"),
+        pl.col("_value").sum().round(MONEY_DECIMALS).alias("_total"),
         pl.col("_value").sort_by("_day").first().alias("_first_value"),
     )
     frequency = pl.col("_days") - 1
@@ -224,8 +230,10 @@ def _bgnbd_ll_terms(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.nd
 
 
 def _distinct(summary: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The distinct combinations of ``columns`` with ``weight`` = number of customers."""
-    return summary.lazy().group_by(columns).agg(pl.len().cast(pl.Float64).alias("weight")).collect()
+    """The distinct combinations of ``columns`` with ``weight`` = number of customers, in a fixed
+    order: a group-by returns its groups in no fixed order, and summing the likelihood over them
+    in another order moved the fitted parameters by 1e-9 from one run to the next."""
+    return summary.lazy().group_by(columns).agg(pl.len().cast(pl.Float64).alias("weight")).sort(columns).collect()
 
 
 def _at_bound(log_params: np.ndarray) -> bool:
