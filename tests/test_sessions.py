@@ -71,3 +71,25 @@ def test_session_table_one_row_per_session_from_rows_in_any_order():
     assert (s2["device"], s2["source"], s2["events"], s2["cart_value"]) == ("unknown", "unknown", 1, 0.0)
     # u's later visit s3 is not a first visit; w has one visit
     assert (s1["first_visit"], s2["first_visit"], out["s3"]["first_visit"]) == (True, True, False)
+
+
+def test_sessions_of_unknown_users_still_count_as_visits():
+    """A clickstream without visitor ids has anonymous sessions with no user: they are visits
+    (first visits: nothing earlier can be joined to them), not dropped from the funnel."""
+    from kit.metrics.funnel import funnel_table, journey_counts, journeys
+    from kit.metrics.sessions import session_table
+    from kit.periods import parse_period
+
+    t = dt(2025, 3, 1, 10)
+    ev = pl.LazyFrame({
+        "session_id": ["a", "a", "b", "c"],
+        "user_id": [None, None, None, "u"],
+        "event_time": [t, t.replace(minute=1), t.replace(hour=11), t.replace(hour=12)],
+        "event": ["view", "product_view", "view", "view"],
+    }, schema_overrides={"user_id": pl.String})
+    sessions = session_table(ev)
+    assert sessions.collect().sort("session_id")["first_visit"].to_list() == [True, True, True]
+    march = parse_period("2025-03")
+    counts = journey_counts(journeys(ev, march, sessions=sessions))
+    table = funnel_table(counts, march)
+    assert table["count"].to_list()[:2] == [3, 1]  # three sessions viewed, one went on to a product

@@ -84,7 +84,8 @@ def session_table(events: pl.LazyFrame) -> pl.LazyFrame:
     ``last:<e>`` for each event name ``e`` of :data:`EVENT_STEPS`, ``cart_value`` =
     sum of the ``value`` of its ``add_to_cart`` events (null values count as 0), and
     ``first_visit``: no session of the same user starts earlier (the new-visitor side of
-    the funnel's new vs returning, which costs a group-by of all sessions by user).
+    the funnel's new vs returning, which costs a group-by of all sessions by user); a
+    session whose user is unknown (no customer or visitor id) counts as a first visit.
 
     Prepared runs build it once (``sessions.parquet`` beside the events): it is the one
     group-by of the events by session, which sections 1 and 2 read instead of the events.
@@ -110,5 +111,5 @@ def session_table(events: pl.LazyFrame) -> pl.LazyFrame:
     table = events.group_by("session_id").agg(aggs).with_columns(or_unknown("device"), or_unknown("source"))
     first_start = table.group_by("user_id").agg(pl.col("start").min().alias("_first_start"))
     return (table.join(first_start, on="user_id", how="left")
-            .with_columns((pl.col("start") == pl.col("_first_start")).alias("first_visit"))
+            .with_columns((pl.col("start") == pl.col("_first_start")).fill_null(True).alias("first_visit"))
             .drop("_first_start"))
