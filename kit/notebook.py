@@ -6,7 +6,9 @@ these Markdown outputs into real headings (numbered, in the table of contents).
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import warnings
 
 from IPython.display import Markdown, display
@@ -53,16 +55,31 @@ def warm_up() -> None:
     plt.close(fig)
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")
+"""The ASCII punctuation CommonMark gives a meaning (emphasis, links, images, headings, lists,
+tables, code), except ``.`` and ``:``, which mean nothing inside a sentence."""
+
+
+def as_markdown(text: str) -> str:
+    """Plain text (a sentence quoting values from the data: region, category, channel names)
+    as Markdown that shows exactly that text: HTML's ``& < >`` as entities, so that
+    ``<script>`` or ``<img onerror=...>`` stays text, and Markdown's punctuation
+    backslash-escaped, so that ``[x](javascript:...)`` is not a link and ``# x`` not a heading."""
+    escaped = html.escape(text, quote=False)
+    escaped = MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+    return re.sub(r"^(\s*\d+)\.", r"\1\\.", escaped, flags=re.M)  # "1. " would start a list
+
+
 def heading(text: str, level: int = 1) -> None:
     """A report heading (level 1 = the section, 2 = a subsection)."""
-    display(Markdown(f"{'#' * level} {text}"))
+    display(Markdown(f"{'#' * level} {as_markdown(text)}"))
 
 
 def say(*sentences: str) -> None:
-    """A paragraph of generated narrative."""
+    """A paragraph of generated narrative (plain text: it is escaped, see :func:`as_markdown`)."""
     text = " ".join(s for s in sentences if s)
     if text:
-        display(Markdown(text))
+        display(Markdown(as_markdown(text)))
 
 
 SMALL_SAMPLE = 100

@@ -37,6 +37,7 @@ def use_theme() -> None:
         "font.family": "sans-serif",
         "font.sans-serif": FONTS,
         "axes.unicode_minus": False,  # CJK fonts lack U+2212; use ASCII minus
+        "text.parse_math": False,  # labels are data ("$100 deals"): a $ is a dollar, not TeX
         "figure.dpi": 110,
         "savefig.dpi": 110,
         "savefig.bbox": "tight",

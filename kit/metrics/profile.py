@@ -345,19 +345,19 @@ def peak_hours(heatmap: pl.DataFrame, n: int = 2, min_gap: int = 3) -> pl.DataFr
     )
 
 
-def source_performance(sessions_: pl.DataFrame, orders: pl.LazyFrame, period: Period,
+def source_performance(sessions_: pl.DataFrame, orders: pl.LazyFrame | None, period: Period,
                        comparison: Period | None) -> pl.DataFrame:
     """Per traffic source (source of the session's first event):
 
     - ``sessions``, ``share`` = source sessions / all sessions;
     - ``visit_to_pay`` = sessions with a ``pay`` event / sessions;
     - ``paid_orders``, ``gmv`` = paid orders with ``orders.channel`` = the source and their
-      amount; ``aov`` = gmv / paid_orders (null when the orders have no channel);
+      amount; ``aov`` = gmv / paid_orders (null without orders or when they have no channel);
 
     each beside the comparison period. Sources seen only in orders are listed too. Largest
     share first.
     """
-    has_channel = "channel" in _names(orders)
+    has_channel = orders is not None and "channel" in _names(orders)
 
     def per_source(p: Period) -> pl.LazyFrame:
         visits = _in(sessions_, p).group_by("source").agg(
