@@ -29,7 +29,14 @@ import yaml
 from kit import __version__
 from kit.errors import KitError
 from kit.params import RunParams, load_params, params_to_yaml
-from kit.publish.kernel import KERNEL, start_kernel, stop_kernel, warm_up_kernel
+from kit.publish.kernel import (
+    ENGINE,
+    KERNEL,
+    code_position,
+    start_kernel,
+    stop_kernel,
+    warm_up_kernel,
+)
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # KIT_NOTEBOOKS points the publisher at another notebooks folder (a customised or test copy)
@@ -90,49 +97,58 @@ class Outcome:
 
 
 class SectionFailed(Exception):
-    def __init__(self, notebook: str, cell: int | None, first_line: str):
-        self.notebook, self.cell, self.first_line = notebook, cell, first_line
+    """A cell of a section notebook raised: the notebook, the cell's ``[n]``, the error's first
+    line, and whether the error was the kit's bad-input error (exit code 2) or anything else (1)."""
+
+    def __init__(self, notebook: str, cell: int | None, first_line: str, bad_input: bool = False):
+        self.notebook, self.cell, self.first_line, self.bad_input = notebook, cell, first_line, bad_input
         where = f"cell [{cell}]" if cell is not None else "a cell"
         super().__init__(f"{notebook}.ipynb, {where}: {first_line}")
 
 
-def _failing_cell(nb_path: Path) -> int | None:
-    """The position of the cell that raised among the notebook's code cells (the injected
-    parameters included): the ``[n]`` it shows when run alone. Not its execution count:
-    the sections of a run share one kernel, so counts run on from the previous notebook."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(nb_path, as_version=4)
-    except Exception:  # noqa: BLE001 - a notebook we cannot read has no cell to point at
-        return None
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    for position, cell in enumerate(code, start=1):
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return position
-    return None
-
-
 def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger, km=None) -> float:
+    """Execute one section notebook into ``out_dir`` in the kernel ``km`` (papermill, through
+    the kit engine of :mod:`kit.publish.kernel`); log its time and its slowest cells. A failing
+    cell raises :class:`SectionFailed` naming the notebook, the cell as ``[n]`` among its code
+    cells (as it shows when run alone) and the error's first line."""
     import papermill as pm
 
     target = out_dir / f"{section.stem}.ipynb"
     started = time.perf_counter()
+    cells: list[tuple[str, float | None]] = []
     try:
         pm.execute_notebook(
             # no cwd: papermill would chdir the whole process, and sections side by side run in its
             # threads (one could restore another's directory); the kernel already runs in NOTEBOOKS
-            str(section.path), str(target), parameters=parameters, kernel_name=KERNEL,
-            progress_bar=False, log_output=False, report_mode=False, km=km,
+            str(section.path), str(target), parameters=parameters, kernel_name=KERNEL, engine_name=ENGINE,
+            progress_bar=False, log_output=False, report_mode=False, km=km, cells=cells,
             # written once when done, not at each cell's start and end (~1 MB of JSON each time)
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as e:
-        first = f"{e.ename}: {e.evalue}".splitlines()[0]
-        raise SectionFailed(section.stem, _failing_cell(target), first) from None
+        first = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
+        failed = SectionFailed(section.stem, code_position(cells, e.cell_index), first, bad_input=e.ename in
+                               _input_error_names())
+        # the executed notebook shows the kernel's count, which runs on across a run's sections
+        log.info("section %s failed at its cell [%s], In [%s] in the executed notebook", section.stem,
+                 failed.cell, e.exec_count)
+        raise failed from None
     seconds = time.perf_counter() - started
-    log.info("section %s done in %.1fs", section.stem, seconds)
+    slowest = sorted(((d, i) for i, (kind, d) in enumerate(cells) if kind == "code" and d), reverse=True)[:3]
+    log.info("section %s done in %.1fs (slowest cells: %s)", section.stem, seconds,
+             ", ".join(f"[{code_position(cells, i)}] {d:.1f}s" for d, i in slowest) or "none")
     return seconds
+
+
+def _input_error_names() -> set[str]:
+    """The class names of the kit's bad-input errors (:class:`KitError` and its subclasses): a
+    cell that raised one of these failed on the user's input, not on a bug."""
+    names, todo = set(), [KitError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
 
 
 def _logger(path: Path) -> logging.Logger:
@@ -181,22 +197,35 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
         side_by_side, after = execution_plan(sections(section_stems or params.sections), len(kms))
         with ThreadPoolExecutor(len(side_by_side) + 1) as pool:
             # the kernels warm up while the data is prepared in a thread (polars works outside
-            # the GIL), so the first sections start with imports done
+            # the GIL), so the first sections start with imports done. The first kernel warms up
+            # and runs its sections in this thread: a thread keeps one ready client per kernel
+            # (kit.publish.kernel.ready_client), so its sections connect no new client
             t0 = time.perf_counter()
             preparing = pool.submit(prepare_run, params, work, progress=lambda m: log.info(m))
-            for warming in [pool.submit(warm_up_kernel, km) for km in kms]:
-                try:
-                    warming.result()
-                except Exception as e:  # a kernel that did not empty its namespace must not publish this run
-                    raise KitError(f"the kernel did not answer before the run: {e}") from None
+            warming = [pool.submit(warm_up_kernel, km) for km in kms[1:]]
+            try:
+                warm_up_kernel(kms[0])
+                for other in warming:
+                    other.result()
+            except Exception as e:  # a kernel that did not empty its namespace must not publish this run
+                preparing.exception()  # a bad input, found meanwhile, is the better message
+                preparing.result()
+                raise KitError(f"the kernel did not answer before the run: {e}") from None
             preparing.result()
             timings["prepare"] = time.perf_counter() - t0
             tell((name, "prepared", None))
             t0 = time.perf_counter()
-            running = [pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side, kms, strict=True)]
-            for lane in running:  # all lanes finish; the first failure in report order is reported
+            others = [pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side[1:], kms[1:], strict=True)]
+            first: BaseException | None = None
+            try:
+                run_lane(side_by_side[0], kms[0])
+            except Exception as e:  # noqa: BLE001 - the other lanes finish first (report order wins)
+                first = e
+            for lane in others:
                 lane.exception()
-            for lane in running:
+            if first is not None:
+                raise first
+            for lane in others:
                 lane.result()
             run_lane(after, kms[0])
             timings["sections"] = time.perf_counter() - t0  # wall time: sections may overlap
