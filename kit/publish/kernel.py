@@ -148,6 +148,19 @@ def stop_kernel(km) -> None:
     run_sync(km.shutdown_kernel)(now=True)
 
 
+def kill_kernel(km) -> None:
+    """End the kernel's process at once (from a signal handler, where nothing can be awaited)."""
+    import os
+    import signal
+
+    pid = getattr(km.provisioner, "pid", None) if getattr(km, "provisioner", None) else None
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def run_silently(km, code: str, timeout: float = 120) -> None:
     """Run ``code`` in the kernel and wait for it to finish (no output, no execution count),
     through this thread's ready client (:func:`ready_client`)."""
