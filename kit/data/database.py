@@ -107,7 +107,21 @@ def scan_database(table: str, source: Source, window: tuple[datetime, datetime] 
     except Exception as e:  # noqa: BLE001 - the driver's errors become one message naming the source
         raise DataError(f"{label}: {_scrub(str(e), password)}. Check the url, the password variable and the "
                         f"{'table' if db.table else 'query'}.") from None
-    frame = pl.from_arrow(data)
+    frame = pl.from_arrow(_plain(data))
     if not isinstance(frame, pl.DataFrame):
         frame = frame.to_frame()
     return frame.lazy(), label
+
+
+def _plain(data):
+    """The Arrow table with extension columns as their storage: the driver hands PostgreSQL types
+    Arrow has none for (numeric, for one) as an opaque extension over their text, which the
+    conform step then parses (and checks) like text."""
+    import pyarrow as pa
+
+    for i, f in enumerate(data.schema):
+        if isinstance(f.type, pa.BaseExtensionType):
+            column = data.column(i)
+            storage = pa.chunked_array([chunk.storage for chunk in column.chunks], type=f.type.storage_type)
+            data = data.set_column(i, f.name, storage)
+    return data
