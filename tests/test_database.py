@@ -136,7 +136,6 @@ def test_only_the_runs_columns_and_the_events_window_are_fetched(shop_db, small_
 
 def test_a_query_source_with_mapped_columns_and_a_time_zone_aware_column(shop_db, tmp_path):
     import adbc_driver_postgresql.dbapi as dbapi
-
     import pg
 
     with dbapi.connect(shop_db.url_with_password()) as conn, conn.cursor() as cur:
@@ -174,7 +173,7 @@ def test_database_errors_are_one_message_naming_the_source(shop_db, tmp_path, mo
 
     from kit.cli import main
 
-    text, env, tables = "", None, ["orders"]
+    env, tables = None, ["orders"]
     if case == "wrong_password":
         monkeypatch.setenv(pg.PASSWORD_ENV, "not-the-password")
     if case == "unset_env":

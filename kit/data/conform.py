@@ -65,11 +65,11 @@ def parse_datetime(col: str, dtype: pl.DataType, timezone: str, fmt: str | None 
     if isinstance(dtype, pl.Date):
         return c.cast(pl.Datetime("us"))
     if dtype.is_numeric() and excel:
-        # serial days, the fraction being the time of day; out of Excel's range (1900..9999) is unparseable
-        days = c.cast(pl.Float64)
-        return (pl.when((days >= 1) & (days < 2958466))
-                .then(pl.lit(EXCEL_EPOCH) + pl.duration(microseconds=(days * 86_400_000_000).round(0).cast(pl.Int64)))
-                .otherwise(None).dt.cast_time_unit("us"))
+        return _excel_serial(c.cast(pl.Float64))
+    if excel:
+        # a column mixing date cells and serial numbers arrives as text: numbers are serial days
+        return pl.coalesce(parse_datetime(col, dtype, timezone, fmt),
+                           _excel_serial(c.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)))
     if dtype.is_numeric():
         # epoch seconds, or milliseconds when the numbers are that large
         return (
@@ -93,6 +93,13 @@ def parse_datetime(col: str, dtype: pl.DataType, timezone: str, fmt: str | None 
         + [s.str.strptime(pl.Date, f, strict=False).cast(pl.Datetime("us")) for f in DATE_FORMATS]
     )
     return pl.when(with_offset).then(aware).otherwise(naive)
+
+
+def _excel_serial(days: pl.Expr) -> pl.Expr:
+    """Excel serial days (the fraction is the time of day); out of Excel's range (1900..9999): null."""
+    micros = (days * 86_400_000_000).round(0).cast(pl.Int64)
+    return (pl.when((days >= 1) & (days < 2958466)).then(pl.lit(EXCEL_EPOCH) + pl.duration(microseconds=micros))
+            .otherwise(None).dt.cast_time_unit("us"))
 
 
 def parse_date(col: str, dtype: pl.DataType, timezone: str, fmt: str | None = None, excel: bool = False) -> pl.Expr:
