@@ -26,8 +26,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Shop report kit" >/dev/null
 	@touch $(STAMP)
 
-system:                                         ## chromium (PDF), CJK fonts, poppler (PDF checks)
+system:                                         ## chromium (PDF), CJK fonts, poppler (PDF checks), PostgreSQL (database tests)
 	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \

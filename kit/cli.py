@@ -19,7 +19,7 @@ from kit.errors import KitError
 def _console(quiet: bool = False):
     from rich.console import Console
 
-    return Console(stderr=False, quiet=quiet, highlight=False)
+    return Console(stderr=False, quiet=quiet, highlight=False, soft_wrap=True)
 
 
 # ------------------------------------------------------------------ demo
@@ -90,41 +90,72 @@ def cmd_schema(args) -> int:
 # ------------------------------------------------------------------ validate
 
 def cmd_validate(args) -> int:
-    import polars as pl
-    from rich.markup import escape
-    from rich.table import Table as RichTable
+    """Check what ``kit publish`` would, without publishing: the params, every table of every
+    run (a matrix's runs share their loading when they read the same rows), each run's slice
+    and that its period holds data to report. Exit code 2 when anything would stop a run."""
+    import json
 
-    from kit.data.load import load_tables
+    from rich.markup import escape
+
+    from kit.data.load import load_tables, windows
+    from kit.errors import KitError
     from kit.params import load_params
+    from kit.run import check_period, data_errors_message, slice_tables
 
     console = _console()
     worst = 0
     for path in args.params:
         runs = load_params(path)
-        params = runs[0]
-        console.print(f"[bold]{path}[/bold]: {len(runs)} run(s): {', '.join(r.run_name for r in runs)}")
-        loaded = load_tables(params)
-        summary = RichTable(title="tables", title_justify="left")
-        for head in ("table", "rows", "columns", "from", "to"):
-            summary.add_column(head, justify="right" if head == "rows" else "left")
-        for name, lf in loaded.tables.items():
-            time_col = {"orders": "order_time", "events": "event_time", "customers": "signup_date",
-                        "marketing_spend": "date"}.get(name)
-            names = lf.collect_schema().names()
-            aggs = [pl.len().alias("rows")]
-            if time_col in names:
-                aggs += [pl.col(time_col).min().alias("lo"), pl.col(time_col).max().alias("hi")]
-            row = lf.select(aggs).collect().row(0, named=True)
-            summary.add_row(name, f"{row['rows']:,}", str(len(names)), str(row.get("lo", ""))[:10], str(row.get("hi", ""))[:10])
-        console.print(summary)
-        for p in loaded.problems:
-            colour = {"error": "red", "warning": "yellow"}.get(p.level, "dim")
-            console.print(f"[{colour}]{escape(str(p))}[/{colour}]")
-        if loaded.errors:
-            worst = 2
-        else:
-            console.print(f"[green]ok[/green]: {len(loaded.problems)} warning(s)/note(s), no errors")
+        console.print(f"[bold]{escape(str(path))}[/bold]: {len(runs)} run(s): {', '.join(r.run_name for r in runs)}")
+        loads: dict[str, object] = {}
+        for params in runs:
+            # what decides the rows read: the sources, their parsing, and the run's windows
+            key = json.dumps([params.model_dump(mode="json", include={"data", "timezone", "events"}),
+                              {k: [str(x) for x in v] for k, v in windows(params).items()},
+                              str(params.previous or params.current)], sort_keys=True)
+            if key not in loads:
+                loaded = loads[key] = load_tables(params)
+                _print_tables(console, loaded)
+                for p in loaded.problems:
+                    colour = {"error": "red", "warning": "yellow"}.get(p.level, "dim")
+                    console.print(f"[{colour}]{escape(str(p))}[/{colour}]")
+            loaded = loads[key]
+            if loaded.errors:
+                worst = 2
+                console.print(f"[red]{escape(params.run_name)}: cannot run[/red]: "
+                              f"{escape(data_errors_message(params, loaded.errors).splitlines()[0])}")
+                continue
+            try:
+                tables, notes = slice_tables(loaded, params)
+                check_period(tables, params)
+            except KitError as e:
+                worst = 2
+                console.print(f"[red]{escape(params.run_name)}: cannot run[/red]: {escape(str(e))}")
+                continue
+            warnings = sum(p.level == "warning" for p in loaded.problems)
+            console.print(f"[green]{escape(params.run_name)}: ok[/green] ({warnings} warning(s), no errors"
+                          + (f"; {'; '.join(notes)}" if notes else "") + ")")
     return worst
+
+
+def _print_tables(console, loaded) -> None:
+    import polars as pl
+    from rich.table import Table as RichTable
+
+    summary = RichTable(title="tables", title_justify="left")
+    for head in ("table", "rows", "columns", "from", "to"):
+        summary.add_column(head, justify="right" if head == "rows" else "left")
+    for name, lf in loaded.tables.items():
+        time_col = {"orders": "order_time", "events": "event_time", "customers": "signup_date",
+                    "marketing_spend": "date"}.get(name)
+        names = lf.collect_schema().names()
+        aggs = [pl.len().alias("rows")]
+        if time_col in names:
+            aggs += [pl.col(time_col).min().alias("lo"), pl.col(time_col).max().alias("hi")]
+        row = lf.select(aggs).collect().row(0, named=True)
+        summary.add_row(name, f"{row['rows']:,}", str(len(names)), str(row.get("lo", "") or "")[:10],
+                        str(row.get("hi", "") or "")[:10])
+    console.print(summary)
 
 
 # ------------------------------------------------------------------ publish
@@ -182,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kit {args.command}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"kit {args.command}: interrupted; its temporary folders are removed and earlier reports are "
+              "unchanged", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - the CLI never shows a bare traceback
         if args.debug:
@@ -192,5 +224,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def entry() -> None:
+    """The ``kit`` program. After an interrupt it exits at once: a run's thread still reading
+    data (polars cannot be interrupted) is not waited for; publish has removed its folders."""
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -89,7 +89,7 @@ ORDERS = Table(
     "orders",
     "One row per order. The only table every report needs.",
     (
-        Column("order_id", S, True, "Order id, unique."),
+        Column("order_id", S, True, "Order id, unique; numbered by the loader when the file has none (one row per order)."),
         Column("customer_id", S, True, "Customer who placed the order."),
         Column("order_time", DT, True, "When the order was submitted; decides its period."),
         Column("pay_time", DT, False, "When it was paid; null when never paid."),

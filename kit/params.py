@@ -26,15 +26,57 @@ class _Strict(BaseModel):
 
 
 class CsvOptions(_Strict):
-    separator: str = ","
-    encoding: str = "utf8"
+    separator: str | None = Field(
+        None, description="column separator; default: comma (tab for .tsv), or whichever of , ; tab | splits "
+                          "the header when that does not")
+    encoding: str | None = Field(
+        None, description="the file's encoding (utf-8, gb18030, utf-16, ...); default: detected")
     null_values: list[str] = Field(default_factory=lambda: ["", "NA", "NULL", "null", "-"])
+
+
+class Database(_Strict):
+    """A table read from a PostgreSQL database (through ADBC): a table or a query.
+
+    The password never sits in the params file (nor in the params saved beside a report, the
+    run log or the report): ``password_env`` names the environment variable that holds it."""
+
+    url: str = Field(description="postgresql://USER@HOST:PORT/DBNAME (or ?host=/socket/dir), without a password")
+    password_env: str | None = Field(None, description="environment variable holding the password")
+    table: str | None = Field(None, description="table (or view) name, optionally schema.table")
+    query: str | None = Field(None, description="a SELECT whose columns are the table's (instead of table)")
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, v: str) -> str:
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(v)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError(f"url must start with postgresql:// (found {parts.scheme or 'no scheme'!r}); "
+                             "PostgreSQL is the database the kit reads")
+        if parts.password is not None or "password" in parse_qs(parts.query):
+            raise ValueError("the url holds a password: remove it and name the environment variable that holds it "
+                             "with password_env (e.g. password_env: SHOP_DB_PASSWORD)")
+        return v
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Database:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("a database source needs either table or query (one of them)")
+        return self
+
+    def describe(self) -> str:
+        """Where the rows come from, for messages and the run log (no password: the url has none)."""
+        return f"{self.url} " + (f"table {self.table}" if self.table else "query")
 
 
 class Source(_Strict):
     """Where one table comes from and how its columns map onto the contract."""
 
-    path: str = Field(description="File, folder or glob; .csv/.tsv/.parquet, format from the extension.")
+    path: str | None = Field(
+        None, description="File, folder or glob; .csv/.tsv/.parquet/.xlsx/.xls, format from the extension.")
+    database: Database | None = Field(None, description="instead of path: a database table or query")
+    sheet: str | int | None = Field(None, description="Excel: the sheet's name or number (1 = first); default: the first")
     columns: dict[str, str] = Field(
         default_factory=dict, description="contract column -> the column's name in this file"
     )
@@ -44,6 +86,12 @@ class Source(_Strict):
     )
     csv: CsvOptions = Field(default_factory=CsvOptions)
     datetime_format: str | None = Field(None, description="strftime format when autodetection fails")
+
+    @model_validator(mode="after")
+    def _where(self) -> Source:
+        if (self.path is None) == (self.database is None):
+            raise ValueError("a data source needs either path (files) or database (one of them)")
+        return self
 
 
 class Data(_Strict):
@@ -176,6 +224,20 @@ class RunParams(_Strict):
             raise ValueError(str(e)) from None
         return v
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(v, sorted(zoneinfo.available_timezones()), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{v!r} is not a time zone{hint}; use an IANA name such as Asia/Shanghai or "
+                             "America/New_York") from None
+        return v
+
     @field_validator("events")
     @classmethod
     def _events(cls, v: dict[str, str]) -> dict[str, str]:
@@ -291,6 +353,10 @@ def _expand_matrix(raw: dict, file: str) -> list[tuple[dict, dict]]:
     if not isinstance(matrix, dict):
         raise ParamsError(f"{file}: matrix must map keys to lists of values, e.g. matrix: {{region: [华东, 华南]}}")
     keys = list(matrix)
+    for key, value in matrix.items():
+        if value is None or value == [] or isinstance(value, dict):
+            raise ParamsError(f"{file}: matrix.{key} must list at least one value, e.g. matrix: {{{key}: [a, b]}}"
+                              f" (found {value!r}); remove the key to run without it.")
     lists = [v if isinstance(v, list) else [v] for v in matrix.values()]
     runs = []
     for combo in itertools.product(*lists) if keys else [()]:
@@ -305,13 +371,26 @@ def _expand_matrix(raw: dict, file: str) -> list[tuple[dict, dict]]:
     return runs
 
 
+def _read_text(path: Path) -> str:
+    """The params file's text: UTF-8 (with or without BOM), or another encoding it can be
+    detected in (GB18030 as a Chinese Windows editor saves, UTF-16), else one message."""
+    from kit.data.read import detect_encoding
+
+    data = path.read_bytes()
+    encoding = detect_encoding(data, whole=True) if data else "utf-8"
+    if encoding in ("utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be", "utf-32"):
+        return data.decode(encoding).lstrip("\ufeff")
+    raise ParamsError(f"{path}: the params file is not UTF-8 text (it looks like {encoding or 'binary data'}); "
+                      "save it as UTF-8.")
+
+
 def load_params(path: str | Path) -> list[RunParams]:
     """Read a params file and return one :class:`RunParams` per run (matrix expanded)."""
     path = Path(path)
     file = str(path)
     if not path.exists():
         raise ParamsError(f"{file}: params file not found. Copy params/demo.yaml as a start.")
-    text = path.read_text(encoding="utf-8-sig")
+    text = _read_text(path)
     try:
         root = yaml.compose(text, Loader=_Loader)
         raw = yaml.load(text, Loader=_Loader)
@@ -339,6 +418,8 @@ def load_params(path: str | Path) -> list[RunParams]:
 def check_sources_exist(params: RunParams) -> None:
     """Fail with the table and path when a data source does not exist."""
     for table, source in params.data.sources().items():
+        if source.path is None:
+            continue  # a database: connecting is the check (kit.data.database)
         target = params.resolve(source.path)
         if any(ch in source.path for ch in "*?["):
             if not list(target.parent.glob(target.name)):
@@ -354,5 +435,6 @@ def params_to_yaml(params: RunParams) -> str:
     """The params as actually run, for the record beside the report."""
     data: dict[str, Any] = params.model_dump(mode="json", exclude_none=True)
     for table, source in params.data.sources().items():
-        data["data"][table]["path"] = str(params.resolve(source.path))
+        if source.path is not None:
+            data["data"][table]["path"] = str(params.resolve(source.path))
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

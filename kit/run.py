@@ -229,23 +229,83 @@ def _jsonable(value):
     return value
 
 
+def data_errors_message(params: RunParams, errors: list) -> str:
+    """The message a run stops with on data errors: the first on the first line (a summary shows
+    that line alone), the others below it."""
+    head = f"{params.source_file}: {errors[0]}"
+    more = "".join(f"\n  - {p}" for p in errors[1:10])
+    rest = f"\n  (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+    return head + (f"\n  {len(errors) - 1} more error(s), nothing was published:{more}{rest}" if len(errors) > 1 else "")
+
+
+def _where(params: RunParams) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.slice.items()) or "all data"
+
+
+def check_period(tables: dict[str, pl.LazyFrame], params: RunParams) -> None:
+    """Stop with :class:`EmptySliceError` when the run's period holds nothing to report: with an
+    orders table, no paid order in the period (for the slice); without one, no event. The
+    message says why (no order at all in the period, or orders that are none of them paid) and
+    where the data lies, so that the period, the slice or the status mapping can be fixed."""
+    p = params.current
+    in_period = lambda col: (pl.col(col) >= p.start_dt) & (pl.col(col) < p.end_dt)  # noqa: E731
+    where = _where(params)
+    file = params.source_file
+    if "orders" in tables:
+        orders = tables["orders"]
+        counts = orders.filter(in_period("order_time")).group_by("status").len().collect()
+        paid = orders.filter(in_period("order_time") & (pl.col("status") == "paid") & (pl.col("amount") >= 0))
+        if counts.is_empty():
+            span = orders.select(pl.col("order_time").min().alias("lo"), pl.col("order_time").max().alias("hi"),
+                                 pl.len().alias("n")).collect().row(0, named=True)
+            lies = (f"the {span['n']:,} orders run from {span['lo']:%Y-%m-%d} to {span['hi']:%Y-%m-%d}"
+                    if span["n"] else "there is no order at all")
+            raise EmptySliceError(f"{file}: period {p.label} ({where}): no order in the period; {lies}. "
+                                  "Choose a period with orders (period: in the params) or another slice.")
+        if paid.select(pl.len()).collect().item() == 0:
+            statuses = ", ".join(f"{s} {n:,}" for s, n in counts.sort("len", descending=True).iter_rows())
+            raise EmptySliceError(f"{file}: period {p.label} ({where}): no paid order in the period ({statuses}). "
+                                  "If your paid orders have another status name, map it with "
+                                  "data.orders.values.status (e.g. {已支付: paid}).")
+        return
+    if "events" in tables:
+        events = tables["events"]
+        if events.filter(in_period("event_time")).select(pl.len()).collect().item() == 0:
+            span = events.select(pl.col("event_time").min().alias("lo"), pl.col("event_time").max().alias("hi"),
+                                 pl.len().alias("n")).collect().row(0, named=True)
+            lies = (f"the events kept run from {span['lo']:%Y-%m-%d} to {span['hi']:%Y-%m-%d}"
+                    if span["n"] else "no event is left for it")
+            raise EmptySliceError(f"{file}: period {p.label} ({where}): no event in the period; {lies}. "
+                                  "Choose a period with data (period: in the params) or another slice.")
+
+
+def slice_tables(loaded, params: RunParams) -> tuple[dict[str, pl.LazyFrame], list[str]]:
+    """The loaded tables as the run uses them, still lazy: orders and customers without
+    duplicates, events in the run's window with users stitched and sessions derived, cut to the
+    slice (:func:`apply_slice`). What :func:`prepare_run` writes and ``kit validate`` checks."""
+    tables = dict(loaded.tables)
+    if "orders" in tables:
+        tables["orders"] = tables["orders"].unique("order_id", keep="first", maintain_order=True)
+    if "customers" in tables:
+        tables["customers"] = tables["customers"].unique("customer_id", keep="first", maintain_order=True)
+    if "events" in tables:
+        tables["events"] = _prepare_events(tables["events"], params)
+    try:
+        return apply_slice(tables, params.slice)
+    except DataError as e:  # name the params file, where the slice is written
+        raise type(e)(f"{params.source_file}: {e}") from None
+
+
 def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
     """Load, validate, slice and store the data of one run in ``work_dir``."""
     step = progress or (lambda message: None)
     step("loading and validating")
     loaded = load_tables(params)
     if loaded.errors:
-        listing = "\n".join(f"  - {p}" for p in loaded.errors[:10])
-        raise DataError(f"{params.source_file}: the data has errors, nothing was published:\n{listing}")
-    tables = dict(loaded.tables)
+        raise DataError(data_errors_message(params, loaded.errors))
+    tables, notes = slice_tables(loaded, params)
     if "orders" in tables:
-        tables["orders"] = tables["orders"].unique("order_id", keep="first", maintain_order=True).filter(
-            pl.col("customer_id").is_not_null())
-    if "customers" in tables:
-        tables["customers"] = tables["customers"].unique("customer_id", keep="first", maintain_order=True)
-    if "events" in tables:
-        tables["events"] = _prepare_events(tables["events"], params)
-    tables, notes = apply_slice(tables, params.slice)
+        check_period(tables, params)  # before anything is written; events alone are checked once written
     if "order_items" in tables and "orders" in tables:
         # the inner join also drops the lines of orders outside the data or the slice
         tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])
@@ -262,8 +322,12 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
         step("building the sessions")
         _write_sessions(data_dir)
     run = Run(params, work_dir)
-    _check_not_empty(run)
+    if "orders" not in tables:
+        check_period({"events": run.events}, params)
     files = [f for fs in loaded.files.values() for f in fs]
+    # a database's rows have no file: the prepared tables they became stand for them
+    files += [data_dir / f"{name}.parquet" for name, source in params.data.sources().items()
+              if source.database is not None and (data_dir / f"{name}.parquet").exists()]
     quality = [p.as_dict() for p in loaded.problems] + [
         {"level": "info", "table": "slice", "check": "slice", "message": n, "column": None, "count": 0, "examples": []}
         for n in notes
@@ -311,19 +375,6 @@ def _last_order_day(data_dir: Path) -> str | None:
     return last.date().isoformat() if last is not None else None
 
 
-def _check_not_empty(run: Run) -> None:
-    p = run.period
-    orders, events = run.orders, run.events
-    n_orders = 0 if orders is None else orders.filter(
-        (pl.col("order_time") >= p.start_dt) & (pl.col("order_time") < p.end_dt)).select(pl.len()).collect().item()
-    n_events = 0 if events is None else events.filter(
-        (pl.col("event_time") >= p.start_dt) & (pl.col("event_time") < p.end_dt)).select(pl.len()).collect().item()
-    if n_orders == 0 and n_events == 0:
-        where = ", ".join(f"{k}={v}" for k, v in run.params.slice.items()) or "all data"
-        raise EmptySliceError(f"{run.params.source_file}: no orders and no events in {p.label} for {where}; "
-                              "check the period and the slice.")
-
-
 def open_run(params_path: str | os.PathLike | None = None, run_name: str | None = None,
              work_dir: str | os.PathLike | None = None) -> Run:
     """The run a notebook works on.
@@ -345,7 +396,8 @@ def open_run(params_path: str | os.PathLike | None = None, run_name: str | None 
         raise KitError(f"{params_path}: no run named {run_name!r}; runs: {', '.join(r.run_name for r in runs)}")
     work = CACHE / params.run_name
     meta = work / "run.json"
-    if meta.exists() and (work / "params.yaml").read_text(encoding="utf-8") == params_to_yaml(params):
+    from_database = any(s.database is not None for s in params.data.sources().values())
+    if not from_database and meta.exists() and (work / "params.yaml").read_text(encoding="utf-8") == params_to_yaml(params):
         loaded_files = _current_files(params)
         cached = json.loads(meta.read_text(encoding="utf-8"))
         if cached.get("stamp") == _stamp(loaded_files) and cached.get("layout") == LAYOUT:
@@ -368,7 +420,7 @@ def _reload_params(work: Path) -> RunParams:
 def _current_files(params: RunParams) -> list[Path]:
     from kit.data.read import source_files
 
-    return [f for s in params.data.sources().values() for f in source_files(params.resolve(s.path))]
+    return [f for s in params.data.sources().values() if s.path for f in source_files(params.resolve(s.path))]
 
 
 def _fresh(work: Path) -> Path:

@@ -27,3 +27,24 @@ def write_params(folder: Path, demo: Path, text: str = "", name: str = "t.yaml")
     path = folder / name
     path.write_text(f"name: t\ntitle: 测试报告\nperiod: 2025-Q4\ndata:\n{tables}\n{text}", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster (tests/pg.py), for the tests marked ``postgres``.
+
+    Skips, saying why, where the server cannot be had (no initdb, not root to install it); in CI
+    (``CI`` set), where ``make system`` installs it, a missing server fails instead."""
+    import os
+
+    import pg
+
+    try:
+        cluster = pg.start()
+    except (FileNotFoundError, RuntimeError) as e:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL server for the database tests: {e}")
+    os.environ[pg.PASSWORD_ENV] = pg.PASSWORD
+    yield cluster
+    pg.stop(cluster)

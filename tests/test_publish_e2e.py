@@ -65,8 +65,9 @@ def test_failed_run_keeps_the_earlier_report_and_others_succeed(small_demo, tmp_
     broken = write_params(tmp_path, small_demo, "matrix:\n  region: [华东]\n", name="b.yaml")
     proc = subprocess.run([sys.executable, "-m", "kit", "publish", str(broken), "--output", str(out), "--quiet",
                            "--no-pdf"], env=env, capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 1
-    assert "FAILED" in proc.stdout and "boom in a test copy" in proc.stdout
+    assert proc.returncode == 1  # a cell raising RuntimeError is a bug, not bad input
+    # the summary names the section, the cell and the reason, not only run.log
+    assert "t_2025-Q4_华东 FAILED: 00_summary.ipynb, cell [4]: RuntimeError: boom in a test copy" in proc.stdout
     assert (out / "t_2025-Q4_华东" / "report.html").read_bytes() == earlier, "the earlier report is untouched"
     failed = out / "_failed" / "t_2025-Q4_华东"
     log = (failed / "run.log").read_text(encoding="utf-8")
@@ -76,7 +77,7 @@ def test_failed_run_keeps_the_earlier_report_and_others_succeed(small_demo, tmp_
     assert any(o.get("output_type") == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
 
     mixed = write_params(tmp_path, small_demo, "matrix:\n  region: [华南, 火星]\n", name="c.yaml")
-    assert publish([str(mixed)], jobs=2, quiet=True, output=out, pdf=False) == 1
+    assert publish([str(mixed)], jobs=2, quiet=True, output=out, pdf=False) == 2  # failed on bad input alone
     assert (out / "t_2025-Q4_华南" / "report.html").exists()
     failed_log = (out / "_failed" / "t_2025-Q4_火星" / "run.log").read_text(encoding="utf-8")
     assert "region: 火星 matches no row" in failed_log

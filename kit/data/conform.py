@@ -2,12 +2,17 @@
 
 Dates and datetimes are parsed from the common formats (``2025-11-03 12:34:56``,
 ``2025/11/03 12:34``, ISO 8601 with ``T`` and an offset, a bare date, Unix epoch
-seconds or milliseconds). Values with a time zone are converted to the run's time
-zone and stored naive; naive values are taken as already local. Status, gender and
-event names are normalised; ``parse_failures`` counts what could not be parsed.
+seconds or milliseconds; in an Excel sheet, numbers are Excel's serial days). Values
+with a time zone are converted to the run's time zone and stored naive; naive values
+are taken as already local. Numbers may carry currency signs and thousands separators
+(``¥1,250.00``) or a decimal comma (``12,5``). Text is trimmed, and an empty text is
+missing. Status, gender and event names are normalised; :mod:`kit.data.validate`
+counts what could not be parsed.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import polars as pl
 
@@ -44,8 +49,14 @@ BOOLEAN_TRUE = ("true", "1", "yes", "y", "t", "是", "已退货", "returned")
 BOOLEAN_FALSE = ("false", "0", "no", "n", "f", "否", "")
 
 
-def parse_datetime(col: str, dtype: pl.DataType, timezone: str, fmt: str | None = None) -> pl.Expr:
-    """Parse ``col`` into a naive local Datetime("us") whatever it arrives as."""
+EXCEL_EPOCH = datetime(1899, 12, 30)
+"""Day 0 of Excel's serial dates (1900 date system, with its phantom 29 February 1900 behind it)."""
+
+
+def parse_datetime(col: str, dtype: pl.DataType, timezone: str, fmt: str | None = None,
+                   excel: bool = False) -> pl.Expr:
+    """Parse ``col`` into a naive local Datetime("us") whatever it arrives as; numbers are
+    epoch seconds (or milliseconds), or Excel serial days when ``excel``."""
     c = pl.col(col)
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone:
@@ -53,6 +64,12 @@ def parse_datetime(col: str, dtype: pl.DataType, timezone: str, fmt: str | None 
         return c.dt.cast_time_unit("us")
     if isinstance(dtype, pl.Date):
         return c.cast(pl.Datetime("us"))
+    if dtype.is_numeric() and excel:
+        return _excel_serial(c.cast(pl.Float64))
+    if excel:
+        # a column mixing date cells and serial numbers arrives as text: numbers are serial days
+        return pl.coalesce(parse_datetime(col, dtype, timezone, fmt),
+                           _excel_serial(c.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)))
     if dtype.is_numeric():
         # epoch seconds, or milliseconds when the numbers are that large
         return (
@@ -78,19 +95,34 @@ def parse_datetime(col: str, dtype: pl.DataType, timezone: str, fmt: str | None 
     return pl.when(with_offset).then(aware).otherwise(naive)
 
 
-def parse_date(col: str, dtype: pl.DataType, timezone: str, fmt: str | None = None) -> pl.Expr:
+def _excel_serial(days: pl.Expr) -> pl.Expr:
+    """Excel serial days (the fraction is the time of day); out of Excel's range (1900..9999): null."""
+    micros = (days * 86_400_000_000).round(0).cast(pl.Int64)
+    return (pl.when((days >= 1) & (days < 2958466)).then(pl.lit(EXCEL_EPOCH) + pl.duration(microseconds=micros))
+            .otherwise(None).dt.cast_time_unit("us"))
+
+
+def parse_date(col: str, dtype: pl.DataType, timezone: str, fmt: str | None = None, excel: bool = False) -> pl.Expr:
     if isinstance(dtype, pl.Date):
         return pl.col(col)
-    return parse_datetime(col, dtype, timezone, fmt).dt.date()
+    return parse_datetime(col, dtype, timezone, fmt, excel).dt.date()
+
+
+CURRENCY_SIGNS = r"¥￥$€£₩₹元"
+DECIMAL_COMMA = r"^[+-]?\d+,\d{1,2}$"
+"""``12,5`` or ``1250,00``: a decimal comma (a thousands separator is followed by three digits)."""
 
 
 def _parse_number(col: str, dtype: pl.DataType, target: pl.DataType) -> pl.Expr:
     c = pl.col(col)
     if dtype.is_numeric():
         return c.cast(target, strict=False)
-    # thousands separators and currency signs are common in exports
-    s = c.cast(pl.String).str.strip_chars().str.replace_all(r"[,¥￥$€\s]", "")
-    return s.cast(pl.Float64, strict=False).cast(target, strict=False) if target != pl.Float64 else s.cast(pl.Float64, strict=False)
+    # currency signs, spaces and thousands separators are common in exports (¥1,250.00)
+    s = c.cast(pl.String).str.strip_chars().str.replace_all(rf"[{CURRENCY_SIGNS}\s\u00a0]", "")
+    s = pl.when(s.str.contains(DECIMAL_COMMA)).then(s.str.replace(",", ".", literal=True)).otherwise(
+        s.str.replace_all(",", "", literal=True))
+    number = s.cast(pl.Float64, strict=False)
+    return number if target == pl.Float64 else number.cast(target, strict=False)
 
 
 def _parse_bool(col: str, dtype: pl.DataType) -> pl.Expr:
@@ -104,19 +136,21 @@ def _parse_bool(col: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def conform_expressions(
-    table: Table, schema: pl.Schema, timezone: str, datetime_format: str | None = None, from_text: bool = True
+    table: Table, schema: pl.Schema, timezone: str, datetime_format: str | None = None, from_text: bool = True,
+    excel: bool = False,
 ) -> dict[str, pl.Expr]:
     """One parsing expression per contract column present in ``schema``; ``from_text``:
-    the values were read as text (CSV), not typed (Parquet)."""
+    the values were read as text (CSV), not typed (Parquet); ``excel``: from an Excel sheet
+    (numbers in date columns are serial days)."""
     exprs: dict[str, pl.Expr] = {}
     for column in table.columns:
         if column.name not in schema:
             continue
         dtype = schema[column.name]
         if isinstance(column.dtype, pl.Datetime):
-            expr = parse_datetime(column.name, dtype, timezone, datetime_format)
+            expr = parse_datetime(column.name, dtype, timezone, datetime_format, excel)
         elif isinstance(column.dtype, pl.Date):
-            expr = parse_date(column.name, dtype, timezone, None)
+            expr = parse_date(column.name, dtype, timezone, None, excel)
         elif column.dtype in (pl.Float64, pl.Int64):
             expr = _parse_number(column.name, dtype, column.dtype)
         elif column.dtype == pl.Boolean:
@@ -126,6 +160,8 @@ def conform_expressions(
             expr = pl.col(column.name).cast(pl.Int64, strict=False).cast(pl.String)
         else:
             expr = pl.col(column.name).cast(pl.String).str.strip_chars()
+            if dtype == pl.String:
+                expr = pl.when(expr == "").then(None).otherwise(expr)  # a blank cell is a missing value
             if column.name.endswith("_id") and from_text:
                 # ids written as floats by spreadsheets ("1001.0") must match their integer twins;
                 # typed (Parquet) string ids skip this regex, which costs seconds on 50M events
@@ -134,10 +170,30 @@ def conform_expressions(
     return exprs
 
 
-def can_fail(target: pl.DataType, dtype: pl.DataType) -> bool:
-    """Whether parsing a ``dtype`` column into ``target`` can turn a value into null:
-    only text parsed into another type can (typed Parquet columns are not re-checked)."""
+def can_fail(target: pl.DataType, dtype: pl.DataType, excel: bool = False) -> bool:
+    """Whether parsing a ``dtype`` column into ``target`` can turn a value into null: text
+    parsed into another type can, and so can an Excel serial number out of range (typed
+    Parquet columns are not re-checked)."""
+    if excel and target.is_temporal() and dtype.is_numeric():
+        return True
     return target != pl.String and dtype == pl.String
+
+
+def incompatible(target: pl.DataType, dtype: pl.DataType) -> bool:
+    """Whether a typed column (Parquet, Excel, database) cannot hold the contract's ``target``
+    type at all: a true/false amount, a date as a number of items, a nested value... These would
+    parse into nothing but nulls, so they stop the run instead."""
+    if dtype == pl.Null or dtype == pl.String or dtype == target:
+        return False
+    if isinstance(dtype, pl.List | pl.Array | pl.Struct | pl.Binary | pl.Object):
+        return True
+    if target in (pl.Float64, pl.Int64):
+        return not dtype.is_numeric()
+    if target.is_temporal():
+        return dtype == pl.Boolean
+    if target == pl.Boolean:
+        return not (dtype.is_numeric() or dtype == pl.Boolean)
+    return False
 
 
 def map_values(expr: pl.Expr, mapping: dict[str, str], otherwise: pl.Expr | None = None) -> pl.Expr:

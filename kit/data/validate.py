@@ -50,24 +50,89 @@ def missing_required(table: str, names: list[str], required: tuple[str, ...], so
     return problems
 
 
-def parse_failures(table: str, raw: pl.LazyFrame, exprs: dict[str, pl.Expr], required: tuple[str, ...]) -> list[Problem]:
-    """Values present in the file that could not be parsed into the contract's type."""
-    checks = [(pl.col(c).is_not_null() & e.is_null()).sum().alias(c) for c, e in exprs.items()]
-    if not checks:
-        return []
-    counts = raw.select(checks).collect().row(0, named=True)
+def incompatible_types(table: str, schema: pl.Schema, contract, where: str) -> list[Problem]:
+    """Typed columns (Parquet, Excel, a database) whose type cannot hold the contract's: errors."""
+    from kit.data.conform import incompatible
+
     problems = []
-    for col, n in counts.items():
+    for column in contract.columns:
+        if column.name in schema and incompatible(column.dtype, schema[column.name]):
+            problems.append(Problem(
+                "error", table, "wrong_type",
+                f"{column.name} is {schema[column.name]} in {where}, but the contract wants {column.dtype} "
+                f"({column.meaning.rstrip('.')}). Map the right column with data.{table}.columns, or fix the "
+                "file's type.",
+                column=column.name))
+    return problems
+
+
+NOUNS = {"orders": "orders", "customers": "customers", "order_items": "order lines", "events": "events",
+         "marketing_spend": "spend rows"}
+
+
+def value_checks(table: str, raw: pl.LazyFrame, parse: dict[str, pl.Expr], contract, fallible: set[str],
+                 where: str) -> tuple[list[Problem], int]:
+    """One pass over a table as read: its row count, and per column the values that cannot be
+    parsed into the contract's type, the required values that are missing (blank, null or NaN,
+    the marker pandas writes for a missing number) and the infinite numbers.
+
+    Levels, and why: an unparseable required value is an error (usually a format the kit does
+    not know, which the params can name); a missing required value is a warning, and its rows
+    are left out and counted (a blank cell in a shop's export is common and says nothing about
+    the rest), unless no row has one (an error: the wrong column is mapped); an infinite number
+    is an error in a required column (no amount is infinite: the export is broken) and a warning
+    in an optional one (treated as missing)."""
+    required = set(contract.required)
+    aggs = [pl.len().alias("rows")]
+    for c, e in parse.items():
+        target = contract.column(c).dtype
+        if c in fallible:
+            aggs.append((pl.col(c).is_not_null() & e.is_null()).sum().alias(f"unparseable|{c}"))
+        if c in required:
+            missing = pl.col(c).is_null() if c in fallible else e.is_null()
+            if target == pl.Float64:
+                missing = missing | e.is_nan()
+            aggs.append(missing.sum().alias(f"missing|{c}"))
+        if target == pl.Float64:
+            aggs.append(e.is_infinite().sum().alias(f"infinite|{c}"))
+    counts = raw.select(aggs).collect().row(0, named=True)
+    rows = counts.pop("rows")
+    problems = []
+    noun = NOUNS.get(table, "rows")
+    for key, n in counts.items():
         if not n:
             continue
-        bad = raw.filter(pl.col(col).is_not_null() & exprs[col].is_null()).select(pl.col(col).cast(pl.String)).head(MAX_EXAMPLES)
-        examples = bad.collect().to_series().to_list()
-        level = "error" if col in required else "warning"
-        what = "these rows cannot be used" if level == "error" else "they are treated as missing"
-        problems.append(Problem(
-            level, table, "unparseable", f"{n:,} values cannot be parsed ({what}); fix them or set the "
-            f"format in the params (data.{table}.datetime_format for dates)", column=col, count=n, examples=examples))
-    return problems
+        check, c = key.split("|")
+        e = parse[c]
+        if check == "unparseable":
+            bad = raw.filter(pl.col(c).is_not_null() & e.is_null()).select(pl.col(c).cast(pl.String)).head(MAX_EXAMPLES)
+            level = "error" if c in required else "warning"
+            what = "these rows cannot be used" if level == "error" else "they are treated as missing"
+            problems.append(Problem(
+                level, table, "unparseable", f"{n:,} values in {where} cannot be parsed ({what}); fix them or set the "
+                f"format in the params (data.{table}.datetime_format for dates)", column=c, count=n,
+                examples=bad.collect().to_series().to_list()))
+        elif check == "missing":
+            if n == rows:
+                problems.append(Problem(
+                    "error", table, "missing_value", f"no row of {where} has a {c} (all {n:,} are blank, null or NaN); "
+                    f"map the right column with data.{table}.columns.{c}", column=c, count=n))
+            else:
+                missing = pl.col(c).is_null() if c in fallible else e.is_null()
+                if contract.column(c).dtype == pl.Float64:
+                    missing = missing | e.is_nan()
+                at = raw.with_row_index("row", offset=1).filter(missing).select("row").head(MAX_EXAMPLES)
+                problems.append(Problem(
+                    "warning", table, "missing_value", f"{n:,} {noun} of {where} have no {c} (blank, null or NaN) and "
+                    "are left out; examples are row numbers (after the header)", column=c, count=n,
+                    examples=at.collect().to_series().to_list()))
+        elif check == "infinite":
+            bad = raw.filter(e.is_infinite()).select(pl.col(c).cast(pl.String)).head(MAX_EXAMPLES)
+            level = "error" if c in required else "warning"
+            what = f"each {c} must be a finite number" if level == "error" else "they are treated as missing"
+            problems.append(Problem(level, table, "infinite", f"{n:,} values in {where} are infinite; {what}",
+                                    column=c, count=n, examples=bad.collect().to_series().to_list()))
+    return problems, rows
 
 
 def unmapped_events(raw_events: pl.LazyFrame, mapped: pl.Expr) -> list[Problem]:
@@ -108,9 +173,6 @@ def table_checks(tables: dict[str, pl.LazyFrame]) -> list[Problem]:
         problems += _count_problem("warning", "orders", "negative_amount", "amount", orders.filter(pl.col("amount") < 0),
                                    "{n:,} orders have a negative amount; they are left out of GMV",
                                    ["order_id", "amount"])
-        problems += _count_problem("warning", "orders", "missing_value", "customer_id",
-                                   orders.filter(pl.col("customer_id").is_null()),
-                                   "{n:,} orders have no customer id and are left out", ["order_id"])
         statuses = orders.filter(~pl.col("status").is_in(["paid", "cancelled", "refunded"]) & pl.col("status").is_not_null())
         problems += _count_problem("warning", "orders", "unknown_status", "status", statuses,
                                    "{n:,} orders have a status that is not paid/cancelled/refunded; they count as not "

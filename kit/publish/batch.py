@@ -16,10 +16,12 @@ import multiprocessing as mp
 import os
 import queue
 import shutil
+import signal
+import threading
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,15 @@ import yaml
 from kit import __version__
 from kit.errors import KitError
 from kit.params import RunParams, load_params, params_to_yaml
-from kit.publish.kernel import KERNEL, start_kernel, stop_kernel, warm_up_kernel
+from kit.publish.kernel import (
+    ENGINE,
+    KERNEL,
+    code_position,
+    kill_kernel,
+    start_kernel,
+    stop_kernel,
+    warm_up_kernel,
+)
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # KIT_NOTEBOOKS points the publisher at another notebooks folder (a customised or test copy)
@@ -87,52 +97,76 @@ class Outcome:
     where: str
     error: str | None = None
     timings: dict | None = None
+    bad_input: bool = False
+    """A failure on the user's input (the kit's bad-input errors, in the kit or in a cell): exit code 2."""
+
+
+_interrupted = threading.Event()
+"""Set when publishing is interrupted (Ctrl-C): runs still going leave no folder behind."""
+
+
+class Interrupted(Exception):
+    """Raised inside a run when publishing was interrupted."""
+
+
+def _check_interrupted() -> None:
+    if _interrupted.is_set():
+        raise Interrupted("interrupted")
 
 
 class SectionFailed(Exception):
-    def __init__(self, notebook: str, cell: int | None, first_line: str):
-        self.notebook, self.cell, self.first_line = notebook, cell, first_line
+    """A cell of a section notebook raised: the notebook, the cell's ``[n]``, the error's first
+    line, and whether the error was the kit's bad-input error (exit code 2) or anything else (1)."""
+
+    def __init__(self, notebook: str, cell: int | None, first_line: str, bad_input: bool = False):
+        self.notebook, self.cell, self.first_line, self.bad_input = notebook, cell, first_line, bad_input
         where = f"cell [{cell}]" if cell is not None else "a cell"
         super().__init__(f"{notebook}.ipynb, {where}: {first_line}")
 
 
-def _failing_cell(nb_path: Path) -> int | None:
-    """The position of the cell that raised among the notebook's code cells (the injected
-    parameters included): the ``[n]`` it shows when run alone. Not its execution count:
-    the sections of a run share one kernel, so counts run on from the previous notebook."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(nb_path, as_version=4)
-    except Exception:  # noqa: BLE001 - a notebook we cannot read has no cell to point at
-        return None
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    for position, cell in enumerate(code, start=1):
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return position
-    return None
-
-
 def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger, km=None) -> float:
+    """Execute one section notebook into ``out_dir`` in the kernel ``km`` (papermill, through
+    the kit engine of :mod:`kit.publish.kernel`); log its time and its slowest cells. A failing
+    cell raises :class:`SectionFailed` naming the notebook, the cell as ``[n]`` among its code
+    cells (as it shows when run alone) and the error's first line."""
     import papermill as pm
 
     target = out_dir / f"{section.stem}.ipynb"
     started = time.perf_counter()
+    cells: list[tuple[str, float | None]] = []
     try:
         pm.execute_notebook(
             # no cwd: papermill would chdir the whole process, and sections side by side run in its
             # threads (one could restore another's directory); the kernel already runs in NOTEBOOKS
-            str(section.path), str(target), parameters=parameters, kernel_name=KERNEL,
-            progress_bar=False, log_output=False, report_mode=False, km=km,
+            str(section.path), str(target), parameters=parameters, kernel_name=KERNEL, engine_name=ENGINE,
+            progress_bar=False, log_output=False, report_mode=False, km=km, cells=cells,
             # written once when done, not at each cell's start and end (~1 MB of JSON each time)
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as e:
-        first = f"{e.ename}: {e.evalue}".splitlines()[0]
-        raise SectionFailed(section.stem, _failing_cell(target), first) from None
+        first = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
+        failed = SectionFailed(section.stem, code_position(cells, e.cell_index), first, bad_input=e.ename in
+                               _input_error_names())
+        # the executed notebook shows the kernel's count, which runs on across a run's sections
+        log.info("section %s failed at its cell [%s], In [%s] in the executed notebook", section.stem,
+                 failed.cell, e.exec_count)
+        raise failed from None
     seconds = time.perf_counter() - started
-    log.info("section %s done in %.1fs", section.stem, seconds)
+    slowest = sorted(((d, i) for i, (kind, d) in enumerate(cells) if kind == "code" and d), reverse=True)[:3]
+    log.info("section %s done in %.1fs (slowest cells: %s)", section.stem, seconds,
+             ", ".join(f"[{code_position(cells, i)}] {d:.1f}s" for d, i in slowest) or "none")
     return seconds
+
+
+def _input_error_names() -> set[str]:
+    """The class names of the kit's bad-input errors (:class:`KitError` and its subclasses): a
+    cell that raised one of these failed on the user's input, not on a bug."""
+    names, todo = set(), [KitError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
 
 
 def _logger(path: Path) -> logging.Logger:
@@ -154,16 +188,17 @@ class Executed:
 
 
 def execute_run(params: RunParams, output: Path, section_stems: list[str] | None, kms: list,
-                events=None) -> Executed | Outcome:
+                events=None, tag: str | None = None) -> Executed | Outcome:
     """The first step of publishing a run: prepare its data and execute its section notebooks
     into a temporary folder, in the running kernels ``kms``, side by side when there are
     several (see :func:`execution_plan`). Returns what :func:`export_run` needs, or the failed
-    Outcome (never raises)."""
+    Outcome (never raises). ``tag`` marks the temporary folder as this publish's (see
+    :func:`publish`), so that an interrupted publish removes its own folders and no other's."""
     from kit.run import prepare_run
 
     name = params.run_name
     started = time.time()
-    tmp = output / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+    tmp = output / f".tmp-{name}-{tag or 'run'}-{uuid.uuid4().hex[:8]}"
     work = tmp / ".work"
     nb_dir = tmp / "notebooks"
     nb_dir.mkdir(parents=True)
@@ -173,33 +208,53 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
 
     def run_lane(lane: list[Section], km) -> None:
         for section in lane:
+            _check_interrupted()
             timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
             tell((name, "section", section.stem))
 
     try:
         log.info("run %s: params %s, kit %s", name, params.source_file, __version__)
         side_by_side, after = execution_plan(sections(section_stems or params.sections), len(kms))
-        with ThreadPoolExecutor(len(side_by_side) + 1) as pool:
-            # the kernels warm up while the data is prepared in a thread (polars works outside
-            # the GIL), so the first sections start with imports done
+        # the kernels warm up while the data is prepared in a thread (polars works outside the
+        # GIL), so the first sections start with imports done; a bad input found meanwhile fails
+        # the run at once. The first kernel has a thread of its own for its warm-up, its lane and
+        # the sections after: a thread keeps one ready client per kernel (kernel.ready_client)
+        pool = ThreadPoolExecutor(len(kms) + 1)
+        first_kernel = ThreadPoolExecutor(1)
+        ok = False
+        try:
             t0 = time.perf_counter()
-            preparing = pool.submit(prepare_run, params, work, progress=lambda m: log.info(m))
-            for warming in [pool.submit(warm_up_kernel, km) for km in kms]:
+            # each step of the preparation first checks that publishing goes on: an interrupted
+            # run must not write into a folder that is being removed
+            preparing = pool.submit(prepare_run, params, work,
+                                    progress=lambda m: (_check_interrupted(), log.info(m)))
+            warming = [first_kernel.submit(warm_up_kernel, kms[0])] + [pool.submit(warm_up_kernel, km)
+                                                                       for km in kms[1:]]
+            wait([preparing, *warming], return_when=FIRST_EXCEPTION)
+            if preparing.done() and preparing.exception() is not None:
+                preparing.result()
+            for warm in warming:
                 try:
-                    warming.result()
+                    warm.result()
                 except Exception as e:  # a kernel that did not empty its namespace must not publish this run
+                    preparing.result()  # a bad input, found meanwhile, is the better message
                     raise KitError(f"the kernel did not answer before the run: {e}") from None
             preparing.result()
             timings["prepare"] = time.perf_counter() - t0
             tell((name, "prepared", None))
             t0 = time.perf_counter()
-            running = [pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side, kms, strict=True)]
-            for lane in running:  # all lanes finish; the first failure in report order is reported
-                lane.exception()
-            for lane in running:
+            lanes = [first_kernel.submit(run_lane, side_by_side[0], kms[0])] + [
+                pool.submit(run_lane, lane, km) for lane, km in zip(side_by_side[1:], kms[1:], strict=True)]
+            wait(lanes)  # all lanes finish; the first failure in report order is reported
+            for lane in lanes:
                 lane.result()
-            run_lane(after, kms[0])
+            first_kernel.submit(run_lane, after, kms[0]).result()
             timings["sections"] = time.perf_counter() - t0  # wall time: sections may overlap
+            ok = True
+        finally:
+            # a failed run does not wait for a kernel still warming up (its kernels are dropped)
+            pool.shutdown(wait=ok)
+            first_kernel.shutdown(wait=ok)
         _close(log)
         return Executed(name, str(tmp), started, timings)
     except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
@@ -237,16 +292,30 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
         shutil.rmtree(work)
         log.info("published in %.1fs", time.time() - executed.started)
         _close(log)
+        _check_interrupted()
         final = output / name
         _swap_into_place(tmp, final)
+        # the failure of an earlier attempt is no longer the state of this run
+        shutil.rmtree(output / "_failed" / name, ignore_errors=True)
         return Outcome(name, True, time.time() - executed.started, str(final), timings=timings)
     except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
         return _failed(e, name, tmp, output, log, executed.started)
 
 
 def _failed(e: Exception, name: str, tmp: Path, output: Path, log: logging.Logger, started: float) -> Outcome:
-    """Log the error and move the run's temporary folder to ``output/_failed/<run-name>/``."""
-    message = str(e) if isinstance(e, KitError | SectionFailed) else f"{type(e).__name__}: {e}"
+    """Log the error and move the run's temporary folder to ``output/_failed/<run-name>/``
+    (when publishing was interrupted, remove it instead: an interrupted run leaves nothing)."""
+    if _interrupted.is_set():
+        _close(log)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return Outcome(name, False, time.time() - started, "", error="interrupted", bad_input=True)
+    bad_input = isinstance(e, KitError) or (isinstance(e, SectionFailed) and e.bad_input)
+    if isinstance(e, SectionFailed):
+        message = str(e)
+    elif isinstance(e, KitError):
+        message = f"preparing the data: {e}"
+    else:
+        message = f"{type(e).__name__}: {e}"
     message = message.strip()
     log.error("run failed: %s", message)
     if not isinstance(e, KitError | SectionFailed):
@@ -258,7 +327,8 @@ def _failed(e: Exception, name: str, tmp: Path, output: Path, log: logging.Logge
     failed.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(tmp / ".work", ignore_errors=True)
     tmp.rename(failed)
-    return Outcome(name, False, time.time() - started, str(failed), error=message.splitlines()[0])
+    return Outcome(name, False, time.time() - started, str(failed), error=message.splitlines()[0],
+                   bad_input=bad_input)
 
 
 def _close(log: logging.Logger) -> None:
@@ -313,14 +383,43 @@ def _drop_worker_kernels() -> None:
 
 
 def _execute_in_worker(params_json: str, source_file: str | None, output: str, stems, events,
-                       lanes: int) -> Executed | Outcome:
+                       lanes: int, tag: str | None = None) -> Executed | Outcome:
     params = RunParams.model_validate_json(params_json)
     params.source_file = source_file
     side_by_side, _ = execution_plan(sections(stems or params.sections), lanes)
-    done = execute_run(params, Path(output), stems, _kernels_of_worker(len(side_by_side)), events)
+    done = execute_run(params, Path(output), stems, _kernels_of_worker(len(side_by_side)), events, tag)
     if isinstance(done, Outcome):  # a kernel may be stuck or dead: the next run gets fresh ones
         _drop_worker_kernels()
     return done
+
+
+def _worker_started() -> None:
+    """A batch worker leaves Ctrl-C to the kit process (which ends the workers and cleans up),
+    and when ended stops its kernels at once (they would otherwise notice within a second)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def end(signum, frame):
+        for km, _ in _worker_kernels:
+            kill_kernel(km)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, end)
+
+
+def _clean_after_interrupt(output: Path, tag: str) -> int:
+    """Remove what an interrupted publish left in ``output``: its temporary folders, and a
+    previous report caught between the two renames of :func:`_swap_into_place` put back."""
+    removed = 0
+    for tmp in output.glob(f".tmp-*-{tag}-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed += 1
+    for old in output.glob(".old-*"):
+        final = output / old.name[len(".old-"):].rsplit("-", 1)[0]
+        if final.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.rename(final)
+    return removed
 
 
 @contextmanager
@@ -348,10 +447,15 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
         if unknown:
             raise KitError(f"--only {', '.join(unknown)}: no such run; runs: {', '.join(r.run_name for r in runs)}")
         runs = [r for r in runs if r.run_name in only]
-    from kit.params import check_sources_exist
+    from kit.data.load import check_sources
 
+    # what can be checked before any kernel starts (a matrix's runs share their sources)
+    checked = set()
     for r in runs:
-        check_sources_exist(r)
+        key = r.model_dump_json(include={"data", "timezone"})
+        if key not in checked:
+            check_sources(r)
+            checked.add(key)
     n_sections = len(sections(section_stems))
     output.mkdir(parents=True, exist_ok=True)
     console = Console(quiet=quiet, highlight=False)
@@ -364,7 +468,10 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
     # one run has nothing to be isolated from: it runs in a thread of this process (its kernels
     # are processes anyway), which saves starting a worker and a queue manager (~2 s)
     alone = len(runs) == 1
-    with (nullcontext() if alone else ctx.Manager()) as manager, Progress(
+    # marks this publish's temporary folders, which an interrupted publish removes
+    tag = uuid.uuid4().hex[:8]
+    _interrupted.clear()
+    with _sigterm_as_interrupt(), (nullcontext() if alone else ctx.Manager()) as manager, Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, disable=quiet, transient=False,
     ) as progress, _kernels_dropped_after(alone):
@@ -380,10 +487,13 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
 
         # notebooks run in `jobs` worker processes (one kernel each); each run's export (HTML,
         # PDF, files) runs here in a thread, so a worker goes on with its next run meanwhile
-        workers = ThreadPoolExecutor(1) if alone else ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-        with workers as pool, ThreadPoolExecutor(jobs) as exporter:
+        pool = ThreadPoolExecutor(1) if alone else ProcessPoolExecutor(
+            max_workers=jobs, mp_context=ctx, initializer=_worker_started)
+        exporter = ThreadPoolExecutor(jobs)
+        interrupted = False
+        try:
             pending = {pool.submit(_execute_in_worker, r.model_dump_json(), r.source_file, str(output),
-                                   section_stems, events, lanes) for r in runs}
+                                   section_stems, events, lanes, tag) for r in runs}
             while pending:
                 while not events.empty():
                     name, what, detail = events.get()
@@ -400,12 +510,60 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
                                                     section_stems, pdf))
                 if pending:
                     time.sleep(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            _stop_everything(alone)
+            raise
+        finally:
+            # after an interrupt nothing is waited for: the runs still going see the flag and stop
+            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
+            exporter.shutdown(wait=not interrupted, cancel_futures=interrupted)
+            if interrupted:
+                _clean_after_interrupt(output, tag)
+                time.sleep(0.5)  # a run thread between its check and its write: clean after it too
+                _clean_after_interrupt(output, tag)
     write_index(output)
     _print_summary(console if not quiet else Console(highlight=False), outcomes)
-    return 0 if all(o.ok for o in outcomes) else 1
+    if all(o.ok for o in outcomes):
+        return 0
+    # a bug anywhere is worth exit code 1; failures on bad input alone are 2
+    return 1 if any(not o.ok and not o.bad_input for o in outcomes) else 2
+
+
+def _stop_everything(alone: bool) -> None:
+    """On an interrupt: flag the runs, and end what runs their notebooks (this process's
+    kernels, or the batch workers, which stop theirs)."""
+    _interrupted.set()
+    if alone:
+        _drop_worker_kernels()
+        return
+    children = mp.active_children()  # the workers, and the queue manager
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(5)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a stopped CI job, ``kill``) interrupts publishing like Ctrl-C does."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_summary(console, outcomes: list[Outcome]) -> None:
+    """The runs as a table, then one unwrapped line per failed run: where it failed (the section
+    notebook and cell, or preparing the data) and why, and where its notebooks and log went."""
     from rich.table import Table
 
     table = Table(title="runs", title_justify="left")
@@ -413,6 +571,9 @@ def _print_summary(console, outcomes: list[Outcome]) -> None:
         table.add_column(head, justify="right" if head == "seconds" else "left")
     for o in sorted(outcomes, key=lambda o: o.run_name):
         status = "ok" if o.ok else "FAILED"
-        where = str(Path(o.where) / "report.html") if o.ok else f"{o.where} ({o.error})"
+        where = str(Path(o.where) / "report.html") if o.ok else str(Path(o.where) / "run.log")
         table.add_row(o.run_name, status, f"{o.seconds:.1f}", where)
     console.print(table)
+    for o in sorted(outcomes, key=lambda o: o.run_name):
+        if not o.ok:
+            console.print(f"{o.run_name} FAILED: {o.error}", soft_wrap=True, markup=False)

@@ -1,21 +1,32 @@
-"""The kernel a run's section notebooks execute in.
+"""The kernel a run's section notebooks execute in, and the papermill engine that runs them.
 
 One kernel serves every section of a run, and a batch worker keeps it for the next runs it
 publishes: a kernel start and the imports of polars and seaborn cost ~2.5 s, paid once per
 worker instead of once per notebook. Runs stay independent: the kernel's namespace is
 emptied before each run (:data:`RESET`); sections cannot come to rely on each other's
 variables unnoticed, as nbval runs each notebook in a fresh kernel.
+
+Notebooks run through papermill's engine registry (:class:`KitEngine`, registered as
+:data:`ENGINE`): papermill's own nbclient engine, which also hands back how each cell went
+(its kind and papermill's recorded duration), so that a failure is located from papermill's
+``PapermillExecutionError.cell_index`` without reading the notebook again, and which keeps
+one ready client per kernel and thread (:func:`ready_client`): nbclient would connect a new
+client for every notebook and wait for it to be ready, ~0.21 s each (jupyter_client listens
+for IOPub to stay silent for 0.2 s), four times on a report's critical path.
 """
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
-from queue import Empty
 
-from jupyter_client.asynchronous import AsyncKernelClient
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
+from papermill.utils import merge_kwargs, remove_args
 
 KERNEL = "shop-report-kit"
+ENGINE = "kit"
 WARM_UP = "import kit.notebook; kit.notebook.warm_up()"
 """Run in a run's kernel while its data is prepared (see :func:`kit.notebook.warm_up`)."""
 RESET = "get_ipython().run_line_magic('reset', '-f')"
@@ -24,36 +35,98 @@ namespace (imported modules stay loaded), so it cannot read a variable left by t
 the kernel published before."""
 
 
-class ReadyClient(AsyncKernelClient):
-    """The client papermill (through nbclient) and :func:`run_silently` get from our kernel
-    manager. Its readiness check is jupyter_client's (a ``kernel_info`` reply on the shell
-    channel and a message on IOPub, so that both channels are connected) without the final
-    wait for IOPub to stay silent for 0.2 s: every section notebook paid that wait, and the
-    messages it flushes belong to other requests, which nbclient ignores anyway."""
+_clients: dict[int, tuple[object, dict]] = {}
+"""id(kernel manager) -> (the manager, {thread: its ready client}); see :func:`ready_client`."""
+_clients_lock = threading.Lock()
 
-    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout if timeout is not None else 60)
-        while True:
-            self.kernel_info()
-            try:
-                reply = await self.shell_channel.get_msg(timeout=1)
-            except Empty:
-                pass
-            else:
-                if reply["msg_type"] == "kernel_info_reply":
-                    try:
-                        await self.iopub_channel.get_msg(timeout=0.2)
-                    except Empty:
-                        pass  # IOPub not connected yet: ask again
-                    else:
-                        self._handle_kernel_info_reply(reply)
-                        return
-            if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
-    wait_for_ready = _async_wait_for_ready
+def ready_client(km):
+    """This thread's client of the kernel ``km``, connected and ready (made once per kernel and
+    thread). A thread keeps its own: a client's sockets belong to the event loop of the thread
+    that uses them, and each thread runs its own loop. A kernel is used by one thread at a time
+    (a run's lanes, see :func:`kit.publish.batch.execution_plan`), and nbclient ignores the
+    replies a client still holds from the notebook before (it waits for its own messages)."""
+    from nbclient.util import run_sync
+
+    me = threading.current_thread()
+    with _clients_lock:
+        _, by_thread = _clients.setdefault(id(km), (km, {}))
+        for thread in [t for t in by_thread if not t.is_alive()]:
+            by_thread.pop(thread).stop_channels()  # its thread is gone: nothing else uses it
+        kc = by_thread.get(me)
+    if kc is None:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=60)
+        except Exception:
+            kc.stop_channels()
+            raise
+        with _clients_lock:
+            _clients.setdefault(id(km), (km, {}))[1][me] = kc
+    return kc
+
+
+def _drop_clients(km) -> None:
+    with _clients_lock:
+        _, by_thread = _clients.pop(id(km), (None, {}))
+    for kc in by_thread.values():
+        kc.stop_channels()
+
+
+class KitNotebookClient(PapermillNotebookClient):
+    """papermill's notebook client, connected through :func:`ready_client` (nbclient connects
+    a client only when it has none, and leaves it open when it does not own the kernel)."""
+
+    def start_new_kernel_client(self):
+        self.kc = ready_client(self.km)
+        self.kc.allow_stdin = False
+        return self.kc
+
+    async def async_start_new_kernel_client(self):
+        return self.start_new_kernel_client()
+
+
+class KitEngine(NBClientEngine):
+    """papermill's nbclient engine, registered as :data:`ENGINE`, with :class:`KitNotebookClient`.
+
+    Given ``cells=[]`` (an engine keyword argument of ``papermill.execute_notebook``), it appends
+    one ``(cell_type, seconds)`` per cell of the notebook as executed, the injected parameters
+    included, whether or not a cell failed: papermill raises its execution error only after the
+    engine returns, and its ``cell_index`` counts every cell of that notebook (Markdown too)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None,
+                                 cells: list | None = None, **kwargs):
+        # as NBClientEngine.execute_managed_notebook, with our client class
+        kwargs = remove_args(["input_path"], **kwargs)
+        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(
+            safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+            startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
+            stdout_file=stdout_file, stderr_file=stderr_file,
+        )
+        client_class = KitNotebookClient if final_kwargs.get("km") is not None else PapermillNotebookClient
+        try:
+            return client_class(nb_man, **final_kwargs).execute()
+        finally:
+            if cells is not None:
+                cells.extend((c.cell_type, c.get("metadata", {}).get("papermill", {}).get("duration"))
+                             for c in nb_man.nb.cells)
+
+
+papermill_engines.register(ENGINE, KitEngine)
+
+
+def code_position(cells: list[tuple[str, float | None]], cell_index: int | None) -> int | None:
+    """The ``[n]`` a user sees for the cell at ``cell_index`` of the executed notebook: its
+    position among the code cells, counted from 1 (the injected parameters included). Not
+    papermill's ``exec_count``: the sections of a run share one kernel, so execution counts run
+    on from the notebook before."""
+    if cell_index is None or not 0 <= cell_index < len(cells) or cells[cell_index][0] != "code":
+        return None
+    return sum(1 for kind, _ in cells[: cell_index + 1] if kind == "code")
 
 
 def start_kernel(cwd: Path):
@@ -63,8 +136,7 @@ def start_kernel(cwd: Path):
 
     # The kernelspec declares CurveZMQ support; letting the manager provision keys encrypts
     # the local sockets and stops ipykernel warning about plain TCP.
-    km = AsyncKernelManager(kernel_name=KERNEL, transport_encryption="auto",
-                            client_class=f"{__name__}.{ReadyClient.__name__}")
+    km = AsyncKernelManager(kernel_name=KERNEL, transport_encryption="auto")
     run_sync(km.start_kernel)(cwd=str(cwd))
     return km
 
@@ -72,24 +144,32 @@ def start_kernel(cwd: Path):
 def stop_kernel(km) -> None:
     from nbclient.util import run_sync
 
+    _drop_clients(km)
     run_sync(km.shutdown_kernel)(now=True)
 
 
+def kill_kernel(km) -> None:
+    """End the kernel's process at once (from a signal handler, where nothing can be awaited)."""
+    import os
+    import signal
+
+    pid = getattr(km.provisioner, "pid", None) if getattr(km, "provisioner", None) else None
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def run_silently(km, code: str, timeout: float = 120) -> None:
-    """Run ``code`` in the kernel and wait for it to finish (no output, no execution count).
-    Its client is closed before a section's client connects: two clients talking to a
-    booting kernel at once made it miss the other's readiness check."""
+    """Run ``code`` in the kernel and wait for it to finish (no output, no execution count),
+    through this thread's ready client (:func:`ready_client`)."""
     from nbclient.util import run_sync
 
-    client = km.client()
-    client.start_channels()
-    try:
-        run_sync(client.wait_for_ready)(timeout=60)
-        msg_id = client.execute(code, silent=True, store_history=False)
-        while run_sync(client.get_shell_msg)(timeout=timeout)["parent_header"].get("msg_id") != msg_id:
-            pass
-    finally:
-        client.stop_channels()
+    client = ready_client(km)
+    msg_id = client.execute(code, silent=True, store_history=False)
+    while run_sync(client.get_shell_msg)(timeout=timeout)["parent_header"].get("msg_id") != msg_id:
+        pass
 
 
 def warm_up_kernel(km) -> None:
