@@ -6,7 +6,7 @@ from datetime import datetime as dt
 import polars as pl
 import pytest
 
-from kit.i18n import Locale
+from kit.i18n import TEXT, Locale
 from kit.metrics import retention as r
 from kit.narrative import retention as text
 from kit.periods import parse_period
@@ -70,6 +70,18 @@ def test_lifecycle_stages_at_their_boundaries():
     assert counts["new"]["customers_prev"] == 2 and counts["churned"]["customers_prev"] == 2
     flows = {(x["from_stage"], x["to_stage"]): x["customers"] for x in r.lifecycle_flows(o, Q4, Q3, 90, 180).to_dicts()}
     assert flows[("none", "new")] == 1 and flows[("churned", "active")] == 1 and flows[("new", "at_risk")] == 1
+
+
+def test_no_driver_when_nobody_came_back():
+    """40 first-time buyers in July and none back within 90 days: every rate is 0, so no
+    attribute value lifts it (the drivers' chart once failed on the null lifts)."""
+    rows = [(f"f{i}", f"c{i}", dt(2025, 7, 10), 10.0, "paid", 5.0 if i < 20 else 0.0) for i in range(40)]
+    rows.append(("z", "z", dt(2025, 12, 31), 1.0, "paid", 0.0))
+    o = pl.LazyFrame(rows, schema={"order_id": pl.String, "customer_id": pl.String, "order_time": pl.Datetime("us"),
+                                   "amount": pl.Float64, "status": pl.String, "discount": pl.Float64}, orient="row")
+    drivers = r.repurchase_drivers(o, Q4, min_buyers=10)
+    assert drivers.height == 0
+    assert text.drivers_text(drivers, EN) == TEXT["ret.no_driver"]["en"]
 
 
 def test_repurchase_drivers_lift_and_interval():

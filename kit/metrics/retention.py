@@ -269,7 +269,8 @@ def repurchase_drivers(orders: pl.LazyFrame, period: Period, items: pl.LazyFrame
     ``p_value`` (two-proportion test against the attribute's other values), ``score`` =
     |lift - 1| x sqrt(buyers) (a big difference on many buyers ranks first), and the
     comparison period's ``buyers_prev, rate_prev, lift_prev`` (null without one).
-    Values with fewer than ``min_buyers`` buyers are left out; ranked by score.
+    Values with fewer than ``min_buyers`` buyers are left out; ranked by score. Empty when no
+    first-time buyer came back (there is no rate to lift).
     """
     window = timedelta(days=days)
     cohorts = [(p.start_dt - window, p.end_dt - window) for p in (period, comparison) if p is not None]
@@ -299,8 +300,8 @@ def repurchase_drivers(orders: pl.LazyFrame, period: Period, items: pl.LazyFrame
         .alias("overall_prev")).drop("_k_prev")
     overall = safe_div(pl.col("converted").sum().over("attribute"), pl.col("entered").sum().over("attribute"))
     frame = frame.with_columns(safe_div(pl.col("converted"), pl.col("entered")).alias("rate"), overall.alias("overall"))
-    if frame.height == 0 or frame["overall"].is_null().all():
-        return empty
+    if frame.height == 0 or not (frame["overall"].fill_null(0) > 0).any():
+        return empty  # nobody came back: no first-order attribute raises or lowers a rate of zero
     tested = proportion_tests(frame, ["attribute"])
     return (tested.filter(pl.col("entered") >= min_buyers)
             .with_columns(safe_div(pl.col("rate"), pl.col("overall")).alias("lift"),
