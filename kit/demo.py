@@ -314,6 +314,8 @@ def _write_shop(folder: Path, customers: int, seed: int, stories: bool, end: dat
     for name in ("customers", "orders", "order_items", "events"):
         (folder / name).mkdir()
     rows = dict.fromkeys(("customers", "orders", "order_items", "events"), 0)
+    q_start, q_end = report_quarter(end)
+    truth = MoneyTruth(_day(q_start), _day(q_end))
     n_chunks = -(-customers // CHUNK_CUSTOMERS)
     ids = IdCounters()
     for k in range(n_chunks):
@@ -322,7 +324,7 @@ def _write_shop(folder: Path, customers: int, seed: int, stories: bool, end: dat
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, k)))
         first = k * CHUNK_CUSTOMERS
         n = min(CHUNK_CUSTOMERS, customers - first)
-        tables = _chunk(rng, first, n, customers, cal, stories, products, ids)
+        tables = _chunk(rng, first, n, customers, cal, stories, products, ids, truth)
         for name, frame in tables.items():
             _write_part(frame, folder / name, k)
             rows[name] += frame.height
@@ -345,8 +347,11 @@ def _write_shop(folder: Path, customers: int, seed: int, stories: bool, end: dat
         "rows": {name: rows[name] for name in TABLES},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    truth = STORIES if stories else []
-    (folder / "stories.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2), encoding="utf-8")
+    amounts = truth.amounts(spend)
+    quarter = f"{q_start.year}-Q{(q_start.month - 1) // 3 + 1}"
+    told = [{**story, "money_at_stake": {"period": quarter, "amount": amounts[story["id"]]}} for story in STORIES] \
+        if stories else []
+    (folder / "stories.json").write_text(json.dumps(told, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
 
 
@@ -368,6 +373,83 @@ class IdCounters:
 
     orders: int = 0
     sessions: int = 0
+
+
+# ---------------------------------------------------------------- the truth of the stories, in money
+
+@dataclass
+class MoneyTruth:
+    """What each planted story costs in the report quarter (the last calendar quarter of the
+    data, 2025-Q4 for the default shop), in the same definition as the diagnosis' money at
+    stake (the quarter's GMV or spend that would have been different had the metric stayed at
+    its reference), but from what the generator knows it did, not from the data:
+
+    - ``app_pay_outage``: the amount of the App orders the outage left unpaid;
+    - ``apparel_returns``: the value of the quarter's paid 服饰 lines x (the planted return rate -
+      the normal one): the returns above the shop's norm;
+    - ``feed_ads_one_time``: the quarter's 信息流广告 spend x (the 90-day repurchase probability
+      of a customer of the normal mix - that of the story's one-time mix): the spend on
+      customers who do not come back as the other channels' do;
+    - ``northeast_churn``: the orders the 东北 customers who stopped buying would have placed in
+      the quarter (the generator drew them, then dropped them), each at the mean amount of the
+      same customer's orders that were placed.
+    """
+
+    quarter_start: int
+    quarter_end: int  # inclusive, days since 1970-01-01
+    lost_payments: float = 0.0
+    excess_return_value: float = 0.0
+    northeast_lost_orders: int = 0
+    northeast_lost_value: float = 0.0
+    northeast_lost_by_customer: np.ndarray | None = None  # this chunk's, per customer
+
+    def in_quarter(self, seconds: np.ndarray) -> np.ndarray:
+        return (seconds >= self.quarter_start * 86400) & (seconds < (self.quarter_end + 1) * 86400)
+
+    def amounts(self, spend: pl.DataFrame) -> dict[str, float]:
+        start, end = _date(self.quarter_start), _date(self.quarter_end)
+        feed_spend = spend.filter((pl.col("channel") == FEED_CHANNEL) & pl.col("date").is_between(start, end))["spend"].sum()
+        return {
+            "app_pay_outage": round(self.lost_payments, 2),
+            "apparel_returns": round(self.excess_return_value, 2),
+            "feed_ads_one_time": round(feed_spend * (repurchase_probability(normal=True)
+                                                     - repurchase_probability(normal=False)), 2),
+            "northeast_churn": round(self.northeast_lost_value, 2),
+        }
+
+
+def repurchase_probability(normal: bool, days: int = 90, draws: int = 400_000) -> float:
+    """The probability that a first-time buyer buys again within ``days``, from the generator's
+    own distributions (not from data): a light or heavy buyer's repeat orders are a Poisson
+    process of rate r x g (g ~ Gamma(3, 1/3)) over an exponential lifetime L, so
+    P = E[1 - exp(-r g min(L, days))]; a one-time buyer never comes back. ``normal``: the kinds
+    of :data:`KIND_WEIGHTS` among buyers; else the 2025 feed-ad mix of the story (one-time but
+    :data:`FEED_REPEAT_SHARE` light buyers)."""
+    rng = np.random.default_rng(7)
+    p = {}
+    for kind, rate, lifetime in ((LIGHT, 1 / LIGHT_DAYS_BETWEEN, LIGHT_LIFETIME),
+                                 (HEAVY, 1 / HEAVY_DAYS_BETWEEN, HEAVY_LIFETIME)):
+        g = rng.gamma(3.0, 1.0 / 3.0, draws)
+        span = np.minimum(rng.exponential(lifetime, draws), days)
+        p[kind] = float(np.mean(1.0 - np.exp(-rate * g * span)))
+    if normal:
+        buyers = np.asarray(KIND_WEIGHTS[1:]) / sum(KIND_WEIGHTS[1:])  # ONCE, LIGHT, HEAVY
+        return float(buyers[1] * p[LIGHT] + buyers[2] * p[HEAVY])
+    return FEED_REPEAT_SHARE * p[LIGHT]
+
+
+def report_quarter(end: date) -> tuple[date, date]:
+    """The last whole calendar quarter ending on or before ``end`` (the demo report's period)."""
+    import calendar
+
+    year, quarter = end.year, (end.month - 1) // 3
+    last_month = 3 * quarter + 3
+    last = date(year, last_month, calendar.monthrange(year, last_month)[1])
+    if end < last:  # the quarter of ``end`` is not whole: the one before
+        year, quarter = (year, quarter - 1) if quarter else (year - 1, 3)
+        last_month = 3 * quarter + 3
+        last = date(year, last_month, calendar.monthrange(year, last_month)[1])
+    return date(year, last_month - 2, 1), last
 
 
 # ---------------------------------------------------------------- products
@@ -404,13 +486,14 @@ def product_ids(index: np.ndarray) -> pl.Series:
 # ---------------------------------------------------------------- one chunk of customers
 
 def _chunk(rng, first: int, n: int, total: int, cal: Calendar, stories: bool, products: Products,
-           ids: IdCounters) -> dict[str, pl.DataFrame]:
+           ids: IdCounters, truth: MoneyTruth) -> dict[str, pl.DataFrame]:
     cust = _customers(rng, first, n, total, cal, stories)
-    orders = _orders(rng, cust, cal, stories)
+    orders = _orders(rng, cust, cal, stories, truth)
     items = _items(rng, orders, cust, products, stories)
     orders = _price_orders(rng, orders, items, cust)
     sessions = _sessions(rng, orders, cust, cal, products, first, n)
-    _apply_outage(rng, orders, sessions, cal, stories)
+    failed = _apply_outage(rng, orders, sessions, cal, stories)
+    _tell_truth(truth, orders, items, failed, stories)
     events = _events(rng, sessions, orders, items, products, cal)
     order_frame, order_ids = _order_frame(orders, cust, ids)
     tables = {
@@ -527,7 +610,7 @@ def _customers(rng, first: int, n: int, total: int, cal: Calendar, stories: bool
 
 # ---------------------------------------------------------------- orders
 
-def _orders(rng, cust: dict, cal: Calendar, stories: bool) -> dict:
+def _orders(rng, cust: dict, cal: Calendar, stories: bool, truth: MoneyTruth | None = None) -> dict:
     """Order times and attributes (prices come with the items)."""
     n = cust["n"]
     span = np.where(cust["buys"], cust["last_day"] - cust["first_day"], 0.0)
@@ -544,7 +627,11 @@ def _orders(rng, cust: dict, cal: Calendar, stories: bool) -> dict:
     if stories:  # six in ten of 东北's customers stop buying, each on a day between July and October 2025
         stops = (cust["region"] == list(GEOGRAPHY).index(CHURN_REGION)) & (rng.random(n) < CHURN_SHARE)
         stop_day = _day(CHURN_START) + rng.random(n) * (_day(CHURN_FULL) - _day(CHURN_START))
-        keep &= ~(stops[owner] & ~first & (day >= stop_day[owner]))
+        stopped = stops[owner] & ~first & (day >= stop_day[owner])
+        keep &= ~stopped
+        if truth is not None:  # the orders the stopped customers would have placed in the quarter, per customer
+            lost = stopped & (day >= truth.quarter_start) & (day <= truth.quarter_end)
+            truth.northeast_lost_by_customer = np.bincount(owner[lost], minlength=n)
     owner, day, usual_day = owner[keep], day[keep], usual_day[keep]
     seconds = _time_of_day(rng, owner.size)
     t = day * 86400 + seconds
@@ -685,13 +772,14 @@ def _sessions(rng, orders: dict, cust: dict, cal: Calendar, products: Products, 
     return s
 
 
-def _apply_outage(rng, orders: dict, sessions: dict, cal: Calendar, stories: bool) -> None:
+def _apply_outage(rng, orders: dict, sessions: dict, cal: Calendar, stories: bool) -> np.ndarray:
     """The App payment outage: in its window App checkouts fail to pay more often.
 
-    A failed order stays unpaid (status cancelled) and its session ends at checkout.
+    A failed order stays unpaid (status cancelled) and its session ends at checkout. Returns the
+    failed orders' indices.
     """
     if not stories:
-        return
+        return np.zeros(0, dtype=np.int64)
     lo, hi = _day(OUTAGE_START) * 86400, (_day(OUTAGE_END) + 1) * 86400
     fail_p = 1.0 - OUTAGE_PAY_RATE / NORMAL_PAY_RATE
     is_order = sessions["order"] >= 0
@@ -702,6 +790,26 @@ def _apply_outage(rng, orders: dict, sessions: dict, cal: Calendar, stories: boo
     last = sessions["last"][is_order]
     last[hit] = 3
     sessions["last"][is_order] = last
+    return o[hit]
+
+
+def _tell_truth(truth: MoneyTruth, orders: dict, items: dict, failed: np.ndarray, stories: bool) -> None:
+    """Add this chunk's part of the stories' money to ``truth`` (see :class:`MoneyTruth`)."""
+    paid = (orders["status"] == 0) & truth.in_quarter(orders["time"])
+    if not stories:
+        return
+    lost = truth.northeast_lost_by_customer
+    if lost is not None and lost.sum():
+        # each lost order at the mean amount of the same customer's orders that were placed
+        amount = np.bincount(orders["owner"], weights=orders["amount"], minlength=lost.size)
+        count = np.bincount(orders["owner"], minlength=lost.size)
+        mean = np.divide(amount, count, out=np.zeros_like(amount), where=count > 0)
+        truth.northeast_lost_orders += int(lost.sum())
+        truth.northeast_lost_value += float((lost * mean).sum())
+    truth.lost_payments += float(orders["amount"][failed][truth.in_quarter(orders["time"][failed])].sum())
+    apparel = (items["category"] == CATEGORIES.index("服饰")) & paid[items["order"]]
+    value = (items["quantity"] * items["unit_price"])[apparel].sum()
+    truth.excess_return_value += float(value) * (APPAREL_RETURN_RATE - NORMAL_RETURN_RATE)
 
 
 def _events(rng, s: dict, orders: dict, items: dict, products: Products, cal: Calendar) -> dict:

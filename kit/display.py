@@ -236,21 +236,66 @@ def _recommendations_html(recommendations: list[str], loc: Locale) -> str:
     return f'<div class="recommendations">{_div("sub", loc.t("finding.recommendations"))}<ol>{items}</ol></div>'
 
 
+def _stake_html(finding: dict, loc: Locale) -> str:
+    """The money at stake with what it is held against and how it is computed."""
+    money = _money_at_stake(finding, loc)
+    if not money:
+        return ""
+    details = []
+    reference = (finding.get("reference") or {}).get("label")
+    if reference:
+        details.append(f'<li><span class="name">{_esc(loc.t("finding.reference"))}</span>{loc.t("report.colon")}'
+                       f"{_esc(reference)}</li>")
+    if finding.get("formula"):
+        details.append(f'<li><span class="name">{_esc(loc.t("finding.formula"))}</span>{loc.t("report.colon")}'
+                       f'{_esc(finding["formula"])}</li>')
+    return f'<div class="stake">{money}<ul class="how">{"".join(details)}</ul></div>'
+
+
+ACTION_FIELDS = ("audience", "lever", "target", "measure", "owner", "recovery", "check_on", "list")
+
+
+def _action_html(finding: dict, loc: Locale) -> str:
+    """The executable action: audience, lever, target, how it is measured, owner, expected
+    recovery with its assumption, when to check again and the action list's size (never ids)."""
+    action = finding.get("action") or {}
+    if not action:
+        return ""
+    values = {k: action.get(k) for k in ("audience", "lever", "target", "measure", "check_on")}
+    values["owner"] = loc.t(f"diag.owner.{finding['owner']}") if finding.get("owner") else None
+    if action.get("expected_recovery"):
+        values["recovery"] = loc.t("diag.action.recovery", money=loc.money(action["expected_recovery"]),
+                                   assumption=action.get("assumption", ""))
+    listed = finding.get("action_list")
+    if listed:
+        values["list"] = loc.t("diag.action.list", file=listed["file"], n=loc.integer(listed["customers"]))
+    items = "".join(f'<li><span class="name">{_esc(loc.t(f"diag.action.label.{k}"))}</span>{loc.t("report.colon")}'
+                    f"{_esc(values[k])}</li>" for k in ACTION_FIELDS if values.get(k))
+    return f'<div class="action">{_div("sub", loc.t("finding.action"))}<ul>{items}</ul></div>'
+
+
 def finding_block_html(finding: dict, loc: Locale) -> str:
-    """A finding in section 4: severity badge and title, money at stake, evidence, recommendations.
+    """A finding in section 4: severity badge and title, money at stake (with its reference
+    and formula), evidence, recommendations and the action (audience, lever, target, owner,
+    expected recovery, action list size).
 
     Its ``id`` is ``finding-<finding id>``, the target of the summary's links; parts with
-    nothing to show (no money, no evidence, no recommendations) are left out.
+    nothing to show (no money, no evidence, no recommendations, no action) are left out.
     """
     sev = _severity(finding)
     parts = [f'<div class="head">{_badge(sev, loc)} <span class="title">{_esc(finding["title"])}</span></div>']
-    money = _money_at_stake(finding, loc)
-    if money:
-        parts.append(f'<div class="stake">{money}</div>')
+    stake = _stake_html(finding, loc)
+    if stake:
+        parts.append(stake)
     if finding.get("evidence"):
         parts.append(_evidence_html(finding["evidence"], loc))
-    if finding.get("recommendations"):
-        parts.append(_recommendations_html(finding["recommendations"], loc))
+    lever = (finding.get("action") or {}).get("lever")
+    said = [r for r in finding.get("recommendations") or [] if r != lever]  # not twice when the lever is it
+    if said:
+        parts.append(_recommendations_html(said, loc))
+    action = _action_html(finding, loc)
+    if action:
+        parts.append(action)
     return f'<div class="kit-finding sev-{sev}" id="{_esc(_anchor(finding))}">{"".join(parts)}</div>'
 
 

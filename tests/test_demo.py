@@ -56,7 +56,10 @@ def test_manifest_counts_the_rows_written(shop):
 
 
 def test_stories_file_is_the_module_truth_and_empty_without_stories(shop, calm_shop):
-    assert json.loads((shop / "stories.json").read_text(encoding="utf-8")) == demo.STORIES
+    told = json.loads((shop / "stories.json").read_text(encoding="utf-8"))
+    assert [{k: v for k, v in s.items() if k != "money_at_stake"} for s in told] == demo.STORIES
+    # each story's money in the report quarter, as the generator made it happen
+    assert all(s["money_at_stake"]["period"] == "2025-Q4" and s["money_at_stake"]["amount"] > 0 for s in told)
     assert json.loads((calm_shop / "stories.json").read_text(encoding="utf-8")) == []
     assert {s["id"] for s in demo.STORIES} == {"app_pay_outage", "northeast_churn", "apparel_returns",
                                                "feed_ads_one_time"}

@@ -4,6 +4,7 @@ gets no finding of high severity."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -22,7 +23,7 @@ def diagnosed(tmp_path, stories: bool):
     shop = tmp_path / "shop"
     generate(shop, customers=CUSTOMERS, stories=stories)
     run = prepare_run(load_params(write_params(tmp_path, shop))[0], tmp_path / "work")
-    return run, diagnosis.findings(run)  # findings.json written, as the diagnosis section does
+    return run, diagnosis.findings(run), shop  # findings.json written, as the diagnosis section does
 
 
 def matches(finding, story) -> bool:
@@ -30,13 +31,20 @@ def matches(finding, story) -> bool:
 
 
 def test_every_planted_story_is_found_and_in_the_summary(tmp_path):
-    run, findings = diagnosed(tmp_path, stories=True)
+    run, findings, shop = diagnosed(tmp_path, stories=True)
     top = [f["id"] for f in summary.top_findings(run)]
     for story in STORIES:
         found = [f for f in findings if matches(f, story)]
         assert found, f"story {story['id']} not found; findings: {[f.id for f in findings]}"
         assert found[0].severity == "high", (story["id"], found[0].severity)
         assert found[0].id in top, f"story {story['id']} not in the summary's top findings {top}"
+    # each story's money at stake is within 15% of what the generator knows it planted
+    truth = {s["id"]: s["money_at_stake"] for s in json.loads((shop / "stories.json").read_text(encoding="utf-8"))}
+    for story in STORIES:
+        found = next(f for f in findings if matches(f, story))
+        planted = truth[story["id"]]
+        assert planted["period"] == "2025-Q4"
+        assert found.money_at_stake == pytest.approx(planted["amount"], rel=0.15), (story["id"], planted)
     outage = next(s for s in STORIES if s["id"] == "app_pay_outage")
     (drop,) = [f for f in findings if f.rule == "funnel.dated_drop" and matches(f, outage)]
     for key in ("start", "end"):
@@ -45,5 +53,5 @@ def test_every_planted_story_is_found_and_in_the_summary(tmp_path):
 
 
 def test_a_shop_without_stories_has_no_high_finding(tmp_path):
-    _, findings = diagnosed(tmp_path, stories=False)
+    _, findings, _ = diagnosed(tmp_path, stories=False)
     assert [f.id for f in findings if f.severity == "high"] == []

@@ -28,10 +28,20 @@ def _present(figure):
 
 
 def context_for(run: Run) -> rules.Context:
-    """Language, currency, thresholds and the value of one payment (the period's AOV)."""
+    """Language, currency, thresholds, the value of one payment (the period's AOV, and per
+    device and channel), each paid channel's spend in the period, and when to check again."""
     aov = _present(profile.aov(run))
+    by = {}
+    for column, dimension in (("device", "device"), ("channel", "source")):
+        table = _present(profile.aov_by(run, column))
+        if table is not None:
+            by |= {(dimension, r[column]): r["aov"] for r in table.to_dicts() if r["aov"]}
+    roi = _present(conv.channel_roi(run, reuse=True))
+    spend = {} if roi is None else {r["channel"]: r["spend"] for r in roi.to_dicts() if r["spend"]}
     return rules.Context(loc=run.locale, thresholds=run.params.diagnosis,
-                         aov=None if aov is None else aov["aov"][0])
+                         aov=None if aov is None else aov["aov"][0], aov_by=by, spend=spend,
+                         comparison_label=run.comparison.label if run.comparison else None,
+                         period_end=run.period.end)
 
 
 def onward_rates(funnel: pl.DataFrame | None) -> dict[str, float]:
@@ -77,7 +87,8 @@ def segment_findings(run: Run, ctx: rules.Context) -> list[Finding]:
     concentration = _present(value.concentration(run, reuse=True))
     findings += rules.concentration_risk(None if concentration is None else concentration.now, ctx)
     for place in SEGMENT_PLACES:
-        findings += rules.churn_by_place(_present(conv.churn_by(run, place, reuse=True)), ctx, place)
+        findings += rules.churn_by_place(_present(conv.churn_by(run, place, reuse=True)), ctx, place,
+                                         _present(conv.gmv_by_place(run, place, reuse=True)))
     return findings
 
 

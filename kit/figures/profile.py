@@ -134,6 +134,16 @@ def aov(run: Run) -> pl.DataFrame:
     return table
 
 
+@needs(orders=())
+def aov_by(run: Run, column: str) -> pl.DataFrame:
+    """AOV (GMV / paid orders) per value of an orders column (device, channel) in the period;
+    an empty table when the orders lack the column (the diagnosis values a lost payment with it)."""
+    if not run.has("orders", column):
+        return pl.DataFrame(schema={column: pl.String, "paid_orders": pl.Float64, "gmv": pl.Float64,
+                                    "aov": pl.Float64})
+    return m.aov_by(run.orders, column, run.period)
+
+
 class OrderValues(NamedTuple):
     stats: pl.DataFrame
     """One row: mean, median, p90 order value beside the comparison period."""

@@ -21,7 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: the GMV bridge (summary.gmv_bridge) and the total at stake (diagnosis.total_at_stake, sum_at_stake)."""
 
 Number = float | None
 
@@ -57,8 +58,19 @@ class Kpi(_Strict):
     value_change_rel: Number = None
 
 
+class BridgePart(_Strict):
+    """One factor of GMV = active customers x orders per customer x AOV: its value in the
+    comparison period and the period, and its Shapley part of the change (the parts add up to it)."""
+
+    factor: Literal["active_customers", "orders_per_customer", "aov"]
+    value_prev: Number = None
+    value: Number = None
+    effect: Number = None
+
+
 class Summary(_Strict):
     kpis: list[Kpi] = Field(description="the KPI cards of the cover; KPIs whose table the run lacks are left out")
+    gmv_bridge: list[BridgePart] | None = Field(None, description="the GMV change split into its factors")
 
 
 # ---------------------------------------------------------------- 1 profile
@@ -163,6 +175,8 @@ class Counts(_Strict):
 class Diagnosis(_Strict):
     counts: Counts | None = None
     findings: list[str] | None = Field(None, description="finding ids in report order (details in findings.json)")
+    total_at_stake: Number = Field(None, description="the findings' money at stake, each customer counted once")
+    sum_at_stake: Number = Field(None, description="the findings' money at stake simply added")
 
 
 # ---------------------------------------------------------------- the document

@@ -410,6 +410,15 @@ def aov_overall(orders: pl.LazyFrame, period: Period, comparison: Period | None)
     return compare(one, period, comparison)
 
 
+def aov_by(orders: pl.LazyFrame, column: str, period: Period) -> pl.DataFrame:
+    """Per value of the orders' ``column`` (device, channel): ``paid_orders, gmv, aov`` in the
+    period, AOV = GMV / paid orders (unknown values grouped as ``unknown``)."""
+    return (paid(orders).filter(in_period("order_time", period)).with_columns(or_unknown(column))
+            .group_by(column).agg(pl.len().cast(pl.Float64).alias("paid_orders"), pl.col("amount").sum().alias("gmv"))
+            .with_columns(safe_div(pl.col("gmv"), pl.col("paid_orders")).alias("aov"))
+            .sort(column).collect())
+
+
 def aov_by_category(orders: pl.LazyFrame, items: pl.LazyFrame, period: Period,
                     comparison: Period | None) -> pl.DataFrame:
     """Per category: ``category, paid_orders, gmv, aov`` (+ comparison) where paid_orders =

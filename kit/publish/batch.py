@@ -289,6 +289,8 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
         for extra in ("findings.json", "segments.csv"):
             if (work / extra).exists():
                 shutil.copy2(work / extra, tmp / extra)
+        if (work / "actions").is_dir():  # the action lists: customer ids beside the report, never in it
+            shutil.copytree(work / "actions", tmp / "actions")
         shutil.rmtree(work)
         log.info("published in %.1fs", time.time() - executed.started)
         _close(log)
