@@ -302,3 +302,58 @@ def test_print_pdf_without_chromium_names_the_install_command(monkeypatch, tmp_p
     with pytest.raises(KitError, match=re.escape("apt-get install -y chromium fonts-noto-cjk")):
         print_pdf(zh_report, tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_pdf_text_is_in_embedded_truetype_fonts_not_type3(zh_pdf):
+    import pikepdf
+
+    subtypes = set()
+    with pikepdf.open(zh_pdf) as document:
+        for page in document.pages:
+            for font in export._fonts(page.obj.get("/Resources"), set()):
+                for cid_font in font.get("/DescendantFonts", []):
+                    subtypes.add((str(font.BaseFont), str(cid_font.Subtype), "/FontFile2" in cid_font.FontDescriptor))
+                subtypes.add((str(font.get("/BaseFont", "")), str(font.Subtype), None))
+    assert not [s for s in subtypes if s[1] == "/Type3"], subtypes
+    cjk = {(name.split("+")[-1], sub, embedded) for name, sub, embedded in subtypes if "CJK" in name and embedded is not None}
+    assert cjk == {("NotoSansCJKsc-Regular", "/CIDFontType2", True), ("NotoSansCJKsc-Bold", "/CIDFontType2", True)}
+
+
+def test_truetype_subset_keeps_glyph_shapes_and_metrics():
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    from kit.publish import fonts
+
+    found = fonts._font_file(fonts.WEIGHTS[0][1])
+    if found is None:
+        pytest.skip("no Noto Sans CJK installed")
+    wanted = {ord(c) for c in "页一A,"}
+    subset = TTFont(io.BytesIO(fonts.truetype_subset(*found, wanted | {0x10FFFF}, flavor=None)))
+    source = TTFont(found[0], fontNumber=found[1], lazy=True)
+    assert set(subset.getBestCmap()) == wanted, "exactly the characters asked for that the font has"
+    assert "glyf" in subset and "CFF " not in subset
+    assert subset["head"].unitsPerEm == source["head"].unitsPerEm
+    assert subset["hhea"].ascent == source["hhea"].ascent and subset["OS/2"].usWinAscent == source["OS/2"].usWinAscent
+    for cp in wanted:
+        new, old = subset.getBestCmap()[cp], source.getBestCmap()[cp]
+        assert subset["hmtx"][new][0] == source["hmtx"][old][0]
+        pens = BoundsPen(subset.getGlyphSet()), BoundsPen(source.getGlyphSet())
+        subset.getGlyphSet()[new].draw(pens[0])
+        source.getGlyphSet()[old].draw(pens[1])
+        assert all(abs(a - b) <= 2 for a, b in zip(pens[0].bounds, pens[1].bounds, strict=True)), chr(cp)
+    assert "SIL Open Font License" in (subset["name"].getDebugName(13) or ""), "the license record is kept"
+
+
+def test_check_pdf_reports_type3_fonts(tmp_path, zh_pdf):
+    import pikepdf
+
+    bad = tmp_path / "type3.pdf"
+    with pikepdf.open(zh_pdf) as document:
+        page = document.pages[1]
+        page.Resources.Font[pikepdf.Name("/T3")] = document.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type3, FontBBox=[0, 0, 1, 1], FontMatrix=[1, 0, 0, 1, 0, 0],
+            CharProcs=pikepdf.Dictionary(), Encoding=pikepdf.Dictionary(Differences=[]), FirstChar=0, LastChar=0,
+            Widths=[0]))
+        document.save(bad)
+    assert check_pdf(bad, {"lang": "zh"}) == ["1 Type 3 font(s): text drawn as glyph procedures, not an embedded font"]
