@@ -117,11 +117,15 @@ def drop_removed_cells(nb: nbformat.NotebookNode) -> None:
 
 
 def drop_stderr(nb: nbformat.NotebookNode) -> None:
-    """Remove stderr stream outputs: warnings and logs are for the analyst, not the reader."""
+    """Remove stderr stream outputs: warnings and logs are for the analyst, not the reader. Code
+    cells left without output are removed too: their input is hidden, so they show nothing, and
+    as empty boxes they would stand between a chart and its text (the print stylesheet keeps
+    neighbouring cells together) or take a blank page of their own."""
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
 
 
 def number_headings(notebooks: list[nbformat.NotebookNode]) -> list[dict]:
@@ -293,6 +297,28 @@ def run_chromium(chromium: str, html_path: Path, pdf: Path) -> None:
     if proc.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
         last = [line for line in (err or "").splitlines() if line.strip()][-1:] or ["no message"]
         raise KitError(f"Chromium could not print {html_path.name} (exit {proc.returncode}): {last[0]}")
+
+
+def destination_pages(pdf: Path) -> dict[str, int]:
+    """Named destination -> page number (1-based) in a PDF printed by Chromium, which names the
+    element of every in-page link target by its id."""
+    from urllib.parse import unquote
+
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        number = {page.objgen: n for n, page in enumerate(document.pages, start=1)}
+        found = {}
+        dests = document.Root.get("/Dests")
+        if dests is not None:
+            for key, dest in dests.items():
+                found[unquote(key[1:])] = number.get(dest[0].objgen)
+        names = document.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            for key, dest in pikepdf.NameTree(names.Dests).items():
+                dest = dest.get("/D", dest) if isinstance(dest, pikepdf.Dictionary) else dest
+                found[unquote(str(key))] = number.get(dest[0].objgen)
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def repair_cjk_text(src: Path, dst: Path) -> None:
