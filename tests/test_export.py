@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -357,3 +358,19 @@ def test_check_pdf_reports_type3_fonts(tmp_path, zh_pdf):
             Widths=[0]))
         document.save(bad)
     assert check_pdf(bad, {"lang": "zh"}) == ["1 Type 3 font(s): text drawn as glyph procedures, not an embedded font"]
+
+
+def test_browser_gives_up_after_its_timeout_and_leaves_nothing_behind():
+    from kit.publish.browser import Browser
+
+    browser = Browser(timeout=1)
+    page = browser.page(390, 844)
+    assert page.evaluate("innerWidth") == 390
+    profile = Path(browser._profile.name)
+    assert profile.is_dir()
+    with pytest.raises(KitError, match="did not answer Page.neverFired within 1 s"):
+        browser.wait_for("Page.neverFired")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(browser.pid, os.WNOHANG)  # killed and reaped
+    assert not profile.exists()
+    browser.close()  # a second close is harmless

@@ -186,3 +186,17 @@ def test_a_chart_shares_its_page_with_the_text_that_reads_it(which, request):
             assert start in page_text[page - 1], f"chart on page {page}, its reading {start!r} elsewhere"
             pairs += 1
     assert pairs >= len(LINES_BEFORE)
+
+
+def test_the_contents_give_the_page_where_each_heading_is(report):
+    contents_page = report["dests"]["summary"] - 1
+    text = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", str(contents_page), str(report["pdf"]), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    entries = [(squeeze(m.group(1)), int(m.group(2)))
+               for m in re.finditer(r"^\s*(\S.*?)\s{2,}(\d+)\s*$", text, re.M)]
+    wanted = [squeeze(a.select_one(".kit-toc-text").get_text()) for a in report["soup"].select("nav.kit-toc a")]
+    assert [e[0] for e in entries] == wanted, "every contents entry has a page number"
+    for heading, page in entries:
+        found = [n for n in range(contents_page + 1, len(report["lines"]) + 1)
+                 if any(squeeze(line) == heading for _, line in report["lines"][n - 1])]
+        assert found and found[0] == page, f"{heading!r}: contents say page {page}, found on {found[:1]}"

@@ -26,12 +26,11 @@ layer (see ``repair_cjk_text``).
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import tempfile
 import unicodedata
 import uuid
 from functools import lru_cache
@@ -54,7 +53,7 @@ FONT_STACKS = {
     "en": f'"Helvetica Neue", Arial, "Liberation Sans", {CJK_FONTS}, sans-serif',
 }
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
-CHROMIUM_INSTALL = "apt-get install -y chromium fonts-noto-cjk"
+CHROMIUM_INSTALL = "apt-get install -y chromium fonts-noto-cjk"  # also in kit.publish.browser
 PDF_TIMEOUT_SECONDS = 180
 A4_POINTS = (595.28, 841.89)
 
@@ -244,21 +243,26 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def print_pdf(html_path: Path, pdf: Path, header: dict | None = None) -> Path:
     """Print the report HTML to an A4 PDF with headless Chromium; returns the PDF path.
 
-    The footer comes from the HTML's print stylesheet (written by ``build_report``). ``header``
-    (title, period, slice, lang; as ``kit.publish.batch`` passes it) is optional: when given, the
-    printed PDF must show its title in the footer of every page after the cover, otherwise a
-    KitError says that this Chromium does not print page-margin boxes.
+    One Chromium (``kit.publish.browser``) loads the page and prints it, then prints it again
+    with the table of contents' page numbers (``number_toc_pages``). The footer comes from the
+    HTML's print stylesheet (written by ``build_report``). ``header`` (title, period, slice, lang;
+    as ``kit.publish.batch`` passes it) is optional: when given, the printed PDF must show its
+    title in the footer of every page after the cover, otherwise a KitError says that this
+    Chromium does not print page-margin boxes.
     """
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        raise KitError(f"printing the PDF needs Chromium and the Noto CJK fonts: {CHROMIUM_INSTALL} "
-                       "(or publish with --no-pdf)")
+    from kit.publish.browser import Browser, find_chromium
+
+    chromium = find_chromium()
     pdf = Path(pdf)
     pdf.parent.mkdir(parents=True, exist_ok=True)
     raw = pdf.with_name(f".{pdf.name}.{uuid.uuid4().hex[:8]}.raw")
     tmp = pdf.with_name(f".{pdf.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        run_chromium(chromium, Path(html_path), raw)
+        with Browser(chromium, timeout=PDF_TIMEOUT_SECONDS) as browser:
+            page = browser.page()
+            page.open(Path(html_path))
+            page.print_pdf(raw)
+            number_toc_pages(page, raw)
         repair_cjk_text(raw, tmp)
         if header and header.get("title"):
             missing = _pages_without(tmp, header["title"])
@@ -272,31 +276,34 @@ def print_pdf(html_path: Path, pdf: Path, header: dict | None = None) -> Path:
     return pdf
 
 
-def chromium_command(chromium: str, html_path: Path, pdf: Path, profile: str) -> list[str]:
-    return [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-pdf-header-footer", "--generate-pdf-document-outline",
-        f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", html_path.resolve().as_uri(),
-    ]
+TOC_PASSES = 3
+_FILL_TOC = """(pages => {
+  for (const box of document.querySelectorAll('.kit-toc-page[data-for]'))
+    box.textContent = pages[box.dataset.for] ?? '';
+})(%s)"""
 
 
-def run_chromium(chromium: str, html_path: Path, pdf: Path) -> None:
-    """Run one headless Chromium print; a fresh profile each time, killed with its children on timeout."""
-    with tempfile.TemporaryDirectory(prefix="kit-chromium-") as profile:
-        cmd = chromium_command(chromium, html_path, pdf, profile)
-        # its own session, so that a timeout kills the renderer and GPU children too
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
-        try:
-            _, err = proc.communicate(timeout=PDF_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise KitError(f"Chromium did not print {html_path.name} within {PDF_TIMEOUT_SECONDS} s") from None
-    if proc.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
-        last = [line for line in (err or "").splitlines() if line.strip()][-1:] or ["no message"]
-        raise KitError(f"Chromium could not print {html_path.name} (exit {proc.returncode}): {last[0]}")
+def number_toc_pages(page, pdf: Path) -> dict[str, int]:
+    """Print ``page`` again over ``pdf`` with the page of each heading in the table of contents.
+
+    Chromium prints no CSS ``target-counter()``, but the PDF it prints names each link target
+    (``/Dests``: id -> page). The numbers read from the first print go into the contents' empty
+    page boxes (``.kit-toc-page[data-for=id]``), and the page is printed again. The boxes are as
+    wide empty as filled, so nothing moves; the second print is checked, and printed once more
+    if the pages did move (a KitError after ``TOC_PASSES`` prints). Returns id -> page; prints
+    nothing when the page has no such boxes.
+    """
+    if not page.evaluate("document.querySelectorAll('.kit-toc-page[data-for]').length"):
+        return {}
+    pages = destination_pages(pdf)
+    for _ in range(TOC_PASSES - 1):
+        page.evaluate(_FILL_TOC % json.dumps(pages))
+        page.print_pdf(pdf)
+        again = destination_pages(pdf)
+        if again == pages:
+            return pages
+        pages = again
+    raise KitError(f"the table of contents' page numbers did not settle after {TOC_PASSES} prints")
 
 
 def destination_pages(pdf: Path) -> dict[str, int]:
