@@ -374,3 +374,29 @@ def test_browser_gives_up_after_its_timeout_and_leaves_nothing_behind():
         os.waitpid(browser.pid, os.WNOHANG)  # killed and reaped
     assert not profile.exists()
     browser.close()  # a second close is harmless
+
+
+def test_images_carry_their_alt_text_escaped_or_a_fallback_in_the_report_language(tmp_path, zh_report):
+    def alts(path):
+        return [img.get("alt") for img in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find_all("img")]
+
+    from bs4 import BeautifulSoup
+
+    # the shared zh report: its chart has no alt of its own and sits under "1.1 基础属性"
+    assert alts(zh_report) == ["图表：1.1 基础属性"]
+    titled = new_output("display_data", data={"image/png": _png(), "text/plain": "fig"},
+                        metadata={"image/png": {"alt": 'GMV <b>"趋势"</b> & 对比'}})
+    lone = new_output("display_data", data={"image/png": _png(), "text/plain": "fig"})
+    for lang, fallback in (("zh", "图表"), ("en", "Chart")):
+        folder = tmp_path / lang
+        folder.mkdir()
+        nb = new_notebook(cells=[new_code_cell("", outputs=[lone]), new_markdown_cell("# Sales"),
+                                 new_code_cell("", outputs=[titled])])
+        nbformat.write(nb, folder / "00.ipynb")
+        out = build_report([folder / "00.ipynb"], _meta(lang), folder / "report.html")
+        page = out.read_text(encoding="utf-8")
+        assert alts(out) == [fallback, 'GMV <b>"趋势"</b> & 对比']
+        # escaped: the text comes back as written and makes no element
+        assert "alt='GMV &lt;b&gt;\"趋势\"&lt;/b&gt; &amp; 对比'" in page
+        assert not BeautifulSoup(page, "html.parser").find_all("b")
+        assert "No description has been provided" not in page

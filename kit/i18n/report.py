@@ -25,6 +25,7 @@ TEXT: dict[str, dict[str, str]] = {
     "report.default_title": {"zh": "客户分析报告", "en": "Customer analysis report"},
     "report.index_title": {"zh": "已发布的报告", "en": "Published reports"},
     "report.no_comparison": {"zh": "无对比期", "en": "no comparison"},
+    "report.figure": {"zh": "图表", "en": "Chart"},  # alt text of a chart without a title of its own
     # ---- summary / KPI cards
     "summary.title": {"zh": "摘要", "en": "Executive summary"},
     "summary.kpis": {"zh": "核心指标", "en": "Key figures"},

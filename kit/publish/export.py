@@ -77,6 +77,7 @@ def build_report(notebooks: list[Path], meta: dict, out_html: Path) -> Path:
         drop_removed_cells(nb)
         drop_stderr(nb)
     toc = number_headings(parts)
+    describe_images(parts, meta["labels"])
     merged = merge_notebooks(parts, meta["title"])
     exporter = HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES)],
@@ -169,6 +170,40 @@ def number_headings(notebooks: list[nbformat.NotebookNode]) -> list[dict]:
                 toc.append({"level": level, "number": number, "id": anchor, "text": heading_text(text)})
             cell.source = "\n".join(lines)
     return toc
+
+
+IMAGE_TYPES = ("image/png", "image/jpeg")
+_ANY_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+
+
+def describe_images(notebooks: list[nbformat.NotebookNode], labels: dict) -> None:
+    """Give every image output without an alt text one in the report's language: "图表：<the
+    heading it is under>" ("Chart: ..."), or "图表" before any heading. Charts drawn by the kit
+    carry their title as alt (output metadata ``{"image/png": {"alt": ...}}``) and keep it."""
+    heading = ""
+    for nb in notebooks:
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                found = _headings_in(cell.source)
+                heading = heading_text(found[-1]) if found else heading
+                continue
+            for out in cell.get("outputs", []):
+                for mime in IMAGE_TYPES:
+                    if mime in out.get("data", {}):
+                        meta = out.setdefault("metadata", {}).setdefault(mime, {})
+                        if not str(meta.get("alt") or "").strip():
+                            meta["alt"] = f"{labels['figure']}{labels['colon']}{heading}" if heading else labels["figure"]
+
+
+def _headings_in(markdown: str) -> list[str]:
+    """The Markdown of the ATX headings (any level) of a cell, outside fenced code."""
+    found, in_fence = [], False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (match := _ANY_HEADING.match(line)):
+            found.append(match.group(1))
+    return found
 
 
 def heading_text(markdown: str) -> str:
