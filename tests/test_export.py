@@ -160,7 +160,9 @@ def test_headings_are_numbered_after_the_unnumbered_summary(zh_report):
 
 def test_toc_links_every_heading_and_resolves(zh_report):
     tree = _tree(zh_report)
-    assert tree.toc == ["#summary", "#sec-1", "#sec-1-1", "#sec-1-2", "#sec-2", "#sec-2-1", "#data-quality"]
+    # the first link closes the contents on a phone (back to their button)
+    assert tree.toc == ["#kit-toc-button", "#summary", "#sec-1", "#sec-1-1", "#sec-1-2", "#sec-2", "#sec-2-1",
+                        "#data-quality"]
     assert len(tree.ids) == len(set(tree.ids)), "ids are unique"
     assert all(link[1:] in tree.ids for link in tree.toc)
     html = zh_report.read_text(encoding="utf-8")
@@ -252,7 +254,8 @@ def test_check_html_reports_each_problem(tmp_path):
         '<h1 id="sec-1">1</h1><img src="chart.png"><div data-mime-type="application/vnd.jupyter.stderr">x</div>'
         '<pre>Traceback (most recent call last)</pre><p>DeprecationWarning: old</p></body></html>', encoding="utf-8")
     problems = "\n".join(check_html(bad, "zh"))
-    for expected in ("<html lang> is 'en'", "script loaded from https://cdn.example.com", "<link href> points outside",
+    for expected in ("no Content-Security-Policy", "<html lang> is 'en'", "script loaded from https://cdn.example.com",
+                     "<link href> points outside",
                      "<img src> points outside the file: chart.png", "CSS loads https://x.example/a.css",
                      "stderr output", "'Traceback'", "'Warning:'", "link #sec-9 leads nowhere"):
         assert expected in problems, expected
@@ -400,3 +403,22 @@ def test_images_carry_their_alt_text_escaped_or_a_fallback_in_the_report_languag
         assert "alt='GMV &lt;b&gt;\"趋势\"&lt;/b&gt; &amp; 对比'" in page
         assert not BeautifulSoup(page, "html.parser").find_all("b")
         assert "No description has been provided" not in page
+
+
+def test_csp_allows_no_script_but_the_page_own_by_hash():
+    import base64
+    import hashlib
+
+    from kit.publish.export import csp_problems
+
+    script = "document.body.dataset.ok = 1;"
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert csp_problems([export.CSP], []) == []
+    assert csp_problems([f"default-src 'none'; script-src 'sha256-{digest}'"], [script]) == []
+    assert csp_problems([], []) == ["no Content-Security-Policy"]
+    assert csp_problems(["img-src data:"], []) == [
+        "the Content-Security-Policy does not restrict scripts (no script-src or default-src)"]
+    assert csp_problems([export.CSP], [script]) == [
+        f"inline script {script!r} is not allowed by its hash 'sha256-{digest}'"]
+    assert csp_problems(["script-src 'self' 'unsafe-inline' https://cdn.example.com"], []) == [
+        "script-src allows 'self'", "script-src allows 'unsafe-inline'", "script-src allows https://cdn.example.com"]

@@ -194,7 +194,7 @@ def test_the_contents_give_the_page_where_each_heading_is(report):
                           capture_output=True, text=True, check=True).stdout
     entries = [(squeeze(m.group(1)), int(m.group(2)))
                for m in re.finditer(r"^\s*(\S.*?)\s{2,}(\d+)\s*$", text, re.M)]
-    wanted = [squeeze(a.select_one(".kit-toc-text").get_text()) for a in report["soup"].select("nav.kit-toc a")]
+    wanted = [squeeze(a.select_one(".kit-toc-text").get_text()) for a in report["soup"].select("nav.kit-toc li > a")]
     assert [e[0] for e in entries] == wanted, "every contents entry has a page number"
     for heading, page in entries:
         found = [n for n in range(contents_page + 1, len(report["lines"]) + 1)

@@ -3,6 +3,7 @@
 TEXT: dict[str, dict[str, str]] = {
     # ---- report shell
     "report.toc": {"zh": "目录", "en": "Contents"},
+    "report.close": {"zh": "关闭", "en": "Close"},
     "report.period": {"zh": "报告期", "en": "Period"},
     "report.comparison": {"zh": "对比期", "en": "Compared with"},
     "report.slice": {"zh": "范围", "en": "Slice"},

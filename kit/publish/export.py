@@ -25,6 +25,8 @@ layer (see ``repair_cjk_text``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import os
@@ -53,6 +55,11 @@ FONT_STACKS = {
     "en": f'"Helvetica Neue", Arial, "Liberation Sans", {CJK_FONTS}, sans-serif',
 }
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# The report runs no script (the contents' button is CSS) and loads nothing: images and fonts
+# are data: URIs, styles inline (pandas and the kit's tables carry style attributes, hence
+# 'unsafe-inline' for styles only). frame-ancestors cannot be set from a <meta>.
+CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+       "base-uri 'none'; form-action 'none'")
 CHROMIUM_INSTALL = "apt-get install -y chromium fonts-noto-cjk"  # also in kit.publish.browser
 PDF_TIMEOUT_SECONDS = 180
 A4_POINTS = (595.28, 841.89)
@@ -238,6 +245,7 @@ def template_values(meta: dict, toc: list[dict]) -> dict:
         "toc": toc,
         "quality": quality,
         "html_lang": HTML_LANG.get(lang, lang),
+        "csp": CSP,
         "font_stack": FONT_STACKS.get(lang, FONT_STACKS["en"]),
         "footer_left_css": css_string(footer),
         "footer_right_css": page_counter_css(labels["page"]),
@@ -510,6 +518,9 @@ class _HtmlFacts(HTMLParser):
         self.ids: list[str] = []
         self.links: list[tuple[str, str, str]] = []  # (tag, attribute, value)
         self.scripts_with_src: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.csp: list[str] = []
+        self._script: list[str] | None = None
         self.toc_targets: list[str] = []
         self.text: list[str] = []
         self.stderr_outputs = 0
@@ -529,6 +540,10 @@ class _HtmlFacts(HTMLParser):
             self.stderr_outputs += 1
         if tag == "script" and a.get("src"):
             self.scripts_with_src.append(a["src"])
+        elif tag == "script":
+            self._script = []
+        if tag == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy":
+            self.csp.append(a.get("content") or "")
         if tag == "nav" and "kit-toc" in (a.get("class") or "").split():
             self._in_toc += 1
         elif self._in_toc and tag == "nav":
@@ -539,12 +554,17 @@ class _HtmlFacts(HTMLParser):
             self._skip += 1
 
     def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.inline_scripts.append("".join(self._script))
+            self._script = None
         if tag == "nav" and self._in_toc:
             self._in_toc -= 1
         if tag in ("style", "script") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
         if not self._skip:
             self.text.append(data)
 
@@ -552,7 +572,8 @@ class _HtmlFacts(HTMLParser):
 def check_html(path: Path, lang: str) -> list[str]:
     """Problems of a published report.html; an empty list means it is fine.
 
-    Checked: self-contained (no src/href to another file or host, only ``#anchors`` and ``data:``;
+    Checked: a Content-Security-Policy that allows no script but the page's own, by hash
+    (``csp_problems``); self-contained (no src/href to another file or host, only ``#anchors`` and ``data:``;
     no ``<script src>``; no ``url(...)`` or ``@import`` of a URL in CSS), no stderr output, warning or
     traceback, every in-page link and every table-of-contents entry resolves to a unique id, the
     ``lang`` attribute matches ``lang``.
@@ -563,6 +584,7 @@ def check_html(path: Path, lang: str) -> list[str]:
     problems = []
     if facts.lang != HTML_LANG.get(lang, lang):
         problems.append(f"<html lang> is {facts.lang!r}, expected {HTML_LANG.get(lang, lang)!r}")
+    problems += csp_problems(facts.csp, facts.inline_scripts)
     for src in facts.scripts_with_src:
         problems.append(f"script loaded from {src[:80]}")
     for tag, attr, value in facts.links:
@@ -587,6 +609,30 @@ def check_html(path: Path, lang: str) -> list[str]:
     for target in sorted(internal | set(facts.toc_targets)):
         if target not in ids:
             problems.append(f"link #{target} leads nowhere")
+    return problems
+
+
+def csp_problems(policies: list[str], inline_scripts: list[str]) -> list[str]:
+    """What is wrong with a page's Content-Security-Policy (its ``<meta>`` policies) for the
+    scripts it holds: there must be one policy; its script-src must name no host, no
+    'unsafe-inline' or 'unsafe-eval'; each inline script must be allowed by its sha256 hash
+    (or there is no script and script-src is 'none')."""
+    if not policies:
+        return ["no Content-Security-Policy"]
+    directives = {}
+    for part in policies[0].split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    sources = directives.get("script-src", directives.get("default-src"))
+    if sources is None:
+        return ["the Content-Security-Policy does not restrict scripts (no script-src or default-src)"]
+    problems = [f"script-src allows {s}" for s in sources
+                if not (s == "'none'" or s.startswith(("'sha256-", "'sha384-", "'sha512-")))]
+    for script in inline_scripts:
+        digest = "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+        if digest not in sources:
+            problems.append(f"inline script {script.strip()[:40]!r} is not allowed by its hash {digest}")
     return problems
 
 
