@@ -107,3 +107,13 @@ def test_report_runs_no_script_under_a_content_security_policy(report_html):
     assert f'<meta content="{CSP}" http-equiv="Content-Security-Policy"/>' in html
     assert "script-src 'none'" in CSP and "default-src 'none'" in CSP
     assert check_html(report_html, "zh") == []
+
+
+def test_index_page_fits_a_phone_and_runs_no_script(browser, published_small_demo, tmp_path):
+    index = published_small_demo.parent / "index.html"
+    assert "<script" not in index.read_text(encoding="utf-8")
+    page = browser.page(390, 844, mobile=True)
+    page.open(index)
+    page.screenshot(tmp_path / "index-phone.png")
+    widths = page.evaluate("[innerWidth, document.documentElement.scrollWidth, document.querySelector('table').scrollWidth]")
+    assert widths[0] == 390 and widths[1] <= 390 < widths[2], "the wide table scrolls in its box, not the page"
