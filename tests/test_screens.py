@@ -99,6 +99,10 @@ def test_desktop_width_has_the_contents_beside_the_text_and_a_short_cover(browse
     assert m["cover"]["height"] < 0.6 * 800, "the cover does not take a whole screen"
     assert m["summary"]["top"] < 800, "the summary starts on the first screen"
     assert m["cardColumns"] == 4
+    aligns = page.evaluate("""[...document.querySelectorAll('table.kit-table td')].map(
+        td => [td.classList.contains('num'), getComputedStyle(td).textAlign])""")
+    assert {a for num, a in aligns if num} == {"right"} and {a for num, a in aligns if not num} == {"left"}, \
+        "the kit's tables: figures right, text left"
 
 
 def test_report_runs_no_script_under_a_content_security_policy(report_html):
