@@ -30,14 +30,26 @@ def write_params(folder: Path, demo: Path, text: str = "", name: str = "t.yaml")
 
 
 @pytest.fixture(scope="session")
-def published_small_demo(small_demo, tmp_path_factory) -> Path:
+def published_small_demo(request, tmp_path_factory) -> Path:
     """The small demo shop published once, HTML and PDF: the run folder (``t_2025-Q4``).
 
-    For the tests that look at a real report (test_pdf_layout, test_screens); their modules share
-    the xdist group "published report" so that it is published once."""
+    For the tests that look at a real report (test_pdf_layout, test_screens). Under xdist the
+    workers share it: the first one publishes into the run's common temporary folder while
+    holding a lock, the others wait and read it. (Their modules also carry the xdist group
+    "published_report", but with pytest 9.2 and xdist 3.8 loadgroup does not group: xdist's
+    nodeid suffix no longer takes effect, pytest-xdist issue 1386.)"""
+    import fcntl
+    import os
+
     from kit.publish.batch import publish
 
-    folder = tmp_path_factory.mktemp("published")
-    params = write_params(folder, small_demo)
-    assert publish([str(params)], jobs=1, quiet=True, output=folder / "output") == 0
-    return folder / "output" / "t_2025-Q4"
+    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None
+    folder = (tmp_path_factory.getbasetemp().parent if shared else tmp_path_factory.mktemp("p")) / "published"
+    folder.mkdir(parents=True, exist_ok=True)
+    run = folder / "output" / "t_2025-Q4"
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (run / "report.pdf").exists():
+            params = write_params(folder, request.getfixturevalue("small_demo"))
+            assert publish([str(params)], jobs=1, quiet=True, output=folder / "output") == 0
+    return run

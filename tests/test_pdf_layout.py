@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 
 from kit.publish.export import build_report, destination_pages, print_pdf
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("published report")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("published_report")]
 
 MM = 72 / 25.4
 PAGE_HEIGHT = 841.89

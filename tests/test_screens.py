@@ -13,7 +13,7 @@ import pytest
 from kit.publish.browser import Browser
 from kit.publish.export import CSP, check_html
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("published report")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("published_report")]
 
 LAYOUT = """(() => {
   const rect = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top,
