@@ -12,13 +12,15 @@ The page embeds its own CJK font (``embed_font``: the glyphs it uses, cut from t
 Sans CJK as TrueType; see ``kit.publish.fonts``), so that Chromium's PDF holds the Chinese text in
 real embedded CID fonts rather than Type 3 glyph procedures.
 
-``print_pdf`` prints the HTML with headless Chromium. The page footer (title, period, slice,
-"page n of m", on every page but the cover) is not stamped afterwards: it is in the report's own
-print stylesheet as CSS page-margin boxes (``@page { @bottom-right { content: counter(page) } }``),
-which Chromium prints since version 131. So the footer uses the same fonts as the page, its text
-is real text, the outline made by ``--generate-pdf-document-outline`` is untouched, and printing the
-HTML from a browser gives the same footer. One pass over the printed PDF then repairs its text
-layer (see ``repair_cjk_text``).
+``print_pdf`` prints the HTML with one headless Chromium (``kit.publish.browser``), twice: the
+second print carries the table of contents' page numbers, read from the first (``number_toc_pages``).
+Pagination (chapters, headings kept with what follows, charts with their reading, findings two to
+a page) is the print stylesheet's. The page footer (title, period, slice, "page n of m", on every
+page but the cover) is not stamped afterwards: it is in the report's own print stylesheet as CSS
+page-margin boxes (``@page { @bottom-right { content: counter(page) } }``), which Chromium prints
+since version 131. So the footer uses the same fonts as the page, its text is real text, the
+document outline Chromium makes is untouched, and printing the HTML from a browser gives the same
+footer. One pass over the printed PDF then repairs its text layer (see ``repair_cjk_text``).
 
 ``check_html`` and ``check_pdf`` list what is wrong with a published file (empty list = fine).
 """
@@ -43,6 +45,7 @@ import nbformat
 
 from kit.errors import KitError
 from kit.i18n import t
+from kit.publish.browser import CHROMIUM_INSTALL
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "kit_report"
@@ -60,7 +63,6 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 # 'unsafe-inline' for styles only). frame-ancestors cannot be set from a <meta>.
 CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
        "base-uri 'none'; form-action 'none'")
-CHROMIUM_INSTALL = "apt-get install -y chromium fonts-noto-cjk"  # also in kit.publish.browser
 PDF_TIMEOUT_SECONDS = 180
 A4_POINTS = (595.28, 841.89)
 
