@@ -366,11 +366,12 @@ def test_check_pdf_reports_type3_fonts(tmp_path, zh_pdf):
 def test_browser_gives_up_after_its_timeout_and_leaves_nothing_behind():
     from kit.publish.browser import Browser
 
-    browser = Browser(timeout=1)
+    browser = Browser()
     page = browser.page(390, 844)
     assert page.evaluate("innerWidth") == 390
     profile = Path(browser._profile.name)
     assert profile.is_dir()
+    browser.timeout = 1  # for the wait below, for an event that never comes (setting up may take longer)
     with pytest.raises(KitError, match="did not answer Page.neverFired within 1 s"):
         browser.wait_for("Page.neverFired")
     with pytest.raises(ChildProcessError):
