@@ -15,7 +15,7 @@ report: setup system demo                       ## publish the demo report into 
 	$(KIT) publish params/demo.yaml
 
 test: setup system                              ## the whole test suite (unit, nbval, end-to-end)
-	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 setup: $(STAMP)
 

@@ -3,6 +3,7 @@
 TEXT: dict[str, dict[str, str]] = {
     # ---- report shell
     "report.toc": {"zh": "目录", "en": "Contents"},
+    "report.close": {"zh": "关闭", "en": "Close"},
     "report.period": {"zh": "报告期", "en": "Period"},
     "report.comparison": {"zh": "对比期", "en": "Compared with"},
     "report.slice": {"zh": "范围", "en": "Slice"},
@@ -24,7 +25,12 @@ TEXT: dict[str, dict[str, str]] = {
     "report.page": {"zh": "第 {page} 页 / 共 {pages} 页", "en": "Page {page} of {pages}"},
     "report.default_title": {"zh": "客户分析报告", "en": "Customer analysis report"},
     "report.index_title": {"zh": "已发布的报告", "en": "Published reports"},
+    "report.index_report": {"zh": "报告", "en": "Report"},
+    "report.index_files": {"zh": "文件", "en": "Files"},
+    "report.index_count": {"zh": "共 {n} 份报告，按报告期分组，最新的在前。", "en": "{n} report(s), newest first, grouped by period."},
+    "report.index_empty": {"zh": "尚未发布报告：运行 make report。", "en": "No report published yet: run make report."},
     "report.no_comparison": {"zh": "无对比期", "en": "no comparison"},
+    "report.figure": {"zh": "图表", "en": "Chart"},  # alt text of a chart without a title of its own
     # ---- summary / KPI cards
     "summary.title": {"zh": "摘要", "en": "Executive summary"},
     "summary.kpis": {"zh": "核心指标", "en": "Key figures"},

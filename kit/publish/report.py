@@ -22,7 +22,7 @@ from kit.run import Run
 
 SHELL_LABELS = ("toc", "period", "comparison", "slice", "generated_at", "kit_version", "fingerprint",
                 "quality_title", "quality_none", "quality_level", "quality_table", "quality_check",
-                "quality_count", "quality_message", "page")
+                "quality_count", "quality_message", "page", "figure", "colon", "close")
 
 
 def markdown_outputs_to_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
