@@ -167,6 +167,26 @@ def cmd_publish(args) -> int:
                    section_stems=args.sections, pdf=not args.no_pdf)
 
 
+# ------------------------------------------------------------------ cache
+
+def cmd_cache(args) -> int:
+    from kit.dataset import Dataset, clear, default_cache, size_gb
+
+    folder = Path(args.dir) if args.dir else default_cache(Path(args.output))
+    if args.action == "clear":
+        n = clear(folder)
+        print(f"{folder}: {n} prepared dataset(s) removed")
+        return 0
+    datasets = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")) \
+        if folder.exists() else []
+    for d in datasets:
+        meta = Dataset(d).meta if (d / "dataset.json").exists() else {}
+        rows = ", ".join(f"{k} {v:,}" for k, v in meta.get("rows", {}).items())
+        print(f"{d.name}  {size_gb(d):6.2f} GB  prepared {meta.get('prepared_at', '?')}  {rows}")
+    print(f"{folder}: {len(datasets)} prepared dataset(s), {sum(size_gb(d) for d in datasets):.2f} GB")
+    return 0
+
+
 # ------------------------------------------------------------------ main
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="load and check the data a params file names")
     p.add_argument("params", nargs="+")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("cache", help="list or clear the prepared datasets (output/.cache/datasets)")
+    p.add_argument("action", choices=["list", "clear"])
+    p.add_argument("--output", default="output", help="the output folder whose cache to use")
+    p.add_argument("--dir", help="the cache folder itself (default: KIT_CACHE_DIR or <output>/.cache/datasets)")
+    p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("publish", help="run the notebooks and publish HTML + PDF reports")
     p.add_argument("params", nargs="+")

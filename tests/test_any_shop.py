@@ -98,6 +98,7 @@ AFFECTED: dict[str, set[str]] = {
     "events.source": {"diagnosis"},
     "orders.status": {"summary", "profile", "retention", "rfm", "clv", "conversion.funnel", "diagnosis"},
     "orders.channel": {"diagnosis"},
+    "orders.device": {"diagnosis"},  # a lost payment is worth its device's AOV
     "customers": {"diagnosis"},
     "customers.region": {"diagnosis"},
     "customers.acquisition_channel": {"diagnosis"},

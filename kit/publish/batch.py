@@ -194,6 +194,7 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
     several (see :func:`execution_plan`). Returns what :func:`export_run` needs, or the failed
     Outcome (never raises). ``tag`` marks the temporary folder as this publish's (see
     :func:`publish`), so that an interrupted publish removes its own folders and no other's."""
+    from kit.dataset import default_cache
     from kit.run import prepare_run
 
     name = params.run_name
@@ -227,7 +228,8 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
             # each step of the preparation first checks that publishing goes on: an interrupted
             # run must not write into a folder that is being removed
             preparing = pool.submit(prepare_run, params, work,
-                                    progress=lambda m: (_check_interrupted(), log.info(m)))
+                                    progress=lambda m: (_check_interrupted(), log.info(m)),
+                                    cache_dir=default_cache(output))
             warming = [first_kernel.submit(warm_up_kernel, kms[0])] + [pool.submit(warm_up_kernel, km)
                                                                        for km in kms[1:]]
             wait([preparing, *warming], return_when=FIRST_EXCEPTION)
