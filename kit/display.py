@@ -121,11 +121,16 @@ def _guess_columns(frame: pl.DataFrame) -> dict[str, tuple[str, str]]:
     return {name: (name, guess_kind(name, dtype)) for name, dtype in frame.schema.items()}
 
 
+def _cell_class(kind: str) -> str:
+    """Numbers align right; numbers and labels never wrap (see kit_report.css)."""
+    return "num" if kind in NUMERIC_KINDS else "label" if kind == "label" else ""
+
+
 def _cell(x, kind: str, loc: Locale) -> str:
     text = _esc(loc.value(x, kind))
     if kind in ("pp", "change") and direction(x) != "flat":
         text = f'<span class="{direction(x)}">{text}</span>'
-    return f'<td class="num">{text}</td>' if kind in NUMERIC_KINDS else f"<td>{text}</td>"
+    return f'<td class="{_cell_class(kind)}">{text}</td>' if _cell_class(kind) else f"<td>{text}</td>"
 
 
 def _check_columns(frame: pl.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
@@ -148,7 +153,7 @@ def table_html(frame: pl.DataFrame, columns: dict[str, tuple[str, str]] | None, 
     columns = columns or _guess_columns(frame)
     _check_columns(frame, columns)
     header = "".join(
-        f'<th class="num">{_esc(h)}</th>' if kind in NUMERIC_KINDS else f"<th>{_esc(h)}</th>"
+        f'<th class="{_cell_class(kind)}">{_esc(h)}</th>' if _cell_class(kind) else f"<th>{_esc(h)}</th>"
         for h, kind in columns.values()
     )
     body = "".join(

@@ -10,7 +10,6 @@ from datetime import datetime as dt
 
 import polars as pl
 import pytest
-from conftest import write_params
 
 from kit.diagnosis.findings import Finding
 from kit.figures import diagnosis as diag
@@ -168,14 +167,8 @@ def test_every_diagnosis_and_summary_template_has_both_languages_and_the_same_pl
 # ---------------------------------------------------------------- end to end
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory, small_demo):
-    from kit.publish.batch import publish
-
-    folder = tmp_path_factory.mktemp("director")
-    params = write_params(folder, small_demo)
-    out = folder / "output"
-    assert publish([str(params)], jobs=1, quiet=True, output=out) == 0
-    return out / "t_2025-Q4"
+def published(published_small_demo):
+    return published_small_demo
 
 
 @pytest.mark.e2e
@@ -201,8 +194,11 @@ def test_action_lists_are_beside_the_report_and_no_id_is_in_it(published):
 def test_the_summary_states_the_bridge_the_total_and_the_actions_with_owners(published):
     from kit.publish.export import _page_texts
 
-    pages = _page_texts(published / "report.pdf")
-    summary = "".join(pages[2:5]).replace("\n", "")  # after the cover and the contents
+    pages = [page.replace("\n", "") for page in _page_texts(published / "report.pdf")]
+    starts = [i for i, page in enumerate(pages) if page.lstrip().startswith("摘要")]
+    assert len(starts) == 1, "the summary starts one page"
+    summary = pages[starts[0]]
+    assert pages[starts[0] + 1].lstrip().startswith("1 客户画像分析"), "the summary fits its page"
     assert "GMV 较 2025-Q3" in summary and "活跃客户数 × 人均订单数 × 客单价" in summary
     assert "本期问题涉及金额合计" in summary and "同一客户只计一次" in summary
     assert "优先行动" in summary and "预期挽回" in summary

@@ -31,6 +31,6 @@ def plan_rows(group: list[dict], loc: Locale):
 
 def plan_columns(loc: Locale) -> dict[str, tuple[str, str]]:
     """The action plan table's columns."""
-    return {"finding": (loc.t("diag.col.finding"), "text"), "severity": (loc.t("diag.col.severity"), "text"),
-            "money": (loc.t("diag.col.money"), "money"), "owner": (loc.t("diag.col.owner"), "text"),
+    return {"finding": (loc.t("diag.col.finding"), "text"), "severity": (loc.t("diag.col.severity"), "label"),
+            "money": (loc.t("diag.col.money"), "money"), "owner": (loc.t("diag.col.owner"), "label"),
             "recovery": (loc.t("diag.col.recovery"), "money"), "list": (loc.t("diag.col.list"), "int")}

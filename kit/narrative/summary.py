@@ -91,6 +91,5 @@ def action_rows(actions: list[dict], loc: Locale) -> pl.DataFrame:
 
 def action_columns(loc: Locale) -> dict[str, tuple[str, str]]:
     """The top-actions table's columns."""
-    return {c: (loc.t(f"summary.col.{k}"), "text") for c, k in
-            (("action", "action"), ("audience", "audience"), ("owner", "owner"), ("recovery", "recovery"),
-             ("check_on", "check_on"))}
+    kinds = {"action": "text", "audience": "text", "owner": "label", "recovery": "text", "check_on": "label"}
+    return {c: (loc.t(f"summary.col.{c}"), kind) for c, kind in kinds.items()}
