@@ -117,6 +117,15 @@ def _title(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _wrap(text: str, loc: Locale) -> str:
+    """A long axis label on lines of about 16 characters (zh) or 32 (en, between words)."""
+    import textwrap
+
+    if loc.lang == "zh":
+        return "\n".join(text[i:i + 16] for i in range(0, len(text), 16))
+    return "\n".join(textwrap.wrap(text, 32))
+
+
 def _spread(values: list[float], gap: float) -> list[float]:
     """Label positions near ``values``, at least ``gap`` apart (end-of-line labels that would
     overlap are pushed up, in the order of their values)."""
@@ -164,9 +173,9 @@ def history_chart(history, finding: dict, loc: Locale, ax=None):
     _month_axis(ax, months)
     _value_axis(ax, history)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(loc.t(f"history.def.{history.measure}") if history.measure != "step" else measure_name(history, loc),
-                  fontsize=8)
-    ax.set_title(loc.t("history.chart.monthly", where=where_name(history, loc), what=measure_name(history, loc)),
+    ax.set_ylabel(_wrap(loc.t(f"history.def.{history.measure}") if history.measure != "step"
+                        else measure_name(history, loc), loc), fontsize=8)
+    ax.set_title(_title(loc.t("history.chart.monthly", where=where_name(history, loc), what=measure_name(history, loc))),
                  fontsize=10)
     ax.legend(loc="upper left", fontsize=8, ncol=4, bbox_to_anchor=(0, -0.14), frameon=False)
     return ax
@@ -177,6 +186,8 @@ def _peers_measure(history, loc: Locale) -> str:
     period to the period, not month to month)."""
     from kit.narrative.history import measure_name
 
+    if history.dimension == "step":  # every step's own conversion
+        return loc.t("glossary.step_conversion.term")
     key = f"history.peers_measure.{history.measure}"
     return loc.t(key) if loc.has(key) else measure_name(history, loc)
 
@@ -204,8 +215,8 @@ def peers_chart(history, finding: dict, loc: Locale, ax=None):
     ends = table["ci_high"].to_list()[::-1] if history.kind == "pct" else values
     for bar, v, end in zip(bars, values, ends, strict=True):
         text = f" {v * 100:.1f}%" if history.kind == "pct" else f" {v:.2f}"
-        ax.text(max(v, end if end is not None else v), bar.get_y() + bar.get_height() / 2, text, va="center",
-                fontsize=8)
+        ax.annotate(text, xy=(max(v, end if end is not None else v), bar.get_y() + bar.get_height() / 2),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     if history.peers_rest is not None:
         label = (loc.t("history.chart.rest", others=others_name(history, loc)) if history.focus is not None
                  else loc.t("history.whole_shop"))
