@@ -10,12 +10,23 @@ A missing key or language fails loudly in tests rather than showing a raw key.
 
 from __future__ import annotations
 
-from kit.i18n import clv, conversion, diagnosis, history, profile, report, retention, rfm
+from kit.i18n import (
+    clv,
+    conversion,
+    diagnosis,
+    glossary,
+    history,
+    intro,
+    profile,
+    report,
+    retention,
+    rfm,
+)
 
 LANGS = ("zh", "en")
 
 TEXT: dict[str, dict[str, str]] = {}
-for _part in (report, profile, conversion, retention, rfm, clv, diagnosis, history):
+for _part in (report, profile, conversion, retention, rfm, clv, diagnosis, history, intro, glossary):
     _clash = TEXT.keys() & _part.TEXT.keys()
     assert not _clash, f"translation keys defined twice: {sorted(_clash)}"
     TEXT.update(_part.TEXT)
