@@ -46,6 +46,7 @@ from kit.figures import Missing, attribute_missing, in_memory, missing, present,
 from kit.figures import conversion as conv
 from kit.metrics import history as h
 from kit.metrics.common import proportion_tests
+from kit.metrics.repurchase import _group_column
 from kit.metrics.segments import customer_attribute
 from kit.run import Run
 
@@ -209,7 +210,8 @@ def repurchase_history(run: Run, finding: dict) -> History | Missing:
         column = "acquisition_channel"
     if attribute_missing(run, column) is not None:
         column, focus = None, None
-    groups = _groups(run, column) if column else None
+    # grouped as the repurchase figures group first-time buyers (the customers' column, else the first order's)
+    groups = _group_column(run.orders, run.customers, column) if column else None
     end = run.period.end
     series = h.roles(h.monthly_cohort_repurchase(run.orders, end, groups, REPURCHASE_DAYS), focus)
     since = h.add_months(h.last_whole_month(end), -(CURVE_MONTHS - 1))
