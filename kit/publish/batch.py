@@ -51,17 +51,23 @@ class Section:
     stem: str
     run_last: bool = False  # the summary runs after the sections it summarises
     after_others: bool = False  # the diagnosis reads the figures the sections before it saved
+    numbered: bool = True  # its headings are numbered (not the summary, introduction or appendix)
 
     @property
     def path(self) -> Path:
         return NOTEBOOKS / f"{self.stem}.ipynb"
 
+    @property
+    def anchor(self) -> str | None:
+        """The id prefix of an unnumbered section's headings (``00_intro`` -> ``intro``); None when numbered."""
+        return None if self.numbered else (self.stem.lstrip("0123456789_") or self.stem)
+
 
 def sections(only: list[str] | None = None) -> list[Section]:
     """The ordered section list (``notebooks/sections.yaml``): the order of the report."""
     listed = yaml.safe_load((NOTEBOOKS / "sections.yaml").read_text(encoding="utf-8"))["sections"]
-    result = [Section(s["notebook"], bool(s.get("run_last", False)), bool(s.get("after_others", False)))
-              for s in listed]
+    result = [Section(s["notebook"], bool(s.get("run_last", False)), bool(s.get("after_others", False)),
+                      bool(s.get("numbered", True))) for s in listed]
     if only:
         unknown = sorted(set(only) - {s.stem for s in result})
         if unknown:
@@ -276,7 +282,7 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
         run = Run(params, work)
         secs = sections(section_stems or params.sections)
         t0 = time.perf_counter()
-        html = assemble(run, [tmp / "notebooks" / f"{s.stem}.ipynb" for s in secs], tmp)
+        html = assemble(run, [tmp / "notebooks" / f"{s.stem}.ipynb" for s in secs], tmp, [s.anchor for s in secs])
         timings["html"] = time.perf_counter() - t0
         if pdf:
             from kit.publish.export import print_pdf

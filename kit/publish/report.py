@@ -65,8 +65,15 @@ def report_meta(run: Run) -> dict:
     }
 
 
-def assemble(run: Run, notebooks: list[Path], out_dir: Path) -> Path:
-    """Build ``out_dir/report.html`` from the executed notebooks, in report order."""
+APPENDIX = "99_appendix"
+"""The section notebook that shows the data-quality notes (with the glossary): when the report
+has it, the export template's own data-quality block is left out."""
+
+
+def assemble(run: Run, notebooks: list[Path], out_dir: Path, anchors: list[str | None] | None = None) -> Path:
+    """Build ``out_dir/report.html`` from the executed notebooks, in report order; ``anchors``:
+    per notebook, the id prefix of an unnumbered one's headings, None for a numbered one
+    (default: the first unnumbered, see :func:`kit.publish.export.number_headings`)."""
     from kit.publish.export import build_report
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +83,8 @@ def assemble(run: Run, notebooks: list[Path], out_dir: Path) -> Path:
             target = Path(tmp) / path.name
             nbformat.write(nb, target)
             prepared.append(target)
-        return build_report(prepared, report_meta(run), out_dir / "report.html")
+        meta = report_meta(run) | {"quality_block": not any(Path(p).stem == APPENDIX for p in notebooks)}
+        return build_report(prepared, meta, out_dir / "report.html", anchors)
 
 
 def write_metrics(run: Run, path: Path, timings: dict | None = None) -> None:
