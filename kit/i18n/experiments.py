@@ -128,7 +128,7 @@ TEXT: dict[str, dict[str, str]] = {
     "exp.verdict_mde": {"zh": "{verdict}（可检出 ≥{mde}）", "en": "{verdict} (MDE {mde})"},
     "exp.col.cut": {"zh": "分群维度", "en": "Cut"},
     "exp.col.segment": {"zh": "分群", "en": "Segment"},
-    "exp.interval": {"zh": "{value}（{low} ~ {high}）{unit}", "en": "{value} ({low} to {high}) {unit}"},
+    "exp.interval": {"zh": "{value}（{low}～{high}）{unit}", "en": "{value} ({low} to {high}) {unit}"},
     "exp.unit.days": {"zh": "天", "en": "days"},
     "exp.chart.cumulative": {"zh": "累计相对差异（95% 置信区间）", "en": "Cumulative relative difference (95% interval)"},
     "exp.chart.x": {"zh": "曝光日期", "en": "Exposure date"},

@@ -217,8 +217,17 @@ def result_rows(results: pl.DataFrame, loc: Locale) -> pl.DataFrame:
 RESULT_COLUMNS = ("metric", "variant", "units", "values", "diff", "lift", "p", "verdict")
 
 
-def result_columns(loc: Locale) -> dict[str, tuple[str, str]]:
-    return {c: (loc.t("exp.col.verdict_mde" if c == "verdict" else f"exp.col.{c}"), "text") for c in RESULT_COLUMNS}
+def result_columns(loc: Locale, rows: pl.DataFrame | None = None) -> dict[str, tuple[str, str]]:
+    """The results table's columns; without the variant when ``rows`` compare a single variant
+    (the sentence above the table names it)."""
+    shown = [c for c in RESULT_COLUMNS if c != "variant" or rows is None or rows["variant"].n_unique() > 1]
+    return {c: (loc.t("exp.col.verdict_mde" if c == "verdict" else f"exp.col.{c}"), "text") for c in shown}
+
+
+def result_table(results: pl.DataFrame, loc: Locale) -> tuple[pl.DataFrame, dict[str, tuple[str, str]]]:
+    """:func:`result_rows` and their columns, ready for :func:`kit.display.table`."""
+    rows = result_rows(results, loc)
+    return rows, result_columns(loc, rows)
 
 
 SEGMENT_COLUMNS = ("cut", "segment", "variant", "units", "values", "lift", "p", "verdict")
@@ -240,5 +249,13 @@ def segment_rows(segments: pl.DataFrame, loc: Locale) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dict.fromkeys(SEGMENT_COLUMNS, pl.String))
 
 
-def segment_columns(loc: Locale) -> dict[str, tuple[str, str]]:
-    return {c: (loc.t(f"exp.col.{c}"), "text") for c in SEGMENT_COLUMNS}
+def segment_columns(loc: Locale, rows: pl.DataFrame | None = None) -> dict[str, tuple[str, str]]:
+    """The segments table's columns (without the variant when there is one, as the results')."""
+    shown = [c for c in SEGMENT_COLUMNS if c != "variant" or rows is None or rows["variant"].n_unique() > 1]
+    return {c: (loc.t(f"exp.col.{c}"), "text") for c in shown}
+
+
+def segment_table(segments: pl.DataFrame, loc: Locale) -> tuple[pl.DataFrame, dict[str, tuple[str, str]]]:
+    """:func:`segment_rows` and their columns."""
+    rows = segment_rows(segments, loc)
+    return rows, segment_columns(loc, rows)
