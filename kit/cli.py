@@ -147,7 +147,7 @@ def _print_tables(console, loaded) -> None:
         summary.add_column(head, justify="right" if head == "rows" else "left")
     for name, lf in loaded.tables.items():
         time_col = {"orders": "order_time", "events": "event_time", "customers": "signup_date",
-                    "marketing_spend": "date"}.get(name)
+                    "marketing_spend": "date", "experiments": "exposure_time"}.get(name)
         names = lf.collect_schema().names()
         aggs = [pl.len().alias("rows")]
         if time_col in names:

@@ -103,9 +103,37 @@ def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str
                                                      on="user_id", how="semi")
             notes.append(f"slice {key}: events are kept for the slice's known customers only "
                          "(anonymous visitors cannot be placed in it)")
+    if slice_ and "experiments" in tables:
+        tables["experiments"], note = _slice_experiments(tables)
+        notes += [note] if note else []
     if slice_ and "order_items" in tables and "orders" in tables:
         tables["order_items"] = tables["order_items"].join(tables["orders"].select("order_id"), on="order_id", how="semi")
     return tables, notes
+
+
+def _slice_experiments(tables: dict[str, pl.LazyFrame]) -> tuple[pl.LazyFrame, str | None]:
+    """A slice's experiment exposures: those of its customers (by customer_id, else by the
+    customer a visitor is seen logged in as in the slice's events); anonymous exposures cannot
+    be placed in a slice and are left out, which the note says."""
+    exposures = tables["experiments"]
+    names = exposures.collect_schema().names()
+    who = tables["orders"] if "orders" in tables else tables.get("customers")
+    if who is None:
+        return exposures, None
+    ids = who.select("customer_id").unique()
+    keep = pl.lit(False)
+    if "customer_id" in names:
+        exposures = exposures.join(ids.with_columns(pl.lit(True).alias("_in")), on="customer_id", how="left")
+        keep = keep | pl.col("_in").fill_null(False)
+    if "visitor_id" in names and "events" in tables and "visitor_id" in tables["events"].collect_schema().names():
+        visitors = (tables["events"].filter(pl.col("visitor_id").is_not_null()).select("visitor_id", "user_id")
+                    .join(ids.rename({"customer_id": "user_id"}), on="user_id", how="semi").select("visitor_id")
+                    .unique().with_columns(pl.lit(True).alias("_seen")))
+        exposures = exposures.join(visitors, on="visitor_id", how="left")
+        keep = keep | pl.col("_seen").fill_null(False)
+    kept = exposures.filter(keep).select(names)
+    return kept, ("experiments: exposures are kept for the slice's known customers only "
+                  "(anonymous visitors cannot be placed in it)")
 
 
 def _prepare_events(events: pl.LazyFrame, params: RunParams) -> pl.LazyFrame:

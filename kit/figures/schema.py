@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-SCHEMA_VERSION = "1.1"
-"""1.1: the GMV bridge (summary.gmv_bridge) and the total at stake (diagnosis.total_at_stake, sum_at_stake)."""
+SCHEMA_VERSION = "1.2"
+"""1.1: the GMV bridge (summary.gmv_bridge) and the total at stake (diagnosis.total_at_stake, sum_at_stake).
+1.2: the experiment readout (experiments.readouts)."""
 
 Number = float | None
 
@@ -164,6 +165,86 @@ class Clv(_Strict):
     repeat_buyers: int | None = None
 
 
+# ---------------------------------------------------------------- experiments
+
+class ExperimentVariant(_Strict):
+    """One variant of an experiment: units analysed (exposed to it alone, up to the period's end),
+    those first exposed in the period, their share and the planned share."""
+
+    variant: str
+    is_control: bool
+    units: int
+    period_units: int
+    share: Number = None
+    planned_share: Number = None
+
+
+class ExperimentResult(_Strict):
+    """A variant against the control on one metric (:mod:`kit.metrics.experiments`): values, the
+    absolute difference (``diff``) and the relative one (``lift``) with 95% intervals, p-value
+    and adjusted p-value, the minimum detectable effect at the observed sample and the verdict."""
+
+    metric: str = Field(description="conversion, revenue, orders, order_value, repurchase or step:<step>")
+    variant: str
+    units: int
+    control_units: int
+    control_value: Number = None
+    value: Number = None
+    diff: Number = None
+    diff_low: Number = None
+    diff_high: Number = None
+    lift: Number = None
+    lift_low: Number = None
+    lift_high: Number = None
+    p_value: Number = None
+    p_adjusted: Number = Field(None, description="across the variants (experiments.correction)")
+    method: Literal["welch", "delta"] = Field(description="welch: Welch's t on means (lift by the delta "
+                                                          "method); delta: the delta method on a ratio metric")
+    cuped: bool
+    variance_reduction: Number = Field(None, description="1 - variance with CUPED / without")
+    mde: Number = Field(None, description="minimum detectable absolute effect (alpha, power)")
+    mde_rel: Number = None
+    underpowered: bool = Field(description="mde_rel above the planned effect (experiments.mde)")
+    verdict: Literal["win", "lose", "flat"]
+
+
+class ExperimentReadout(_Strict):
+    """One experiment with units first exposed in the period, read through the period's end."""
+
+    experiment_id: str
+    name: str
+    status: Literal["running", "concluded"]
+    control: str
+    first_exposure: str
+    last_exposure: str
+    units: int = Field(description="units analysed (each saw one variant)")
+    period_units: int = Field(description="of them, first exposed in the period")
+    multiple_exposures: int = Field(description="units that saw several variants, left out")
+    multiple_share: Number = None
+    unlinked: int = Field(description="visitors never linked to a customer (no order can be theirs)")
+    open_windows: int = Field(description="units whose outcome window was still open at the data's end")
+    refunded_orders: int = Field(description="refunded orders in the windows, not counted (refunds netted)")
+    refunded_amount: Number = None
+    srm_statistic: Number = None
+    srm_p: Number = Field(None, description="sample ratio mismatch: chi-square p-value against the planned split")
+    srm_ok: bool = Field(description="srm_p at or above experiments.srm_alpha; otherwise the result cannot be trusted")
+    planned_split: str
+    primary_metric: str
+    window_days: Number = None
+    cuped: bool
+    alpha: Number = None
+    power: Number = None
+    mde_target: Number = None
+    order_value: Number = Field(None, description="revenue / orders of the units' windows: the value of one payment")
+    winner: str | None = Field(None, description="the variant that wins on the primary metric, if one does")
+    variants: list[ExperimentVariant]
+    results: list[ExperimentResult]
+
+
+class Experiments(_Strict):
+    readouts: list[ExperimentReadout] | None = Field(None, description="one per experiment with exposures in the period")
+
+
 # ---------------------------------------------------------------- 4 diagnosis
 
 class Counts(_Strict):
@@ -188,6 +269,7 @@ class Sections(_Strict):
     retention: Retention | None = None
     rfm: Rfm | None = None
     clv: Clv | None = None
+    experiments: Experiments | None = None
     diagnosis: Diagnosis | None = None
 
 
@@ -233,7 +315,25 @@ def schema_markdown() -> str:
     for name, field in Sections.model_fields.items():
         model = _model_of(field.annotation)
         lines += _model_markdown(f"sections.{name}", model)
+        lines += _deeper_markdown(f"sections.{name}", model)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _deeper_markdown(path: str, model: type[BaseModel]) -> list[str]:
+    """The keys of records nested two levels down or more (a list of records in a record), each
+    under its own heading, e.g. ``sections.experiments.readouts[].results[]``."""
+    lines = []
+    for key, field in model.model_fields.items():
+        inner = _nested(field.annotation)
+        if inner is None or not any(_nested(f.annotation) for f in inner.model_fields.values()):
+            continue
+        where = f"{path}.{key}" + ("[]" if "list[" in str(field.annotation) else "")
+        for sub, sub_field in inner.model_fields.items():
+            deeper = _nested(sub_field.annotation)
+            if deeper is not None:
+                name = f"{where}.{sub}" + ("[]" if "list[" in str(sub_field.annotation) else "")
+                lines += _model_markdown(name, deeper) + _deeper_markdown(name, deeper)
+    return lines
 
 
 def _model_of(annotation) -> type[BaseModel]:
@@ -262,7 +362,9 @@ def _markdown(text: str) -> str:
 def _model_markdown(path: str, model: type[BaseModel]) -> list[str]:
     lines = [f"## `{path}`", ""]
     if model.__doc__ and not model.__doc__.startswith(("Usage docs", "!!! abstract")):
-        lines += [_markdown(model.__doc__.strip().split("\n\n")[0]), ""]
+        import inspect
+
+        lines += [_markdown(" ".join(inspect.cleandoc(model.__doc__).split("\n\n")[0].split("\n"))), ""]
     lines += ["| key | type | meaning |", "| --- | --- | --- |"]
     for key, field in model.model_fields.items():
         inner = _nested(field.annotation)
