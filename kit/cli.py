@@ -1,4 +1,4 @@
-"""The ``kit`` command: demo, schema, validate, publish.
+"""The ``kit`` command: demo, schema, validate, publish; and for analysts toc.
 
 Bad input ends with one short message on stderr and exit code 2, never a traceback
 (``--debug`` shows it). Anything unexpected ends with exit code 1 and a one-line
@@ -167,6 +167,28 @@ def cmd_publish(args) -> int:
                    section_stems=args.sections, pdf=not args.no_pdf)
 
 
+# ------------------------------------------------------------------ the analyst's desk
+
+def cmd_toc(args) -> int:
+    """Bring the heading cells and the numbering of JupyterLab's table of contents up to date."""
+    from kit.desk import headings
+    from kit.desk.notebooks import read_notebook, write_notebook
+    from kit.publish.batch import NOTEBOOKS, sections
+
+    order = sections()
+    notebooks = {s.stem: read_notebook(s.path) for s in order}
+    chosen = [Path(p).stem for p in args.notebooks] or [s for s, nb in notebooks.items() if headings.takes_part(nb)]
+    for stem in chosen:
+        if stem not in notebooks:
+            raise KitError(f"{stem} is not a section of notebooks/sections.yaml ({', '.join(notebooks)}).")
+        notebooks[stem] = headings.sync_headings(notebooks[stem])
+    numbers = headings.section_numbers(list(notebooks.items()))
+    for stem in chosen:
+        changed = write_notebook(headings.number_section(notebooks[stem], numbers[stem]), NOTEBOOKS / f"{stem}.ipynb")
+        print(f"{stem}: {'updated' if changed else 'up to date'} (section {numbers[stem] or 'unnumbered'})")
+    return 0
+
+
 # ------------------------------------------------------------------ main
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="HTML only")
     p.add_argument("--quiet", action="store_true", help="no progress display (for CI)")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("toc", help="update the heading cells and numbering JupyterLab's table of contents shows")
+    p.add_argument("notebooks", nargs="*", help="section notebooks to give heading cells (default: those that "
+                                                "have them)")
+    p.set_defaults(func=cmd_toc)
     return parser
 
 

@@ -1,0 +1,105 @@
+"""The analyst's desk without a server: the heading cells JupyterLab's table of contents lists,
+their numbering, and ``kit new-section`` (the template, sections.yaml, a params file's sections:)."""
+
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+from conftest import REPO
+
+from kit.cli import main
+from kit.desk import headings
+from kit.desk.notebooks import notebook_text, read_notebook
+from kit.publish import batch
+
+TOC_NOTEBOOKS = ("01_profile", "02_conversion", "03_rfm")
+
+
+def _code(source: str, **metadata) -> dict:
+    return {"cell_type": "code", "id": "c" + str(abs(hash(source)) % 10**7), "metadata": metadata,
+            "source": source, "execution_count": None, "outputs": []}
+
+
+def _nb(*cells) -> dict:
+    return {"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.fixture
+def notebooks(tmp_path, monkeypatch):
+    """A copy of notebooks/ that the publisher and kit new-section use instead of the real one."""
+    folder = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    monkeypatch.setattr(batch, "NOTEBOOKS", folder)
+    return folder
+
+
+# ---------------------------------------------------------------- headings
+
+
+def test_sections_list_their_numbered_headings_before_they_run():
+    order = [(s.stem, read_notebook(s.path)) for s in batch.sections()]
+    numbers = headings.section_numbers(order)
+    for stem, nb in order:
+        if stem not in TOC_NOTEBOOKS:
+            continue
+        assert headings.problems(nb, numbers[stem]) == [], f"{stem}: run `kit toc notebooks/{stem}.ipynb`"
+        cells = [c for c in nb["cells"] if headings.is_heading_cell(c)]
+        assert len(cells) >= 3 and all("remove_cell" in c["metadata"]["tags"] for c in cells)
+        assert nb["metadata"]["toc-autonumbering"] is True
+    assert [numbers[s] for s in TOC_NOTEBOOKS] == [1, 2, 3]
+    first = next(c for c in dict(order)["01_profile"]["cells"] if headings.is_heading_cell(c))
+    assert "".join(first["source"]) == "# 客户画像分析"  # the report's default language
+
+
+def test_heading_cells_follow_the_code_and_keep_their_ids():
+    nb = _nb(_code('nbk.heading(loc.t("profile.section"))\nnbk.heading(loc.t("profile.h.attributes"), 2)'),
+             _code('x = 1'),
+             _code('nbk.heading(nbk.in_language(loc, zh="我的 *分析*", en="Mine"), level=2)'),
+             _code('nbk.heading(loc.t(f"diag.h.{severity}"), 2)\nnbk.heading("细节", 3)'),
+             _code('%matplotlib inline'))
+    synced = headings.sync_headings(nb)
+    kinds = [c["cell_type"] for c in synced["cells"]]
+    assert kinds == ["markdown", "code", "code", "markdown", "code", "code", "code"]
+    assert "".join(synced["cells"][0]["source"]) == "# 客户画像分析\n\n## 基础属性"
+    assert "".join(synced["cells"][3]["source"]) == r"## 我的 \*分析\*"  # escaped as the report escapes it
+    assert headings.sync_headings(synced) == synced  # idempotent, ids kept
+    synced["cells"][1]["source"] = 'nbk.heading(loc.t("rfm.section"))'
+    again = headings.sync_headings(synced)
+    assert "".join(again["cells"][0]["source"]) == "# 客户价值评估"
+    assert again["cells"][3]["id"] == synced["cells"][3]["id"]
+    assert headings.problems(synced, 1) and not headings.problems(headings.number_section(again, 1), 1)
+
+
+def test_section_numbers_are_the_publishers():
+    from kit.publish.export import REMOVE_TAG, number_headings
+
+    assert REMOVE_TAG == headings.REMOVE_TAG
+    order = [("summary", _nb(_code('nbk.heading("摘要")'))), ("a", _nb(_code('nbk.heading("甲")'))),
+             ("b", _nb(_code('nbk.heading("乙")\nnbk.heading("乙二")'), _code('nbk.heading("细", 2)'))),
+             ("c", _nb(_code('nbk.heading("丙")')))]
+    numbers = headings.section_numbers(order)
+    assert numbers == {"summary": None, "a": 1, "b": 2, "c": 4}
+    # the report numbers the same headings alike: each notebook's first level-1 heading
+    parts = [nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        headings.heading_markdown(headings.heading_calls(c["source"]))) for c in nb["cells"]]) for _, nb in order]
+    toc = number_headings(parts)
+    firsts = {e["text"]: e["number"] for e in toc if e["level"] == 1}
+    assert [firsts["甲"], firsts["乙"], firsts["丙"]] == [str(numbers[s]) for s in ("a", "b", "c")]
+
+
+def test_kit_toc_restores_a_heading_cell_and_leaves_other_notebooks_alone(notebooks, capsys):
+    path = notebooks / "02_conversion.ipynb"
+    nb = read_notebook(path)
+    nb["cells"] = [c for c in nb["cells"] if "".join(c["source"]) != "## 购物车放弃率"]
+    path.write_text(notebook_text(nb), encoding="utf-8")
+    untouched = (notebooks / "04_diagnosis.ipynb").read_bytes()
+    assert main(["toc"]) == 0
+    assert "02_conversion: updated" in capsys.readouterr().out
+
+    def shape(nb):
+        return nb["metadata"], [(c["cell_type"], "".join(c["source"]), c["metadata"]) for c in nb["cells"]]
+
+    assert shape(read_notebook(path)) == shape(read_notebook(REPO / "notebooks" / "02_conversion.ipynb"))
+    assert (notebooks / "04_diagnosis.ipynb").read_bytes() == untouched
