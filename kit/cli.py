@@ -1,4 +1,4 @@
-"""The ``kit`` command: demo, schema, validate, publish; and for analysts toc.
+"""The ``kit`` command: demo, schema, validate, publish; and for analysts lab, toc.
 
 Bad input ends with one short message on stderr and exit code 2, never a traceback
 (``--debug`` shows it). Anything unexpected ends with exit code 1 and a one-line
@@ -169,6 +169,13 @@ def cmd_publish(args) -> int:
 
 # ------------------------------------------------------------------ the analyst's desk
 
+def cmd_lab(args) -> int:
+    from kit.desk.lab import run_lab
+
+    run_lab(args.jupyter_args)
+    return 0  # not reached: JupyterLab replaces this process
+
+
 def cmd_toc(args) -> int:
     """Bring the heading cells and the numbering of JupyterLab's table of contents up to date."""
     from kit.desk import headings
@@ -225,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress display (for CI)")
     p.set_defaults(func=cmd_publish)
 
+    p = sub.add_parser("lab", help="JupyterLab on notebooks/ with the project's kernel (make lab installs it)")
+    # its other arguments go to jupyter lab as they are (e.g. --port 9999 --no-browser): see main()
+    p.set_defaults(func=cmd_lab, jupyter_args=[])
+
     p = sub.add_parser("toc", help="update the heading cells and numbering JupyterLab's table of contents shows")
     p.add_argument("notebooks", nargs="*", help="section notebooks to give heading cells (default: those that "
                                                 "have them)")
@@ -233,7 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     try:
         return args.func(args)
     except KitError as e:
