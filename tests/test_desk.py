@@ -3,6 +3,7 @@ their numbering, and ``kit new-section`` (the template, sections.yaml, a params 
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import nbformat
@@ -103,3 +104,29 @@ def test_kit_toc_restores_a_heading_cell_and_leaves_other_notebooks_alone(notebo
 
     assert shape(read_notebook(path)) == shape(read_notebook(REPO / "notebooks" / "02_conversion.ipynb"))
     assert (notebooks / "04_diagnosis.ipynb").read_bytes() == untouched
+
+
+def test_sections_yaml_mistakes_are_one_message(notebooks):
+    from kit.errors import KitError
+
+    path = notebooks / "sections.yaml"
+    for text, message in [("sections:\n  - notebook: 01_profile\n    owm: true\n", "unknown key 'owm'"),
+                          ("sections:\n  - 01_profile\n", "needs `notebook: NAME`"),
+                          ("sections:\n  - notebook: 01_profile\n    own: maybe\n", "own must be true or false"),
+                          ("sections: [\n", "not valid YAML"),
+                          ("sections:\n  - notebook: 01_profile\n  - notebook: 01_profile\n", "twice")]:
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(KitError, match=message):
+            batch.listed_sections()
+
+
+def test_a_params_file_may_list_an_own_notebook_in_its_place(notebooks):
+    from kit.errors import KitError
+
+    (notebooks / "mine.ipynb").write_text(json.dumps(_nb()), encoding="utf-8")
+    stems = lambda only: [(s.stem, s.own) for s in batch.sections(only, "p.yaml")]  # noqa: E731
+    assert stems(["01_profile", "mine", "03_rfm"]) == [("00_summary", False), ("01_profile", False), ("mine", True),
+                                                       ("03_rfm", False)]
+    assert stems(["mine", "02_conversion"])[:2] == [("00_summary", False), ("mine", True)]
+    with pytest.raises(KitError, match="p.yaml: sections: unknown section.s. nothere"):
+        batch.sections(["01_profile", "nothere"], "p.yaml")
