@@ -1,4 +1,4 @@
-"""The ``kit`` command: demo, schema, validate, publish; and for analysts lab, toc.
+"""The ``kit`` command: demo, schema, validate, publish; and for analysts lab, new-section, toc.
 
 Bad input ends with one short message on stderr and exit code 2, never a traceback
 (``--debug`` shows it). Anything unexpected ends with exit code 1 and a one-line
@@ -176,6 +176,20 @@ def cmd_lab(args) -> int:
     return 0  # not reached: JupyterLab replaces this process
 
 
+def cmd_new_section(args) -> int:
+    from kit.desk.new_section import new_section
+
+    target, number, moved = new_section(args.name, after=args.after, params=args.params, title=args.title,
+                                        title_en=args.title_en)
+    where = f"in {args.params}'s sections: (its runs only)" if args.params else "in notebooks/sections.yaml"
+    print(f"created {target}: section {number} of the report, registered {where}.")
+    for path in moved:
+        print(f"  {path.name}: its table-of-contents numbering moved")
+    print(f"Open it in JupyterLab (`make lab`), replace the example figure with yours, then publish "
+          f"(`kit publish {args.params or 'params/demo.yaml'}`).")
+    return 0
+
+
 def cmd_toc(args) -> int:
     """Bring the heading cells and the numbering of JupyterLab's table of contents up to date."""
     from kit.desk import headings
@@ -235,6 +249,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="JupyterLab on notebooks/ with the project's kernel (make lab installs it)")
     # its other arguments go to jupyter lab as they are (e.g. --port 9999 --no-browser): see main()
     p.set_defaults(func=cmd_lab, jupyter_args=[])
+
+    p = sub.add_parser("new-section", help="add your own section notebook to the report, from a template")
+    p.add_argument("name", help="lowercase snake_case: the notebook's name and its key in metrics.json")
+    p.add_argument("--after", help="the section it follows in the report (default: the last)")
+    p.add_argument("--params", help="register it in this params file's sections: (its runs only), not in "
+                                    "notebooks/sections.yaml")
+    p.add_argument("--title", help="its heading in Chinese (default: the name)")
+    p.add_argument("--title-en", help="its heading in English (default: from the name)")
+    p.set_defaults(func=cmd_new_section)
 
     p = sub.add_parser("toc", help="update the heading cells and numbering JupyterLab's table of contents shows")
     p.add_argument("notebooks", nargs="*", help="section notebooks to give heading cells (default: those that "

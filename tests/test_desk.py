@@ -106,6 +106,84 @@ def test_kit_toc_restores_a_heading_cell_and_leaves_other_notebooks_alone(notebo
     assert (notebooks / "04_diagnosis.ipynb").read_bytes() == untouched
 
 
+# ---------------------------------------------------------------- kit new-section
+
+
+def test_new_section_after_a_section_is_registered_numbered_and_moves_the_numbers_after_it(notebooks, capsys):
+    before = {p.name: p.read_bytes() for p in notebooks.glob("*.ipynb")}
+    code = main(["new-section", "returns", "--after", "01_profile", "--title", "退货分析", "--title-en", "Returns"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "section 2 of the report" in out and "02_conversion.ipynb" in out
+    text = (notebooks / "sections.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# The report's sections") and "after_others: true" in text  # comments and keys kept
+    assert text.index("- notebook: 01_profile") < text.index("- notebook: returns") < text.index(
+        "- notebook: 02_conversion")
+    listed = batch.listed_sections()
+    assert [s.stem for s in listed][:4] == ["00_summary", "01_profile", "returns", "02_conversion"]
+    assert listed[2].own and not any(s.own for s in listed if s.stem != "returns")
+
+    nb = read_notebook(notebooks / "returns.ipynb")
+    assert notebook_text(nb) == (notebooks / "returns.ipynb").read_text(encoding="utf-8")  # as nbformat writes it
+    nbformat.validate(nbformat.reads(notebook_text(nb), as_version=4))
+    sources = ["".join(c["source"]) for c in nb["cells"]]
+    assert nb["cells"][1]["metadata"]["tags"] == ["parameters"]
+    assert [s for c, s in zip(nb["cells"], sources, strict=True) if headings.is_heading_cell(c)] == [
+        "# 退货分析", "## 各星期的支付订单"]
+    code_text = "\n".join(sources)
+    for part in ("nbk.start(params_path, run_name, work_dir)", "chart(weekday_bars(", "nbk.say(",
+                 "run.record(SECTION", "SECTION = 'returns'", "@needs(orders=())"):
+        assert part in code_text, part
+    assert nb["metadata"]["toc"]["base_numbering"] == 2
+    assert read_notebook(notebooks / "02_conversion.ipynb")["metadata"]["toc"]["base_numbering"] == 3
+    assert read_notebook(notebooks / "03_rfm.ipynb")["metadata"]["toc"]["base_numbering"] == 4
+    for unchanged in ("00_summary.ipynb", "01_profile.ipynb", "04_diagnosis.ipynb"):
+        assert (notebooks / unchanged).read_bytes() == before[unchanged]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["My Section"], "is not a section name"),
+    (["profile"], "one of the kit's metrics.json sections"),
+    (["returns", "--after", "05_nowhere"], "--after 05_nowhere"),
+    (["returns", "--params", "missing.yaml"], "params file not found"),
+])
+def test_new_section_refuses_bad_input_with_one_message_and_writes_nothing(notebooks, capsys, args, message):
+    before = {p.name: p.read_bytes() for p in notebooks.iterdir()}
+    assert main(["new-section", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert {p.name: p.read_bytes() for p in notebooks.iterdir()} == before
+
+
+def test_new_section_refuses_an_existing_notebook(notebooks, capsys):
+    assert main(["new-section", "returns"]) == 0
+    assert main(["new-section", "returns"]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("existing, expected", [
+    ("", ["00_summary", "01_profile", "coupons", "02_conversion", "03_rfm", "04_diagnosis"]),
+    ("sections: [00_summary, 01_profile, 03_rfm]\n", ["00_summary", "01_profile", "coupons", "03_rfm"]),
+    ("sections:\n  - 01_profile\n  - 03_rfm\n# a comment kept\nlang: en\n", ["01_profile", "coupons", "03_rfm"]),
+])
+def test_new_section_for_one_params_file(notebooks, tmp_path, existing, expected):
+    from kit.params import load_params
+
+    params = tmp_path / "mine.yaml"
+    params.write_text(f"# my shop\nperiod: 2025-Q4\ndata:\n  orders: {{path: orders.csv}}\n{existing}",
+                      encoding="utf-8")
+    sections_yaml = (notebooks / "sections.yaml").read_bytes()
+    assert main(["new-section", "coupons", "--params", str(params), "--after", "01_profile"]) == 0
+    run = load_params(params)[0]
+    assert run.sections == expected
+    text = params.read_text(encoding="utf-8")
+    assert text.startswith("# my shop\n") and ("# a comment kept" in text) == ("comment" in existing)
+    assert (run.lang == "en") == ("lang: en" in existing)
+    assert (notebooks / "sections.yaml").read_bytes() == sections_yaml  # the other reports are untouched
+    assert [s.stem for s in batch.sections(run.sections, str(params))][:3] == ["00_summary", "01_profile", "coupons"]
+    assert read_notebook(notebooks / "coupons.ipynb")["metadata"]["toc"]["base_numbering"] == 2
+
+
 def test_sections_yaml_mistakes_are_one_message(notebooks):
     from kit.errors import KitError
 
