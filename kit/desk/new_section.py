@@ -59,7 +59,7 @@ work_dir = None'''
 START = '''import polars as pl
 
 from kit import notebook as nbk
-from kit.charts import MAIN, axes, show as chart
+from kit.charts import MAIN, axes, show as chart, thousands_axis
 from kit.contract import paid
 from kit.figures import needs
 from kit.metrics.common import in_period
@@ -76,7 +76,7 @@ def orders_by_weekday(run) -> pl.DataFrame:
     """Paid orders and their GMV per weekday of the period (1 = Monday ... 7 = Sunday)."""
     return (paid(run.orders).filter(in_period("order_time", run.period))
             .group_by(pl.col("order_time").dt.weekday().alias("weekday"))
-            .agg(pl.len().alias("orders"), pl.col("amount").sum().alias("gmv"))
+            .agg(pl.len().alias("orders"), pl.col("amount").sum().round(2).alias("gmv"))
             .sort("weekday").collect())
 
 
@@ -90,6 +90,7 @@ def weekday_bars(table: pl.DataFrame, loc, ax=None):
     ax.bar([WEEKDAYS[loc.lang][d - 1] for d in table["weekday"]], table["orders"], color=MAIN)
     ax.set_title(nbk.in_language(loc, zh="各星期的支付订单", en="Paid orders by weekday"))
     ax.set_ylabel(nbk.in_language(loc, zh="支付订单", en="Paid orders"))
+    thousands_axis(ax)
     return ax
 
 
