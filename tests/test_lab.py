@@ -57,6 +57,8 @@ def test_lab_starts_prints_its_url_and_opens_on_the_notebooks_readme(lab):
 def test_lab_offers_the_project_kernel_which_runs_this_checkouts_python(lab):
     status, _, specs = lab.request("GET", "/api/kernelspecs")
     assert status == 200 and KERNEL in specs["kernelspecs"], sorted(specs.get("kernelspecs", {}))
+    # the only kernel, and a new notebook's: the lab's own python3 could not import kit
+    assert specs["default"] == KERNEL and list(specs["kernelspecs"]) == [KERNEL]
     argv = specs["kernelspecs"][KERNEL]["spec"]["argv"]
     assert Path(argv[0]).resolve() == Path(sys.executable).resolve()  # .venv's Python: it imports this kit
 

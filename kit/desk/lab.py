@@ -9,6 +9,8 @@ settings that the kit's notebooks rely on, and replaces itself with ``jupyter la
   another params file);
 - the table of contents lists the heading cells of each notebook, numbered as the report numbers
   them, and not the headings a run writes into the outputs (which would list each twice);
+- the project's kernel is the only one offered, and the default of a new notebook (the lab
+  environment's own ``python3`` kernel has neither ``kit`` nor its libraries);
 - as root (a container, a CI runner) it passes ``--allow-root``, without which Jupyter refuses
   to start. The server listens on localhost with a token, as Jupyter does by default; it prints
   the URL to open, token included. Further arguments go to ``jupyter lab`` unchanged.
@@ -51,7 +53,9 @@ def notebooks_dir() -> Path:
 def lab_command(venv: Path, notebooks: Path, extra: list[str], as_root: bool) -> list[str]:
     """The ``jupyter lab`` command line."""
     command = [str(venv / "bin" / "jupyter"), "lab", f"--ServerApp.root_dir={notebooks}",
-               f"--LabApp.default_url=/lab/tree/{LANDING}"]
+               f"--LabApp.default_url=/lab/tree/{LANDING}",
+               # a new notebook gets the project's kernel: the lab's own python3 has neither kit nor polars
+               f"--MappingKernelManager.default_kernel_name={KERNEL}", f"--KernelSpecManager.allowed_kernelspecs={KERNEL}"]
     if as_root:
         command.append("--allow-root")
     return command + list(extra)
