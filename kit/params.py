@@ -290,7 +290,13 @@ class RunParams(_Strict):
     clv: Clv = Field(default_factory=Clv)
     diagnosis: Diagnosis = Field(default_factory=Diagnosis)
     experiments: Experiments = Field(default_factory=Experiments)
-    sections: list[str] | None = Field(None, description="notebook stems to run; default: all, in order")
+    sections: list[str] | None = Field(
+        None, description="notebook stems to run; default: all, in order. A notebook of notebooks/ that "
+        "notebooks/sections.yaml does not list is an analyst's own section for these runs, placed after the "
+        "section listed before it")
+    strict: bool = Field(
+        False, description="fail the run when an analyst's own section fails; by default the report is "
+        "published with a note in its place")
 
     # set by the loader, not by the user
     source_file: str | None = Field(None, exclude=True)

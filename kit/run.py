@@ -223,9 +223,21 @@ class Run:
         return pl.read_parquet(path) if path.exists() else None
 
     def record(self, section: str, values: dict) -> None:
-        """Add headline figures to ``metrics.json`` under ``section`` (stable snake_case keys)."""
+        """Add headline figures to ``metrics.json`` under ``section`` (stable snake_case keys).
+
+        The kit's sections (:data:`kit.figures.schema.BUILT_IN_SECTIONS`) are checked key by key
+        when the run is published; any other name is an analyst's own section, recorded under
+        ``sections.custom.<name>`` as free-form JSON, so that a name the kit adds later never
+        collides with it."""
+        from kit.figures.schema import BUILT_IN_SECTIONS, CUSTOM_NAME, is_custom_name
+
         folder = self.work_dir / "metrics"
-        folder.mkdir(exist_ok=True)
+        if section not in BUILT_IN_SECTIONS:
+            if not is_custom_name(section):
+                raise KitError(f"run.record({section!r}, ...): a section's name in metrics.json is lowercase "
+                               f"letters, digits and _ ({CUSTOM_NAME}), e.g. 'returns'.")
+            folder = folder / "custom"
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{section}.json"
         # sections may run side by side in two kernels: the read-modify-write holds a lock
         with open(folder / ".lock", "a") as lock:
@@ -235,10 +247,13 @@ class Run:
             path.write_text(json.dumps(current, ensure_ascii=False, indent=2), encoding="utf-8")
 
     def metrics(self) -> dict:
+        """What the sections recorded, as ``metrics.json``'s ``sections`` (own sections under ``custom``)."""
         folder = self.work_dir / "metrics"
         if not folder.exists():
             return {}
-        return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+        recorded = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+        custom = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("custom/*.json"))}
+        return {**recorded, "custom": custom} if custom else recorded
 
 
 def _jsonable(value):

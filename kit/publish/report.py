@@ -87,8 +87,9 @@ def assemble(run: Run, notebooks: list[Path], out_dir: Path, anchors: list[str |
         return build_report(prepared, meta, out_dir / "report.html", anchors)
 
 
-def write_metrics(run: Run, path: Path, timings: dict | None = None) -> None:
-    """``metrics.json``: every headline figure of every section, with the run's identity."""
+def write_metrics(run: Run, path: Path, timings: dict | None = None, failed_sections: list[dict] = ()) -> None:
+    """``metrics.json``: every headline figure of every section, with the run's identity, and the
+    analyst's own sections that failed and were left out of the report (``failed_sections``)."""
     meta = run.meta
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -97,6 +98,7 @@ def write_metrics(run: Run, path: Path, timings: dict | None = None) -> None:
         "generated_at": datetime.now().isoformat(timespec="seconds"),
         "sections": run.metrics(),
         "timings_seconds": {k: round(v, 2) for k, v in (timings or {}).items()},
+        "failed_sections": list(failed_sections),
     }
     validate_metrics(doc)  # a key the schema does not define fails here, not in a dashboard
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
