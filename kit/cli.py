@@ -203,7 +203,7 @@ def cmd_toc(args) -> int:
         if stem not in notebooks:
             raise KitError(f"{stem} is not a section of notebooks/sections.yaml ({', '.join(notebooks)}).")
         notebooks[stem] = headings.sync_headings(notebooks[stem])
-    numbers = headings.section_numbers(list(notebooks.items()))
+    numbers = headings.section_numbers(list(notebooks.items()), {s.stem for s in order if not s.numbered})
     for stem in chosen:
         changed = write_notebook(headings.number_section(notebooks[stem], numbers[stem]), NOTEBOOKS / f"{stem}.ipynb")
         print(f"{stem}: {'updated' if changed else 'up to date'} (section {numbers[stem] or 'unnumbered'})")
@@ -252,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-section", help="add your own section notebook to the report, from a template")
     p.add_argument("name", help="lowercase snake_case: the notebook's name and its key in metrics.json")
-    p.add_argument("--after", help="the section it follows in the report (default: the last)")
+    p.add_argument("--after", help="the section it follows in the report (default: the last numbered one, before the appendix)")
     p.add_argument("--params", help="register it in this params file's sections: (its runs only), not in "
                                     "notebooks/sections.yaml")
     p.add_argument("--title", help="its heading in Chinese (default: the name)")

@@ -40,8 +40,9 @@ def notebooks(tmp_path, monkeypatch):
 
 
 def test_sections_list_their_numbered_headings_before_they_run():
-    order = [(s.stem, read_notebook(s.path)) for s in batch.sections()]
-    numbers = headings.section_numbers(order)
+    listed = batch.sections()
+    order = [(s.stem, read_notebook(s.path)) for s in listed]
+    numbers = headings.section_numbers(order, {s.stem for s in listed if not s.numbered})
     for stem, nb in order:
         if stem not in TOC_NOTEBOOKS:
             continue
@@ -82,6 +83,7 @@ def test_section_numbers_are_the_publishers():
              ("c", _nb(_code('nbk.heading("丙")')))]
     numbers = headings.section_numbers(order)
     assert numbers == {"summary": None, "a": 1, "b": 2, "c": 4}
+    assert headings.section_numbers(order, {"summary", "a"}) == {"summary": None, "a": None, "b": 1, "c": 3}
     # the report numbers the same headings alike: each notebook's first level-1 heading
     parts = [nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         headings.heading_markdown(headings.heading_calls(c["source"]))) for c in nb["cells"]]) for _, nb in order]

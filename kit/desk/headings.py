@@ -10,8 +10,8 @@ keeps its translated headings) and ``toc`` (this module rewrites it).
 
 The numbers are JupyterLab's: the notebook's metadata turns its heading numbering on
 (``toc-autonumbering``) and starts it at the section's number in the report
-(``toc.base_numbering``), counted as the publisher counts: the first notebook of the report
-(the summary) is not numbered, and each level-1 heading after it takes the next number. Its
+(``toc.base_numbering``), counted as the publisher counts: the unnumbered notebooks (the
+summary, the introduction, the appendix) take no number, and each level-1 heading after it takes the next number. Its
 level-2 headings then read ``2.1``, ``2.2`` ... as in the report. JupyterLab lists the output
 headings of a run notebook too; ``kit lab`` turns that off (``includeOutput``), so the table of
 contents stays the same before and after a run.
@@ -130,13 +130,16 @@ def level_one_count(nb: dict) -> int:
                for h in heading_calls(source_of(c)))
 
 
-def section_numbers(notebooks: list[tuple[str, dict]]) -> dict[str, int | None]:
+def section_numbers(notebooks: list[tuple[str, dict]], unnumbered: set[str] | None = None) -> dict[str, int | None]:
     """The number of the first level-1 heading of each notebook (``stem -> n``), in report order,
-    as the publisher numbers them: the first notebook (the summary) has none."""
+    as the publisher numbers them: the notebooks of ``unnumbered`` (sections.yaml's ``numbered:
+    false``: the summary, the introduction, the appendix) have none; by default the first one."""
+    if unnumbered is None:
+        unnumbered = {notebooks[0][0]} if notebooks else set()
     numbers: dict[str, int | None] = {}
     count = 0
-    for index, (stem, nb) in enumerate(notebooks):
-        if index == 0:
+    for stem, nb in notebooks:
+        if stem in unnumbered:
             numbers[stem] = None
             continue
         numbers[stem] = count + 1

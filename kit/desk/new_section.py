@@ -5,7 +5,7 @@ opened with ``nbk.start``, its heading, one example figure (paid orders per week
 kit's sections write theirs (a figure function from the run that names what it needs, a chart
 that draws on ``ax``, a sentence in the run's language) and a ``run.record`` into
 ``metrics.json`` (``sections.custom.NAME``). It is registered in ``notebooks/sections.yaml``
-(``own: true``) after ``--after`` (default: last), so every report shows it, numbered; or, with
+(``own: true``) after ``--after`` (default: after the last numbered section, before the appendix), so every report shows it, numbered; or, with
 ``--params FILE``, in that params file's ``sections:`` only, for its runs alone. The heading cells
 and numbering of JupyterLab's table of contents are brought up to date (:mod:`kit.desk.headings`).
 
@@ -246,6 +246,8 @@ def new_section(name: str, after: str | None = None, params: Path | None = None,
     notebooks = batch.NOTEBOOKS
     check_name(name, notebooks)
     listed = batch.listed_sections()
+    if after is None:  # the last numbered section: before the appendix, which ends the report
+        after = next((s.stem for s in reversed(listed) if s.numbered), None)
     section = NewSection(name, title or name, title_en or name.replace("_", " ").capitalize())
     target = notebooks / f"{name}.ipynb"
     if params is not None:
@@ -262,7 +264,8 @@ def new_section(name: str, after: str | None = None, params: Path | None = None,
             target.unlink()
             raise
         order = batch.sections()
-    numbers = headings.section_numbers([(s.stem, read_notebook(s.path)) for s in order])
+    numbers = headings.section_numbers([(s.stem, read_notebook(s.path)) for s in order],
+                                       {s.stem for s in order if not s.numbered})
     moved = []
     for s in order:
         nb = read_notebook(s.path)
