@@ -307,3 +307,19 @@ def finding_block_html(finding: dict, loc: Locale) -> str:
 def finding_block(finding: dict, loc: Locale) -> None:
     """Show a finding's block in section 4 (its evidence chart is shown separately)."""
     _show(finding_block_html(finding, loc))
+
+
+# ------------------------------------------------------------------ warnings
+
+def warning_html(title: str, text: str, loc: Locale) -> str:
+    """A warning above a part of the report that cannot be trusted (e.g. an experiment whose
+    sample ratio check failed): a red-edged block like a high-severity finding's, with a badge,
+    the title and the text."""
+    badge = f'<span class="sev">{_esc(loc.t("exp.srm.badge"))}</span>'
+    return (f'<div class="kit-finding sev-high kit-warning"><div class="head">{badge} '
+            f'<span class="title">{_esc(title)}</span></div><p>{_esc(text)}</p></div>')
+
+
+def warning(title: str, text: str, loc: Locale) -> None:
+    """Show a warning (see :func:`warning_html`)."""
+    _show(warning_html(title, text, loc))

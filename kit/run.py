@@ -104,9 +104,37 @@ def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str
                                                      on="user_id", how="semi")
             notes.append(f"slice {key}: events are kept for the slice's known customers only "
                          "(anonymous visitors cannot be placed in it)")
+    if slice_ and "experiments" in tables:
+        tables["experiments"], note = _slice_experiments(tables)
+        notes += [note] if note else []
     if slice_ and "order_items" in tables and "orders" in tables:
         tables["order_items"] = tables["order_items"].join(tables["orders"].select("order_id"), on="order_id", how="semi")
     return tables, notes
+
+
+def _slice_experiments(tables: dict[str, pl.LazyFrame]) -> tuple[pl.LazyFrame, str | None]:
+    """A slice's experiment exposures: those of its customers (by customer_id, else by the
+    customer a visitor is seen logged in as in the slice's events); anonymous exposures cannot
+    be placed in a slice and are left out, which the note says."""
+    exposures = tables["experiments"]
+    names = exposures.collect_schema().names()
+    who = tables["orders"] if "orders" in tables else tables.get("customers")
+    if who is None:
+        return exposures, None
+    ids = who.select("customer_id").unique()
+    keep = pl.lit(False)
+    if "customer_id" in names:
+        exposures = exposures.join(ids.with_columns(pl.lit(True).alias("_in")), on="customer_id", how="left")
+        keep = keep | pl.col("_in").fill_null(False)
+    if "visitor_id" in names and "events" in tables and "visitor_id" in tables["events"].collect_schema().names():
+        visitors = (tables["events"].filter(pl.col("visitor_id").is_not_null()).select("visitor_id", "user_id")
+                    .join(ids.rename({"customer_id": "user_id"}), on="user_id", how="semi").select("visitor_id")
+                    .unique().with_columns(pl.lit(True).alias("_seen")))
+        exposures = exposures.join(visitors, on="visitor_id", how="left")
+        keep = keep | pl.col("_seen").fill_null(False)
+    kept = exposures.filter(keep).select(names)
+    return kept, ("experiments: exposures are kept for the slice's known customers only "
+                  "(anonymous visitors cannot be placed in it)")
 
 
 def _prepare_events(events: pl.LazyFrame, params: RunParams) -> pl.LazyFrame:
@@ -201,9 +229,21 @@ class Run:
         return pl.read_parquet(path) if path.exists() else None
 
     def record(self, section: str, values: dict) -> None:
-        """Add headline figures to ``metrics.json`` under ``section`` (stable snake_case keys)."""
+        """Add headline figures to ``metrics.json`` under ``section`` (stable snake_case keys).
+
+        The kit's sections (:data:`kit.figures.schema.BUILT_IN_SECTIONS`) are checked key by key
+        when the run is published; any other name is an analyst's own section, recorded under
+        ``sections.custom.<name>`` as free-form JSON, so that a name the kit adds later never
+        collides with it."""
+        from kit.figures.schema import BUILT_IN_SECTIONS, CUSTOM_NAME, is_custom_name
+
         folder = self.work_dir / "metrics"
-        folder.mkdir(exist_ok=True)
+        if section not in BUILT_IN_SECTIONS:
+            if not is_custom_name(section):
+                raise KitError(f"run.record({section!r}, ...): a section's name in metrics.json is lowercase "
+                               f"letters, digits and _ ({CUSTOM_NAME}), e.g. 'returns'.")
+            folder = folder / "custom"
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{section}.json"
         # sections may run side by side in two kernels: the read-modify-write holds a lock
         with open(folder / ".lock", "a") as lock:
@@ -213,10 +253,13 @@ class Run:
             path.write_text(json.dumps(current, ensure_ascii=False, indent=2), encoding="utf-8")
 
     def metrics(self) -> dict:
+        """What the sections recorded, as ``metrics.json``'s ``sections`` (own sections under ``custom``)."""
         folder = self.work_dir / "metrics"
         if not folder.exists():
             return {}
-        return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+        recorded = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+        custom = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("custom/*.json"))}
+        return {**recorded, "custom": custom} if custom else recorded
 
 
 def _jsonable(value):

@@ -23,7 +23,7 @@ def small_demo(tmp_path_factory) -> Path:
 def write_params(folder: Path, demo: Path, text: str = "", name: str = "t.yaml") -> Path:
     """A params file over ``demo`` with extra YAML ``text`` appended."""
     tables = "\n".join(f"  {t}: {{path: '{demo / t}'}}" for t in
-                       ("orders", "customers", "order_items", "events", "marketing_spend"))
+                       ("orders", "customers", "order_items", "events", "marketing_spend", "experiments"))
     path = folder / name
     path.write_text(f"name: t\ntitle: 测试报告\nperiod: 2025-Q4\ndata:\n{tables}\n{text}", encoding="utf-8")
     return path

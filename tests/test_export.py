@@ -220,6 +220,24 @@ def test_number_headings_restarts_level_two_per_section():
     assert "### not numbered" in a.cells[1].source
 
 
+def test_unnumbered_sections_keep_their_own_ids_and_the_numbers_run_on():
+    summary = new_notebook(cells=[new_markdown_cell("# Summary")])
+    intro = new_notebook(cells=[new_markdown_cell("# Introduction\n## Data sources")])
+    a = new_notebook(cells=[new_markdown_cell("# A\n## A one")])
+    appendix = new_notebook(cells=[new_markdown_cell("# Appendix\n## Glossary")])
+    toc = number_headings([summary, intro, a, appendix], ["summary", "intro", None, "appendix"])
+    assert [(e["number"], e["id"]) for e in toc] == [
+        ("", "summary"), ("", "intro"), ("", "intro-2"), ("1", "sec-1"), ("1.1", "sec-1-1"), ("", "appendix"),
+        ("", "appendix-2")]
+
+
+def test_an_appendix_notebook_replaces_the_templates_quality_block(tmp_path):
+    out = build_report(_notebooks(tmp_path, "en"), _meta("en") | {"quality_block": False}, tmp_path / "report.html")
+    html = out.read_text(encoding="utf-8")
+    assert check_html(out, "en") == []
+    assert "Appendix: data quality" not in html and 'id="data-quality"' not in html
+
+
 def test_page_counter_css_and_css_string_escaping():
     assert page_counter_css("Page {page} of {pages}") == '"Page " counter(page) " of " counter(pages)'
     # a quote, a backslash and "</style>" cannot break out of the CSS string

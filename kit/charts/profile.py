@@ -181,10 +181,12 @@ def duration_histogram(histogram: pl.DataFrame, loc: Locale, ax=None):
 
 
 def visit_heatmap_chart(heatmap: pl.DataFrame, peaks: pl.DataFrame | None, loc: Locale, ax=None):
-    """Visits per weekday (rows) x hour (columns), sequential colours; peak hours' tick
-    labels in the accent colour."""
+    """Visits per weekday (rows) x hour (columns), per date of the weekday when the table has
+    ``visits_per_day`` (:func:`kit.metrics.profile.visit_heatmap`), sequential colours; peak
+    hours' tick labels in the accent colour."""
     use_theme()
-    grid = heatmap.pivot(on="hour", index="weekday", values="visits", sort_columns=True).sort("weekday")
+    values = "visits_per_day" if "visits_per_day" in heatmap.columns else "visits"
+    grid = heatmap.pivot(on="hour", index="weekday", values=values, sort_columns=True).sort("weekday")
     matrix = grid.drop("weekday").to_numpy()
     ax = axes(ax, "wide", height=3.4)
     sns.heatmap(matrix, cmap=SEQUENTIAL, ax=ax, cbar=True, linewidths=0.3,

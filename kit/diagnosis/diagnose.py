@@ -12,9 +12,11 @@ import polars as pl
 
 from kit.diagnosis import rules
 from kit.diagnosis.changepoint import find_dated_drops
+from kit.diagnosis.experiment_rules import experiment_findings
 from kit.diagnosis.findings import Finding, rank_findings, run_meta_for, write_findings_json
 from kit.figures import Missing, profile, value
 from kit.figures import conversion as conv
+from kit.figures import experiments as exp
 from kit.run import Run
 
 FUNNEL_DIMENSIONS = ("device", "source")
@@ -103,6 +105,9 @@ def diagnose(run: Run) -> list[Finding]:
         findings += segment_findings(run, ctx)
         findings += rules.product_quality(_present(profile.category_quality(run, reuse=True)), ctx)
         findings += rules.channel_roi_drop(_present(conv.channel_roi(run, reuse=True)), ctx)
+        readout = _present(exp.readout(run, reuse=True))
+        if readout is not None:
+            findings += experiment_findings(readout.experiments, readout.variants, readout.results, ctx)
     return rank_findings(findings)
 
 

@@ -36,10 +36,11 @@ goods above the norm; ``none`` for structural findings without an amount. The to
 adds findings without counting the same customers twice (:func:`total_at_stake`)."""
 
 REFERENCES: tuple[str, ...] = ("comparison", "before_drop", "rest_of_shop", "shop_norm", "threshold", "former_share",
-                               "none")
+                               "winning_variant", "none")
 """What the metric is held against: the comparison period, the days before a dated drop, the
 rest of the shop, the shop's norm (the other categories' rate), a target threshold of the
-params, the place's own share before it fell; ``none`` for structural findings."""
+params, the place's own share before it fell, an experiment's winning variant; ``none`` for
+structural findings."""
 
 AREAS: tuple[str, ...] = ("product_ux", "marketing", "customer_ops", "service")
 """Where the action plan puts a finding (seed 003's 优化建议): 产品/用户体验, 营销, 客户运营, 客服."""

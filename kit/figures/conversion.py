@@ -44,6 +44,7 @@ def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
         paid = built.filter(pl.col(fn.AT + conv.funnel_steps[-1]).is_not_null()).select(
             "period", *[fn.AT + s for s in conv.funnel_steps])
         counts, converted = pl.collect_all([fn.journey_counts(built), paid], engine="streaming")
+        run.save_result("journey_counts", counts)  # the diagnosis' monthly step series (kit.figures.history)
         return {"counts": counts.lazy(), "converted": converted.lazy()}
 
     return in_memory(run, "journeys", build)

@@ -103,16 +103,20 @@ def session_durations(run: Run) -> SessionDurations:
 
 class VisitHeatmap(NamedTuple):
     grid: pl.DataFrame
-    """Visits per weekday x hour in the period, with shares."""
+    """Visits per weekday x hour in the period, per date of the weekday, with shares."""
     peaks: pl.DataFrame
     """The peak hours found in it (:func:`kit.metrics.profile.peak_hours`)."""
+    weekdays: pl.DataFrame
+    """Visits per weekday, per date of that weekday, with the day-to-day spread
+    (:func:`kit.metrics.profile.weekday_visits`): what the busiest-day sentence tests."""
 
 
 @needs(events=())
 def visit_heatmap(run: Run) -> VisitHeatmap:
-    """When customers visit: weekday x hour, and the peak hours."""
-    grid = m.visit_heatmap(_sessions(run), run.period)
-    result = VisitHeatmap(grid, m.peak_hours(grid))
+    """When customers visit: weekday x hour (per date of each weekday), and the peak hours."""
+    sessions = _sessions(run)
+    grid = m.visit_heatmap(sessions, run.period)
+    result = VisitHeatmap(grid, m.peak_hours(grid), m.weekday_visits(sessions, run.period))
     run.record("profile", {"peak_hours": result.peaks["hour"].to_list()})
     return result
 

@@ -3,19 +3,32 @@
 ``t(key, lang, **values)`` looks a key up and fills its ``{placeholders}``; the report reaches it
 through a :class:`Locale` (``loc.t(key, **values)``), which carries the language once. The table is
 kept in one file per report part (``report``, ``profile``, ``conversion``, ``retention``, ``rfm``, ``clv``,
-``diagnosis``), each under its own key prefix, and merged here; a key defined twice fails
+``experiments``, ``diagnosis``, ``history``, ``intro``, ``glossary``, ``sections``), each under its own key prefix, and merged here; a key defined twice fails
 at import.
 A missing key or language fails loudly in tests rather than showing a raw key.
 """
 
 from __future__ import annotations
 
-from kit.i18n import clv, conversion, diagnosis, profile, report, retention, rfm
+from kit.i18n import (
+    clv,
+    conversion,
+    diagnosis,
+    experiments,
+    glossary,
+    history,
+    intro,
+    profile,
+    report,
+    retention,
+    rfm,
+    sections,
+)
 
 LANGS = ("zh", "en")
 
 TEXT: dict[str, dict[str, str]] = {}
-for _part in (report, profile, conversion, retention, rfm, clv, diagnosis):
+for _part in (report, profile, conversion, retention, rfm, clv, experiments, diagnosis, history, intro, glossary, sections):
     _clash = TEXT.keys() & _part.TEXT.keys()
     assert not _clash, f"translation keys defined twice: {sorted(_clash)}"
     TEXT.update(_part.TEXT)

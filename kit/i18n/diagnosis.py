@@ -3,8 +3,8 @@
 TEXT: dict[str, dict[str, str]] = {
     "diag.section": {"zh": "问题诊断与优化建议", "en": "Diagnosis and recommendations"},
     "diag.intro": {
-        "zh": "以下发现由规则从前三章的数字中得出，按严重程度分组，组内按涉及金额排序。共 {total} 项：高 {high} 项，中 {medium} 项，低 {low} 项。",
-        "en": "These findings come from rules over the figures of sections 1-3, grouped by severity and ordered by the money at stake. {total} in all: {high} high, {medium} medium, {low} low.",
+        "zh": "以下发现由规则从前面各章的数字中得出，按严重程度分组，组内按涉及金额排序。共 {total} 项：高 {high} 项，中 {medium} 项，低 {low} 项。",
+        "en": "These findings come from rules over the figures of the sections before, grouped by severity and ordered by the money at stake. {total} in all: {high} high, {medium} medium, {low} low.",
     },
     "diag.none": {"zh": "本期未发现需要关注的问题。", "en": "No finding needs attention in this period."},
     "diag.h.high": {"zh": "高严重度", "en": "High severity"},

@@ -73,11 +73,13 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 # ---------------------------------------------------------------- HTML
 
 
-def build_report(notebooks: list[Path], meta: dict, out_html: Path) -> Path:
+def build_report(notebooks: list[Path], meta: dict, out_html: Path, anchors: list[str | None] | None = None) -> Path:
     """Write one self-contained HTML report from the executed section notebooks, in report order.
 
-    The first notebook is the executive summary (its headings are not numbered). ``meta`` carries
-    the cover fields, ``lang``, ``quality`` rows and translated ``labels`` (see ``report_meta``).
+    The first notebook is the executive summary (its headings are not numbered); ``anchors`` may
+    name others that are not (see ``number_headings``). ``meta`` carries the cover fields,
+    ``lang``, ``quality`` rows, ``quality_block`` (False: an appendix notebook shows them) and
+    translated ``labels`` (see ``report_meta``).
     """
     from nbconvert import HTMLExporter
 
@@ -85,7 +87,7 @@ def build_report(notebooks: list[Path], meta: dict, out_html: Path) -> Path:
     for nb in parts:
         drop_removed_cells(nb)
         drop_stderr(nb)
-    toc = number_headings(parts)
+    toc = number_headings(parts, anchors)
     describe_images(parts, meta["labels"])
     merged = merge_notebooks(parts, meta["title"])
     exporter = HTMLExporter(
@@ -137,18 +139,23 @@ def drop_stderr(nb: nbformat.NotebookNode) -> None:
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
 
 
-def number_headings(notebooks: list[nbformat.NotebookNode]) -> list[dict]:
+def number_headings(notebooks: list[nbformat.NotebookNode], anchors: list[str | None] | None = None) -> list[dict]:
     """Number the level-1 and level-2 Markdown headings in place; return the table of contents.
 
-    The first notebook (the executive summary) keeps its headings unnumbered, with ids ``summary``,
-    ``summary-2`` ... The others: level 1 -> ``1``, ``2`` ... (id ``sec-1``), level 2 -> ``1.1``,
-    ``1.2`` ... (id ``sec-1-1``). Ids come from the numbers, so they are unique, stable and ASCII
-    even for Chinese headings. Each entry: level, number ("" when unnumbered), id, text.
+    ``anchors`` gives, per notebook, the id prefix of an unnumbered notebook (``summary``,
+    ``intro``, ``appendix``) or None for a numbered one; by default the first notebook (the
+    executive summary) is unnumbered as ``summary`` and the others numbered. An unnumbered
+    notebook's headings get ids ``<prefix>``, ``<prefix>-2`` ... The others: level 1 -> ``1``,
+    ``2`` ... (id ``sec-1``), level 2 -> ``1.1``, ``1.2`` ... (id ``sec-1-1``). Ids come from
+    the numbers, so they are unique, stable and ASCII even for Chinese headings. Each entry:
+    level, number ("" when unnumbered), id, text.
     """
+    if anchors is None:
+        anchors = ["summary"] + [None] * (len(notebooks) - 1)
     toc: list[dict] = []
     n1 = 0
     n2 = 0
-    summary_count = 0
+    unnumbered_count: dict[str, int] = {}
     for index, nb in enumerate(notebooks):
         for cell in nb.cells:
             if cell.cell_type != "markdown":
@@ -164,10 +171,11 @@ def number_headings(notebooks: list[nbformat.NotebookNode]) -> list[dict]:
                     continue
                 marks, text = match.group(1), match.group(2)
                 level = len(marks)
-                if index == 0:
-                    summary_count += 1
+                prefix = anchors[index]
+                if prefix is not None:
+                    count = unnumbered_count[prefix] = unnumbered_count.get(prefix, 0) + 1
                     number = ""
-                    anchor = "summary" if summary_count == 1 else f"summary-{summary_count}"
+                    anchor = prefix if count == 1 else f"{prefix}-{count}"
                 elif level == 1:
                     n1, n2 = n1 + 1, 0
                     number, anchor = str(n1), f"sec-{n1}"
@@ -246,6 +254,7 @@ def template_values(meta: dict, toc: list[dict]) -> dict:
         "labels": labels,
         "toc": toc,
         "quality": quality,
+        "quality_block": meta.get("quality_block", True),
         "html_lang": HTML_LANG.get(lang, lang),
         "csp": CSP,
         "font_stack": FONT_STACKS.get(lang, FONT_STACKS["en"]),
