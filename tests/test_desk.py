@@ -122,8 +122,8 @@ def test_new_section_after_a_section_is_registered_numbered_and_moves_the_number
     assert text.index("- notebook: 01_profile") < text.index("- notebook: returns") < text.index(
         "- notebook: 02_conversion")
     listed = batch.listed_sections()
-    assert [s.stem for s in listed][:4] == ["00_summary", "01_profile", "returns", "02_conversion"]
-    assert listed[2].own and not any(s.own for s in listed if s.stem != "returns")
+    assert [s.stem for s in listed][:5] == ["00_summary", "00_intro", "01_profile", "returns", "02_conversion"]
+    assert listed[3].own and not any(s.own for s in listed if s.stem != "returns")
 
     nb = read_notebook(notebooks / "returns.ipynb")
     assert notebook_text(nb) == (notebooks / "returns.ipynb").read_text(encoding="utf-8")  # as nbformat writes it
@@ -164,7 +164,8 @@ def test_new_section_refuses_an_existing_notebook(notebooks, capsys):
 
 
 @pytest.mark.parametrize("existing, expected", [
-    ("", ["00_summary", "01_profile", "coupons", "02_conversion", "03_rfm", "04_diagnosis"]),
+    ("", ["00_summary", "00_intro", "01_profile", "coupons", "02_conversion", "03_rfm", "05_experiments",
+          "04_diagnosis", "99_appendix"]),
     ("sections: [00_summary, 01_profile, 03_rfm]\n", ["00_summary", "01_profile", "coupons", "03_rfm"]),
     ("sections:\n  - 01_profile\n  - 03_rfm\n# a comment kept\nlang: en\n", ["01_profile", "coupons", "03_rfm"]),
 ])
@@ -182,7 +183,7 @@ def test_new_section_for_one_params_file(notebooks, tmp_path, existing, expected
     assert text.startswith("# my shop\n") and ("# a comment kept" in text) == ("comment" in existing)
     assert (run.lang == "en") == ("lang: en" in existing)
     assert (notebooks / "sections.yaml").read_bytes() == sections_yaml  # the other reports are untouched
-    assert [s.stem for s in batch.sections(run.sections, str(params))][:3] == ["00_summary", "01_profile", "coupons"]
+    assert [s.stem for s in batch.sections(run.sections, str(params)) if s.numbered][:2] == ["01_profile", "coupons"]
     assert read_notebook(notebooks / "coupons.ipynb")["metadata"]["toc"]["base_numbering"] == 2
 
 
