@@ -201,3 +201,36 @@ def test_the_contents_give_the_page_where_each_heading_is(report):
         found = [n for n in range(contents_page + 1, len(report["lines"]) + 1)
                  if any(squeeze(line) == heading for _, line in report["lines"][n - 1])]
         assert found and found[0] == page, f"{heading!r}: contents say page {page}, found on {found[:1]}"
+
+
+def test_a_summary_that_runs_over_its_page_is_scaled_to_fit_it(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from kit.i18n import t
+    from kit.publish import export
+    from kit.publish.report import SHELL_LABELS
+
+    rows = "\n".join(f"| 行动 {k} | 对象 {k} 的客户 | 运营 | ¥{k},000 |" for k in range(1, 9))
+    summary = new_notebook(cells=[new_markdown_cell("# 摘要"), new_markdown_cell(
+        "本段文字占据摘要页的大部分篇幅，直到页面底部附近。" * 70),
+        new_markdown_cell(f"## 优先行动\n\n| 行动 | 对象 | 负责 | 预期挽回 |\n| --- | --- | --- | --- |\n{rows}")])
+    chapter = new_notebook(cells=[new_markdown_cell("# 第一章"), new_markdown_cell("正文。")])
+    paths = []
+    for name, nb in (("00_summary", summary), ("01_first", chapter)):
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+        paths.append(tmp_path / f"{name}.ipynb")
+    meta = {"title": "摘要测试", "period": "2025-Q4", "comparison": "2025-Q3", "slice": "全部数据",
+            "generated_at": "2025-12-01 10:00", "kit_version": "0", "fingerprint": "f", "lang": "zh",
+            "quality": [], "labels": {k: t(f"report.{k}", "zh") for k in SHELL_LABELS}}
+    html_path = build_report(paths, meta, tmp_path / "report.html")
+
+    with monkeypatch.context() as m:  # as printed before: the table runs over to a second page
+        m.setattr(export, "fit_summary", lambda page, pdf: 1.0)
+        dests = destination_pages(print_pdf(html_path, tmp_path / "plain.pdf"))
+    assert dests["sec-1"] == dests["summary"] + 2
+    pdf = print_pdf(html_path, tmp_path / "report.pdf")
+    dests = destination_pages(pdf)
+    assert dests["sec-1"] == dests["summary"] + 1, "the summary fits its page"
+    summary_page = squeeze("".join(text for _, text in page_lines(pdf)[dests["summary"] - 1]))
+    assert "行动8" in summary_page and "¥8,000" in summary_page  # all of it, smaller
