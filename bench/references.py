@@ -107,7 +107,7 @@ def case_rfm_vs_duckdb() -> dict:
         return add_scores(rfm_table(orders, period)).collect()
 
     def duck():
-        return con.execute(RFM_SQL.format(orders=BIG / "orders", end=date(2025, 12, 31))).pl()
+        return con.sql(RFM_SQL.format(orders=BIG / "orders", end=date(2025, 12, 31))).pl()
 
     timings = {}
     for name, fn in (("kit", kit), ("duckdb", duck)):
