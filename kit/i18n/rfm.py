@@ -144,7 +144,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The top 20% of customers ({customers}) bring {share} of the period's GMV.",
     },
     "rfm.concentration_change": {
-        "zh": "上期为 {share_prev}，变化 {change}。",
+        "zh": "上期为 {share_prev}（{change}）。",
         "en": "In the comparison period it was {share_prev} ({change}).",
     },
     "rfm.migration_flow": {
