@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
+import pytest  # noqa: E402
 
 from kit.charts import date_axis  # noqa: E402
 from kit.charts.profile import preference_heatmap, visit_heatmap_chart  # noqa: E402
@@ -65,3 +66,28 @@ def test_heatmap_row_labels_read_horizontally():
         labels = ax.get_yticklabels()
         assert len(labels) == 7 and all(label.get_rotation() == 0 for label in labels)
         plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("top", [0.001, 0.0015, 0.0023, 0.004, 0.007, 0.01, 0.025, 0.033, 0.05, 0.08, 0.12, 0.18,
+                                 0.25, 0.4, 0.55, 0.75, 1.0])
+@pytest.mark.parametrize("height", [1.2, 2.8, 6.0])
+def test_percent_ticks_are_even_and_never_repeat_a_label(top, height):
+    from kit.charts import figure, pct_axis
+
+    # ranges from 0.1% to 100% (the chart that read "0% 0% 1% 2% 2%" ran to 2.3%), on axes
+    # short and tall: the labels as drawn
+    fig, ax = figure("half", height)
+    ax.plot([0, 1], [0, top])
+    ax.set_ylim(0, top)
+    pct_axis(ax, "y")
+    fig.canvas.draw()
+    shown = [(t, label.get_text()) for t, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
+             if -1e-12 <= t <= top * (1 + 1e-9)]
+    ticks, labels = [t for t, _ in shown], [label for _, label in shown]
+    assert len(ticks) >= 3, labels
+    assert len(set(labels)) == len(labels), labels
+    steps = {round(b - a, 12) for a, b in zip(ticks, ticks[1:], strict=False)}
+    assert len(steps) == 1, ticks  # evenly spaced
+    for tick, label in zip(ticks, labels, strict=True):  # every label is its tick exactly, in percent
+        assert float(label.rstrip("%").replace(",", "")) == pytest.approx(tick * 100, abs=1e-9), (tick, label)
+    plt.close(fig)
