@@ -151,6 +151,11 @@ def test_lower_is_better_metrics_read_a_fall_as_good():
     assert tone(0.017, good_when_up("churn_rate")) == "bad"
     assert tone(0.017, good_when_up("visit_to_pay")) == "good"
     assert tone(0.0004, False) == "flat"  # shows as +0.0: neither
+    # a finding's rule and value name: churn and the churned segment growing are bad, the
+    # high-value segment or a repurchase rate growing good
+    assert not good_when_up("customers.churn.rate") and not good_when_up("rfm.churned_growth.customers")
+    assert not good_when_up("cart.abandonment.abandonment_rate") and not good_when_up("product.quality.return_rate")
+    assert good_when_up("rfm.high_value_shrink.customers") and good_when_up("retention.first_repurchase.rate")
 
 
 # ------------------------------------------------------------------ Chinese spacing
@@ -167,6 +172,14 @@ def test_no_ascii_space_next_to_a_chinese_character():
     assert tidy("BG/NBD + Gamma-Gamma 模型", "zh") == "BG/NBD + Gamma-Gamma模型"
     # English is left alone
     assert tidy("Channel 信息流广告: ROI down", "en") == "Channel 信息流广告: ROI down"
+
+
+def test_sentences_of_a_paragraph_join_without_a_space_after_a_chinese_one():
+    from kit.notebook import join_sentences
+
+    # what nbk.say(*text.funnel_sentences(...)) shows
+    assert join_sentences(["最薄弱的环节是「提交订单」。", "共1,000个会话。", ""]) == "最薄弱的环节是「提交订单」。共1,000个会话。"
+    assert join_sentences(["The weakest step is Checkout.", "1,000 sessions."]) == "The weakest step is Checkout. 1,000 sessions."
 
 
 def test_every_chinese_text_follows_the_spacing_rule():

@@ -24,6 +24,7 @@ These are the one definition of how a number is written; the report reaches them
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
@@ -150,16 +151,17 @@ def direction(x, digits: int = 1) -> str:
     return "up" if x > 0 else "down"
 
 
-LOWER_IS_BETTER = ("return", "churn", "abandon", "abandoned", "abandonment", "cac", "refund", "lost")
-"""Words of a metric's name that make a rise bad: return rate, churn, cart abandonment,
-acquisition cost, refunds, customers lost. Every colour of a change (KPI cards, table cells,
-charts) reads :func:`good_when_up`."""
+LOWER_IS_BETTER = ("return", "churn", "churned", "abandon", "abandoned", "abandonment", "cac", "refund", "lost")
+"""Words of a metric's name that make a rise bad: return rate, churn (and the churned segment),
+cart abandonment, acquisition cost, refunds, customers lost. Every colour of a change (KPI
+cards, table cells, charts) reads :func:`good_when_up`."""
 
 
 def good_when_up(name: str) -> bool:
-    """Whether a rise of the metric ``name`` (a column or KPI key such as
-    ``return_rate_change``) is good: False for the :data:`LOWER_IS_BETTER` metrics."""
-    return not set(name.lower().split("_")) & set(LOWER_IS_BETTER)
+    """Whether a rise of the metric ``name`` (a column or KPI key such as ``return_rate_change``,
+    or a finding's rule and value, ``customers.churn.rate``) is good: False when one of its
+    words (split at ``_``, ``.`` and other non-letters) is a :data:`LOWER_IS_BETTER` word."""
+    return not set(re.split(r"[^a-z]+", name.lower())) & set(LOWER_IS_BETTER)
 
 
 def tone(x, good_up: bool = True, digits: int = 1) -> str:
