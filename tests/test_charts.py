@@ -141,7 +141,7 @@ def test_text_on_a_cell_is_dark_on_light_cells_and_white_on_dark_ones():
 def test_cohort_labels_follow_their_cell_luminance():
     from matplotlib.collections import QuadMesh
 
-    from kit.charts import INK, text_colour
+    from kit.charts import INK, CellLabels, text_colour
     from kit.charts.retention import cohort_heatmap
 
     cohorts = pl.DataFrame({"cohort": [date(2025, m, 1) for m in (1, 1, 1, 2, 2)],
@@ -149,7 +149,8 @@ def test_cohort_labels_follow_their_cell_luminance():
     ax = cohort_heatmap(cohorts, ZH)
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
     cells = mesh.to_rgba(mesh.get_array())  # rows: 2025-01 (m1, m2), 2025-02 (m1, blank)
-    texts = {t.get_text(): t.get_color() for t in ax.texts}
+    labels = next(a for a in ax.artists if isinstance(a, CellLabels))
+    texts = {text: colour for _, _, text, colour in labels.cells}
     assert texts == {"40%": text_colour(cells[0][0]), "2%": text_colour(cells[0][1]), "20%": text_colour(cells[1][0])}
     assert texts["40%"] == "white" and texts["2%"] == INK  # the darkest and the lightest cell
     plt.close(ax.figure)
@@ -259,7 +260,7 @@ def _daily(groups: list[str]) -> pl.DataFrame:
 
 
 def test_daily_small_multiples_of_more_than_four_groups_get_a_panel_per_group():
-    from kit.charts.conversion import daily_chart
+    from kit.charts.conversion import REFERENCE, daily_chart
 
     few = daily_chart(_daily(["App", "PC", "H5"]), "device", EN)
     assert len(few.axes) == 2 and all(len(ax.lines) == 3 for ax in few.axes)  # a panel per step, a line per group
@@ -267,7 +268,7 @@ def test_daily_small_multiples_of_more_than_four_groups_get_a_panel_per_group():
     groups = ["App", "PC", "H5", "小程序", "TV", "Pad"]
     many = daily_chart(_daily(groups), "device", EN)
     for ax in many.axes:  # one column of panels per step
-        coloured = [line for line in ax.lines if line.get_color() != "#bdbdbd"]
+        coloured = [line for line in ax.lines if line.get_color() != REFERENCE]
         assert len(coloured) == len(groups)
         spans = sorted((min(line.get_ydata()), max(line.get_ydata())) for line in coloured)
         assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))  # each in its own panel
@@ -306,7 +307,7 @@ def _figure(call):
 def test_every_chart_uses_the_type_scale_and_keeps_legends_off_the_data(report_charts):
     from matplotlib.text import Text
 
-    from kit.charts import LABEL, TEXT, TITLE, png
+    from kit.charts import LABEL, TEXT, TITLE, CellLabels, png
 
     drawn = 0
     for name, call in report_charts:
@@ -316,6 +317,7 @@ def test_every_chart_uses_the_type_scale_and_keeps_legends_off_the_data(report_c
         png(fig)
         renderer = fig.canvas.get_renderer()
         sizes = {round(t.get_fontsize(), 2) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()}
+        sizes |= {round(t.get_fontsize(), 2) for t in fig.findobj(CellLabels)}
         assert sizes <= {TITLE, LABEL, TEXT}, (name, sizes)
         for ax in fig.axes:
             legend = ax.get_legend()

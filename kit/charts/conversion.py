@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import polars as pl
+from matplotlib.collections import PatchCollection
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from kit.charts import (
@@ -29,6 +31,8 @@ from kit.i18n import Locale
 from kit.i18n.labels import dimension_name, group_name, step_name
 from kit.i18n.numbers import good_when_up
 
+REFERENCE = "#bdbdbd"
+"""The grey of the whole shop's line behind each group's in the small panels."""
 MAX_LINES = 4
 """A daily panel draws at most this many groups' lines; more become one small panel per group."""
 
@@ -180,16 +184,17 @@ def _daily_grid(daily: pl.DataFrame, data: pl.DataFrame, steps: list, groups: li
         ticks = [t for t in MaxNLocator(nbins=2, steps=[1, 2, 5, 10]).tick_values(low, high) if low <= t <= high]
         ticks = ticks[:1] + ticks[-1:] if len(ticks) > 2 else ticks  # two labels fit a small panel
         labels = loc.ticks(ticks, "pct")
-        y_ticks, y_labels = [], []
+        y_ticks, y_labels, backs, ref_x, ref_y = [], [], [], [], []
         for gi, group in enumerate(groups):
             base = (n - 1 - gi) * (1 + gap)
 
             def band(values, base=base, low=low, high=high):
                 return [base + (v - low) / (high - low) if v is not None else None for v in values]
 
-            ax.axhspan(base, base + 1, color="#f4f4f4", linewidth=0, zorder=0)
-            if ref is not None:
-                ax.plot(ref[0], band(ref[1]), color="#bdbdbd", linewidth=0.8)
+            backs.append(Rectangle((0, base), 1, 1))
+            if ref is not None:  # a NaN after each band's copy breaks the one grey line between panels
+                ref_x += [*ref[0], ref[0][-1]]
+                ref_y += [*band(ref[1]), float("nan")]
             dates, values = series.get((step, group), ((), ()))
             ax.plot(dates, band(values), color=colors[gi], linewidth=0.9)
             y_ticks += band(ticks)
@@ -197,6 +202,11 @@ def _daily_grid(daily: pl.DataFrame, data: pl.DataFrame, steps: list, groups: li
             if si == 0:
                 ax.text(0.0, base + 1 + gap * 0.12, group_name(dimension, group, loc), transform=ax.get_yaxis_transform(),
                         ha="left", va="bottom", fontsize=TEXT)
+        # the panels' backgrounds and the whole shop's lines: one artist each, not one per panel
+        ax.add_collection(PatchCollection(backs, facecolor="#f4f4f4", linewidth=0, zorder=0,
+                                          transform=ax.get_yaxis_transform()), autolim=False)
+        if ref_x:
+            ax.plot(ref_x, ref_y, color=REFERENCE, linewidth=0.8, zorder=1.5)  # behind the groups
         ax.set_yticks(y_ticks, y_labels)
         ax.tick_params(axis="y", length=0, pad=2)
         ax.set_ylim(-0.05, n * (1 + gap) - gap * 0.3)

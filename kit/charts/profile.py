@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from matplotlib.collections import PatchCollection
+from matplotlib.patches import Rectangle
 
 from kit.charts import (
     ACCENT,
@@ -137,26 +139,26 @@ def province_map(table: pl.DataFrame, loc: Locale, ax=None):
 
     cmap = plt.get_cmap(SEQUENTIAL)
     ax = axes(ax, "wide", height=4.0, grid="none")
+    tiles, colours = [], []
     for name, (row, col) in PROVINCE_GRID.items():
         s = shares.get(name)
         colour = cmap(0.15 + 0.85 * s / top) if s else "#eeeeee"
-        ax.add_patch(_tile(col, -row, colour))
+        tiles.append(Rectangle((col + 0.04, -row + 0.04), 0.92, 0.92))
+        colours.append(colour)
         ink = text_colour(colour)
-        ax.text(col + 0.5, -row + 0.62, name, ha="center", va="center", fontsize=TEXT, color=ink)
+        # inside their tiles: not measured by the layout
+        ax.text(col + 0.5, -row + 0.62, name, ha="center", va="center", fontsize=TEXT, color=ink, in_layout=False)
         if s:
-            ax.text(col + 0.5, -row + 0.3, loc.pct(s), ha="center", va="center", fontsize=TEXT, color=ink)
+            ax.text(col + 0.5, -row + 0.3, loc.pct(s), ha="center", va="center", fontsize=TEXT, color=ink,
+                    in_layout=False)
+    # one collection for the 34 tiles: one artist to add and draw instead of 34
+    ax.add_collection(PatchCollection(tiles, facecolors=colours, edgecolors="white"), autolim=False)
     ax.set_xlim(0, 9)
     ax.set_ylim(-7, 1)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(loc.t("profile.chart.province_map"))
     return ax
-
-
-def _tile(x: float, y: float, colour):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x + 0.04, y + 0.04), 0.92, 0.92, facecolor=colour, edgecolor="white")
 
 
 def new_by_tier_bars(table: pl.DataFrame, loc: Locale, ax=None):
