@@ -9,13 +9,13 @@ KERNEL  := shop-report-kit
 APT_PKGS := chromium fonts-noto-cjk poppler-utils fontconfig
 PYTEST_ARGS ?=
 
-.PHONY: report test setup system demo lab bench lint clean
+.PHONY: report test setup system demo lab lab-env bench lint clean
 
 report: setup system demo                       ## publish the demo report into output/
 	$(KIT) publish params/demo.yaml
 
-test: setup system                              ## the whole test suite (unit, nbval, end-to-end)
-	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+test: setup system lab-env                      ## the whole test suite (unit, nbval, end-to-end, the lab server)
+	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 setup: $(STAMP)
 
@@ -46,12 +46,21 @@ demo: setup                                     ## build the demo shop into data
 	@test -f data/demo/manifest.json || $(KIT) demo --out data/demo
 
 # JupyterLab lives in its own venv: installed beside nbformat it adds ~0.9 s to every
-# `import nbformat` (jsonschema format checkers), which every report run would pay.
-LAB_VENV ?= .venv-lab
-lab: setup demo                                 ## JupyterLab on notebooks/ with the project's kernel
-	@test -x $(LAB_VENV)/bin/jupyter || (python3 -m venv $(LAB_VENV) && $(LAB_VENV)/bin/pip install -q 'jupyterlab>=4.2')
-	$(PY) -m ipykernel install --prefix $(LAB_VENV) --name $(KERNEL) --display-name "Shop report kit" >/dev/null
-	$(LAB_VENV)/bin/jupyter lab --notebook-dir=notebooks
+# `import nbformat` (jsonschema format checkers), which every report run would pay. Its kernel
+# `shop-report-kit` runs .venv's Python, so the notebooks import this checkout's kit.
+LAB_VENV  ?= .venv-lab
+LAB_STAMP := $(LAB_VENV)/.installed
+LAB_ARGS  ?=
+lab: setup demo lab-env                         ## JupyterLab on notebooks/ (as root too); LAB_ARGS="--port 9999 --no-browser"
+	$(KIT) lab $(LAB_ARGS)
+
+lab-env: $(LAB_STAMP)                           ## JupyterLab in .venv-lab with the project's kernel (lab, and its test)
+
+$(LAB_STAMP): $(STAMP)
+	@test -x $(LAB_VENV)/bin/jupyter-lab || (python3 -m venv $(LAB_VENV) && $(LAB_VENV)/bin/pip install -q 'jupyterlab>=4.2,<5')
+	@# the install warns that .venv-lab's kernels folder is not .venv's: that is the point
+	$(PY) -m ipykernel install --prefix $(LAB_VENV) --name $(KERNEL) --display-name "Shop report kit" >/dev/null 2>&1
+	@touch $(LAB_STAMP)
 
 bench: setup demo                               ## speed targets (not part of the tests)
 	$(PY) bench/run.py $(BENCH_ARGS)

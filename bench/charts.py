@@ -1,7 +1,7 @@
 """The demo report's charts, drawn by the chart code of two commits side by side in one process
 (`make bench BENCH_ARGS=charts`): the CPU time of the same ~40 charts, from the same figures,
-with the chart code before the charts-style work (:data:`BEFORE`, taken from git) and with the
-current ``kit.charts``. Machines here differ by 2x and drift by a third within an hour, so
+with the chart code before the charts-style work (:data:`BEFORE`, taken from git: main as it
+was merged last) and with the current ``kit.charts``. Machines here differ by 2x and drift by a third within an hour, so
 only the ratio of the two, measured in alternating rounds in one process, says what changed.
 
 Each chart is drawn as the notebooks draw it and rendered to PNG as ``kit.charts.show``
@@ -22,9 +22,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PARAMS = REPO / "params" / "demo.yaml"
-BEFORE = "9a8b0b1"
-"""The commit whose chart code is the "before" of the comparison (main before charts-style)."""
-MODULES = ("__init__", "profile", "conversion", "retention", "rfm", "clv", "diagnosis")
+BEFORE = "bc403c1"
+"""The commit whose chart code is the "before" of the comparison: main, as last merged into
+charts-style (its charts are those of 9a8b0b1, where charts-style started, plus the summary's
+bridge, the findings' histories and the experiments' curves)."""
+MODULES = ("__init__", "profile", "conversion", "retention", "rfm", "clv", "diagnosis", "summary", "experiments")
 ROUNDS = int(os.environ.get("BENCH_CHART_ROUNDS", "3"))
 
 
@@ -43,7 +45,8 @@ def load_before(commit: str = BEFORE):
     # the translation keys the old charts read and today's table no longer has (this process only)
     from kit.i18n import TEXT
 
-    for part in ("report", "profile", "conversion", "retention", "rfm", "clv", "diagnosis"):
+    for part in ("report", "profile", "conversion", "retention", "rfm", "clv", "diagnosis", "experiments", "history",
+                 "intro", "glossary", "sections"):
         namespace: dict = {}
         exec(subprocess.run(["git", "show", f"{commit}:kit/i18n/{part}.py"], cwd=REPO, check=True,  # noqa: S102
                             capture_output=True, text=True).stdout, namespace)
@@ -62,9 +65,12 @@ def demo_inputs(run=None):
     ``run`` (default: the demo report's, ``params/demo.yaml``)."""
     from kit.figures import conversion as fc
     from kit.figures import diagnosis as fd
+    from kit.figures import experiments as fe
     from kit.figures import present
     from kit.figures import profile as fp
+    from kit.figures import summary as fs
     from kit.figures import value as fv
+    from kit.figures.history import History, finding_history
     from kit.run import open_run
 
     run = run or open_run(PARAMS)
@@ -99,7 +105,12 @@ def demo_inputs(run=None):
     data["migration"] = fv.migration(run)
     data["value"] = fv.lifetime_value(run)
     data["findings"] = [f for _, group in fd.by_severity(fd.findings(run)) for f in group]
+    data["histories"] = [finding_history(run, f) for f in data["findings"]]
+    data["histories"] = [h if isinstance(h, History) else None for h in data["histories"]]
     data["daily_kept"] = present(data["daily"])
+    data["bridge"] = present(fs.gmv_bridge(run))
+    readout = present(fe.readout(run))
+    data["experiments"] = [e for e in fe.each(readout) if e.daily.height] if readout is not None else []
     return data
 
 
@@ -108,7 +119,10 @@ def chart_calls(m: dict, d: dict) -> list[tuple[str, object]]:
     with the chart modules ``m`` (``profile``, ``conversion``, ... of one version)."""
     loc, run = d["loc"], d["run"]
     p, c, r, v, k, g = (m[n] for n in ("profile", "conversion", "retention", "rfm", "clv", "diagnosis"))
+    s, x = m["summary"], m["experiments"]
     calls = [
+        ("bridge", lambda: None if d["bridge"] is None else s.bridge_waterfall(d["bridge"], run.comparison.label,
+                                                                             run.period.label, loc)),
         ("age_gender", lambda: p.age_gender_pyramid(d["ages"], loc)),
         ("region", lambda: p.share_bars(d["regions"], loc, "profile.chart.region")),
         ("province_map", lambda: p.province_map(d["provinces"], loc)),
@@ -146,8 +160,11 @@ def chart_calls(m: dict, d: dict) -> list[tuple[str, object]]:
         ("holdout", lambda: None if d["value"].holdout is None else k.holdout_predicted_vs_actual(d["value"].holdout,
                                                                                                  loc)),
     ]
-    calls += [(f"evidence_{i}", lambda f=f: g.evidence_chart(f, d["daily_kept"], loc))
-              for i, f in enumerate(d["findings"])]
+    calls += [(f"finding_{i}", lambda f=f, h=h: g.finding_history_chart(h, f, loc) if h is not None
+               else g.evidence_chart(f, d["daily_kept"], loc))
+              for i, (f, h) in enumerate(zip(d["findings"], d["histories"], strict=True))]
+    calls += [(f"experiment_{i}", lambda e=e: x.cumulative_chart(e.daily, e.info, loc))
+              for i, e in enumerate(d["experiments"])]
     return calls
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,86 @@ def case_publish_one() -> dict:
             "notebook_cells": cells, "html": steps.get("html"), "pdf": steps.get("pdf"), "rest": seconds - known}
 
 
+def _process_tree(root: int) -> dict[int, tuple[str, int]]:
+    """Every live process descending from ``root``: pid -> (what it is, VmHWM in kB), read
+    from /proc (VmHWM is the process's peak resident memory so far)."""
+    parents, found = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry.name)] = (int(fields.get("PPid", "0").strip()), cmdline,
+                                    int((fields.get("VmHWM") or "0 kB").split()[0]))
+    for pid, (_, cmdline, hwm) in parents.items():
+        p = pid
+        while p and p != root and p in parents:
+            p = parents[p][0]
+        if p == root or pid == root:
+            kind = ("kernel" if "ipykernel" in cmdline else "chromium" if "chrom" in cmdline
+                    else "worker" if "multiprocessing" in cmdline or "spawn_main" in cmdline else "kit")
+            found[pid] = (kind, hwm)
+    return found
+
+
+def _publish_measured(params: list[str], jobs: int, pdf: bool = True) -> dict:
+    """``kit publish`` in a child process, its process tree's peak memory sampled every 0.2 s:
+    the largest VmHWM of the kit process, of any kernel and of any other child (worker,
+    Chromium), in GB."""
+    import threading
+
+    out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kit", "publish", *params, "--jobs", str(jobs), "--output",
+                             str(out), "--quiet"] + ([] if pdf else ["--no-pdf"]), cwd=REPO)
+    peaks: dict[int, tuple[str, int]] = {}
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for pid, (kind, hwm) in _process_tree(proc.pid).items():
+                if hwm >= peaks.get(pid, ("", 0))[1]:
+                    peaks[pid] = (kind, hwm)
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    seconds = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    by_kind: dict[str, float] = {}
+    for kind, hwm in peaks.values():
+        by_kind[kind] = max(by_kind.get(kind, 0.0), hwm / 1024 / 1024)
+    steps = {}
+    for metrics in out.glob("*/metrics.json"):
+        steps = json.loads(metrics.read_text(encoding="utf-8"))["timings_seconds"]
+    return {"seconds": seconds, "exit": code, "reports": len(list(out.glob("*/report.html"))),
+            "peak_gb_per_process": {k: round(v, 2) for k, v in sorted(by_kind.items())},
+            "peak_gb_max": round(max(by_kind.values(), default=0.0), 2), "steps": steps}
+
+
+def case_full_1m() -> dict:
+    """The whole `kit publish` of the 1M-customer shop's quarter (with PDF), its own dataset
+    cache cleared first, with the peak memory of every process (the kit process and each
+    kernel; targets: <= 2.5 x the DuckDB session table of the same run, every process <= 6 GB)."""
+    ensure_big_demo()
+    shutil.rmtree(REPO / "output" / ".cache", ignore_errors=True)
+    return _publish_measured(["bench/demo-1m.yaml"], jobs=1)
+
+
+def case_batch_8_1m() -> dict:
+    """8 region runs of one quarter on the 1M shop with --jobs 2 (one preparation of the data,
+    then eight slices; target: <= 2 x full_1m)."""
+    ensure_big_demo()
+    shutil.rmtree(REPO / "output" / ".cache", ignore_errors=True)
+    return _publish_measured(["bench/regions8-1m.yaml"], jobs=2)
+
+
 def case_batch_8() -> dict:
     """8 region runs with --jobs 2 (target: < 60 s)."""
     seconds, out, code = _publish(["bench/regions8.yaml"], jobs=2)
@@ -148,10 +229,12 @@ def case_batch_8() -> dict:
 
 
 CASES = {name[5:]: fn for name, fn in dict(globals()).items() if name.startswith("case_")}
-try:  # section benchmarks live beside this file, one module per section
+try:  # section benchmarks and the references (DuckDB, lifetimes) live beside this file
+    from references import REFERENCE_CASES
     from sections import SECTION_CASES
 
     CASES.update(SECTION_CASES)
+    CASES.update(REFERENCE_CASES)
 except ImportError:
     pass
 try:  # the report's charts, old chart code against new in one process
@@ -160,6 +243,29 @@ try:  # the report's charts, old chart code against new in one process
     CASES.update(CHART_CASES)
 except ImportError:
     pass
+
+RATIOS = (  # (name, numerator case, its field, denominator case, its field, target)
+    ("full_1m / duckdb_sessions", "full_1m", "seconds", "duckdb_sessions", "seconds", 2.5),
+    ("prepare_1m / duckdb_sessions", "prepare_1m", "seconds", "duckdb_sessions", "seconds", 1.2),
+    ("batch_8_1m / full_1m", "batch_8_1m", "seconds", "full_1m", "seconds", 2.0),
+    ("rfm kit / duckdb", "rfm_vs_duckdb", "kit_seconds", "rfm_vs_duckdb", "duckdb_seconds", 1.0),
+    ("lifetimes / kit (speed-up)", "clv_vs_lifetimes", "lifetimes_seconds", "clv_vs_lifetimes", "kit_seconds", None),
+    ("section1 / machine polars group-by", "section1", "seconds", "machine", "polars_group_by", None),
+    ("section2 / machine polars group-by", "section2", "seconds", "machine", "polars_group_by", None),
+    ("section3 / machine polars group-by", "section3", "seconds", "machine", "polars_group_by", None),
+)
+"""The ratios a reader compares across machines: both sides measured in the same bench run."""
+
+
+def ratios(results: list[dict]) -> list[dict]:
+    by = {r["case"]: r for r in results}
+    out = []
+    for name, num, num_key, den, den_key, target in RATIOS:
+        if num in by and den in by and by[num].get(num_key) and by[den].get(den_key):
+            value = by[num][num_key] / by[den][den_key]
+            out.append({"ratio": name, "value": round(value, 2), "target": target,
+                        "met": None if target is None else value <= target})
+    return out
 
 
 # ---------------------------------------------------------------- runner
@@ -193,9 +299,12 @@ def main(argv: list[str]) -> int:
         r = run_case(name)
         results.append(r)
         print(json.dumps(r, ensure_ascii=False), flush=True)
+    for r in ratios(results):
+        print(json.dumps(r, ensure_ascii=False), flush=True)
     folder = REPO / "bench" / "results"
     folder.mkdir(exist_ok=True)
-    (folder / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    (folder / "latest.json").write_text(json.dumps({"results": results, "ratios": ratios(results)},
+                                                   ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 
 

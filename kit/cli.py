@@ -1,4 +1,4 @@
-"""The ``kit`` command: demo, schema, validate, publish.
+"""The ``kit`` command: demo, schema, validate, publish; and for analysts lab, new-section, toc.
 
 Bad input ends with one short message on stderr and exit code 2, never a traceback
 (``--debug`` shows it). Anything unexpected ends with exit code 1 and a one-line
@@ -147,7 +147,7 @@ def _print_tables(console, loaded) -> None:
         summary.add_column(head, justify="right" if head == "rows" else "left")
     for name, lf in loaded.tables.items():
         time_col = {"orders": "order_time", "events": "event_time", "customers": "signup_date",
-                    "marketing_spend": "date"}.get(name)
+                    "marketing_spend": "date", "experiments": "exposure_time"}.get(name)
         names = lf.collect_schema().names()
         aggs = [pl.len().alias("rows")]
         if time_col in names:
@@ -165,6 +165,69 @@ def cmd_publish(args) -> int:
 
     return publish(args.params, jobs=args.jobs, only=args.only, quiet=args.quiet, output=Path(args.output),
                    section_stems=args.sections, pdf=not args.no_pdf)
+
+
+# ------------------------------------------------------------------ cache
+
+def cmd_cache(args) -> int:
+    from kit.dataset import Dataset, clear, default_cache, size_gb
+
+    folder = Path(args.dir) if args.dir else default_cache(Path(args.output))
+    if args.action == "clear":
+        n = clear(folder)
+        print(f"{folder}: {n} prepared dataset(s) removed")
+        return 0
+    datasets = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")) \
+        if folder.exists() else []
+    for d in datasets:
+        meta = Dataset(d).meta if (d / "dataset.json").exists() else {}
+        rows = ", ".join(f"{k} {v:,}" for k, v in meta.get("rows", {}).items())
+        print(f"{d.name}  {size_gb(d):6.2f} GB  prepared {meta.get('prepared_at', '?')}  {rows}")
+    print(f"{folder}: {len(datasets)} prepared dataset(s), {sum(size_gb(d) for d in datasets):.2f} GB")
+    return 0
+
+
+# ------------------------------------------------------------------ the analyst's desk
+
+def cmd_lab(args) -> int:
+    from kit.desk.lab import run_lab
+
+    run_lab(args.jupyter_args)
+    return 0  # not reached: JupyterLab replaces this process
+
+
+def cmd_new_section(args) -> int:
+    from kit.desk.new_section import new_section
+
+    target, number, moved = new_section(args.name, after=args.after, params=args.params, title=args.title,
+                                        title_en=args.title_en)
+    where = f"in {args.params}'s sections: (its runs only)" if args.params else "in notebooks/sections.yaml"
+    print(f"created {target}: section {number} of the report, registered {where}.")
+    for path in moved:
+        print(f"  {path.name}: its table-of-contents numbering moved")
+    print(f"Open it in JupyterLab (`make lab`), replace the example figure with yours, then publish "
+          f"(`kit publish {args.params or 'params/demo.yaml'}`).")
+    return 0
+
+
+def cmd_toc(args) -> int:
+    """Bring the heading cells and the numbering of JupyterLab's table of contents up to date."""
+    from kit.desk import headings
+    from kit.desk.notebooks import read_notebook, write_notebook
+    from kit.publish.batch import NOTEBOOKS, sections
+
+    order = sections()
+    notebooks = {s.stem: read_notebook(s.path) for s in order}
+    chosen = [Path(p).stem for p in args.notebooks] or [s for s, nb in notebooks.items() if headings.takes_part(nb)]
+    for stem in chosen:
+        if stem not in notebooks:
+            raise KitError(f"{stem} is not a section of notebooks/sections.yaml ({', '.join(notebooks)}).")
+        notebooks[stem] = headings.sync_headings(notebooks[stem])
+    numbers = headings.section_numbers(list(notebooks.items()), {s.stem for s in order if not s.numbered})
+    for stem in chosen:
+        changed = write_notebook(headings.number_section(notebooks[stem], numbers[stem]), NOTEBOOKS / f"{stem}.ipynb")
+        print(f"{stem}: {'updated' if changed else 'up to date'} (section {numbers[stem] or 'unnumbered'})")
+    return 0
 
 
 # ------------------------------------------------------------------ main
@@ -193,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params", nargs="+")
     p.set_defaults(func=cmd_validate)
 
+    p = sub.add_parser("cache", help="list or clear the prepared datasets (output/.cache/datasets)")
+    p.add_argument("action", choices=["list", "clear"])
+    p.add_argument("--output", default="output", help="the output folder whose cache to use")
+    p.add_argument("--dir", help="the cache folder itself (default: KIT_CACHE_DIR or <output>/.cache/datasets)")
+    p.set_defaults(func=cmd_cache)
+
     p = sub.add_parser("publish", help="run the notebooks and publish HTML + PDF reports")
     p.add_argument("params", nargs="+")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -202,11 +271,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="HTML only")
     p.add_argument("--quiet", action="store_true", help="no progress display (for CI)")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("lab", help="JupyterLab on notebooks/ with the project's kernel (make lab installs it)")
+    # its other arguments go to jupyter lab as they are (e.g. --port 9999 --no-browser): see main()
+    p.set_defaults(func=cmd_lab, jupyter_args=[])
+
+    p = sub.add_parser("new-section", help="add your own section notebook to the report, from a template")
+    p.add_argument("name", help="lowercase snake_case: the notebook's name and its key in metrics.json")
+    p.add_argument("--after", help="the section it follows in the report (default: the last numbered one, before the appendix)")
+    p.add_argument("--params", help="register it in this params file's sections: (its runs only), not in "
+                                    "notebooks/sections.yaml")
+    p.add_argument("--title", help="its heading in Chinese (default: the name)")
+    p.add_argument("--title-en", help="its heading in English (default: from the name)")
+    p.set_defaults(func=cmd_new_section)
+
+    p = sub.add_parser("toc", help="update the heading cells and numbering JupyterLab's table of contents shows")
+    p.add_argument("notebooks", nargs="*", help="section notebooks to give heading cells (default: those that "
+                                                "have them)")
+    p.set_defaults(func=cmd_toc)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     try:
         return args.func(args)
     except KitError as e:

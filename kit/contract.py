@@ -148,8 +148,23 @@ MARKETING_SPEND = Table(
     ),
 )
 
+EXPERIMENTS = Table(
+    "experiments",
+    "Optional: experiment (A/B test) exposures, one row per customer or visitor per experiment; "
+    "customer_id or visitor_id identifies who. Outcomes come from the orders and events.",
+    (
+        Column("experiment_id", S, True, "Experiment id."),
+        Column("variant", S, True, "Variant the unit was assigned to (A, B, control, ...)."),
+        Column("exposure_time", DT, True, "When the unit first saw its variant (its first exposure)."),
+        Column("customer_id", S, False, "Customer exposed (required when visitor_id is absent)."),
+        Column("visitor_id", S, False, "Visitor / device id exposed (the events' visitor_id), when no customer_id."),
+        Column("experiment_name", S, False, "Readable name of the experiment."),
+        Column("is_control", B, False, "Whether the row's variant is the control (or name it: experiments.by_id.<id>.control)."),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (CUSTOMERS, ORDERS, ORDER_ITEMS, EVENTS, MARKETING_SPEND)
+    t.name: t for t in (CUSTOMERS, ORDERS, ORDER_ITEMS, EVENTS, MARKETING_SPEND, EXPERIMENTS)
 }
 """Every table of the contract by name, in the order the report spec lists them."""
 

@@ -28,6 +28,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -101,6 +102,37 @@ STORIES: list[dict] = [
                 "buy again (90-day repurchase ~2% vs ~20-30% for other channels), while 信息流广告 brings "
                 "~38% of the 2025 sign-ups (~12% before) and its spend is raised 2.5x.",
     },
+    {
+        "id": "email_subject_winner",
+        "title_zh": "会员邮件标题测试：新标题（B）转化率相对提升 10%",
+        "title_en": "Member email subject test: the new subject (B) lifts conversion by 10%",
+        "section": "experiments",
+        "where": {"experiment": "EXP-EMAIL-SUBJECT", "variant": "B"},
+        "start": "2025-10-09",
+        "end": "2025-10-22",
+        "expected": {"relative_conversion_lift": 0.10, "window_days": 30, "split": {"A": 0.5, "B": 0.5},
+                     "verdict": "win", "severity": "medium"},
+        "what": "Customers with 2 paid orders or more in the 60 days before 2025-10-09 get a member email "
+                "between 2025-10-09 and 10-22, half with subject A (the control, is_control), half with B. B's "
+                "customers convert (a paid order within 30 days of opening it) 10% more often than A's: "
+                "extra email orders are added for them. A finding says roll B out; its money is the "
+                "conversions A's customers would have made more on B, at the order value of the test's orders.",
+    },
+    {
+        "id": "banner_srm",
+        "title_zh": "首页横幅测试分流异常：计划 50/50，实际 45/55",
+        "title_en": "Homepage banner test: a 50/50 split that came out 45/55",
+        "section": "experiments",
+        "where": {"experiment": "EXP-HOME-BANNER"},
+        "start": "2025-11-21",
+        "end": None,
+        "expected": {"planned_split": {"对照": 0.5, "新横幅": 0.5}, "actual_split": {"对照": 0.45, "新横幅": 0.55},
+                     "effect": 0.0, "srm_p_below": 0.001, "severity": "high", "running": True},
+        "what": "From 2025-11-21 to the end of the data, 30% of the visitors seen on the homepage (by "
+                "visitor_id) enter a banner test planned 50/50, but 55% of them get the new banner: a sample "
+                "ratio mismatch. The banner changes nothing. The readout must warn that the result cannot be "
+                "trusted and the diagnosis raise a high data finding without money.",
+    },
 ]
 """The truth of the planted stories; ``stories.json`` is written from it."""
 
@@ -116,6 +148,24 @@ FEED_START = date(2025, 1, 1)
 FEED_SHARE_STORY = 0.38
 FEED_REPEAT_SHARE = 0.07
 """Share of the 2025 feed-ad customers who are still (light) repeat buyers."""
+EMAIL_EXPERIMENT, BANNER_EXPERIMENT = "EXP-EMAIL-SUBJECT", "EXP-HOME-BANNER"
+EMAIL_NAME = "会员邮件标题：限时优惠 vs 专属推荐"
+BANNER_NAME = "首页横幅：新品推荐 vs 爆款推荐"
+EMAIL_START, EMAIL_END = date(2025, 10, 9), date(2025, 10, 22)
+EMAIL_RECENT_DAYS, EMAIL_MIN_ORDERS = 60, 2
+"""The email goes to the frequent buyers: 2 paid orders or more in the 60 days before it starts."""
+EMAIL_WINDOW_DAYS = 30
+"""A conversion is a paid order within 30 days of opening the email: among the demo's 20,000
+customers only a frequent buyers' test with a long window detects a 10% lift (expected z about 4
+with CUPED; every customer with a 7-day window would give about 2)."""
+EMAIL_LIFT = 0.10
+"""B's conversion within the window, relative to A's (planted with the stories)."""
+BANNER_START = date(2025, 11, 21)
+BANNER_TRAFFIC = 0.30
+"""Share of the homepage's visitors who enter the banner test."""
+BANNER_TREATMENT_SHARE = 0.55
+"""The broken split of the story (planned: 0.5)."""
+BANNER_VARIANTS = ("对照", "新横幅")
 
 # ---------------------------------------------------------------- the shop's make-up
 
@@ -311,18 +361,22 @@ def _write_shop(folder: Path, customers: int, seed: int, stories: bool, end: dat
                 progress: Progress | None) -> dict:
     cal = make_calendar(end)
     products = _products(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,))))
-    for name in ("customers", "orders", "order_items", "events"):
+    for name in ("customers", "orders", "order_items", "events", "experiments"):
         (folder / name).mkdir()
-    rows = dict.fromkeys(("customers", "orders", "order_items", "events"), 0)
+    rows = dict.fromkeys(("customers", "orders", "order_items", "events", "experiments"), 0)
+    q_start, q_end = report_quarter(end)
+    truth = MoneyTruth(_day(q_start), _day(q_end))
     n_chunks = -(-customers // CHUNK_CUSTOMERS)
     ids = IdCounters()
     for k in range(n_chunks):
         if progress:
             progress(f"customers {k * CHUNK_CUSTOMERS + 1:,}-{min(customers, (k + 1) * CHUNK_CUSTOMERS):,}", k, n_chunks)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, k)))
+        # the experiments draw from their own stream: the rest of the shop is the same with or without them
+        xrng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3, k)))
         first = k * CHUNK_CUSTOMERS
         n = min(CHUNK_CUSTOMERS, customers - first)
-        tables = _chunk(rng, first, n, customers, cal, stories, products, ids)
+        tables = _chunk(rng, first, n, customers, cal, stories, products, ids, truth, xrng)
         for name, frame in tables.items():
             _write_part(frame, folder / name, k)
             rows[name] += frame.height
@@ -345,8 +399,11 @@ def _write_shop(folder: Path, customers: int, seed: int, stories: bool, end: dat
         "rows": {name: rows[name] for name in TABLES},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    truth = STORIES if stories else []
-    (folder / "stories.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2), encoding="utf-8")
+    amounts = truth.amounts(spend)
+    quarter = f"{q_start.year}-Q{(q_start.month - 1) // 3 + 1}"
+    told = [{**story, "money_at_stake": {"period": quarter, "amount": amounts[story["id"]]}} for story in STORIES] \
+        if stories else []
+    (folder / "stories.json").write_text(json.dumps(told, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
 
 
@@ -368,6 +425,103 @@ class IdCounters:
 
     orders: int = 0
     sessions: int = 0
+
+
+# ---------------------------------------------------------------- the truth of the stories, in money
+
+@dataclass
+class MoneyTruth:
+    """What each planted story costs in the report quarter (the last calendar quarter of the
+    data, 2025-Q4 for the default shop), in the same definition as the diagnosis' money at
+    stake (the quarter's GMV or spend that would have been different had the metric stayed at
+    its reference), but from what the generator knows it did, not from the data:
+
+    - ``app_pay_outage``: the amount of the App orders the outage left unpaid;
+    - ``apparel_returns``: the value of the quarter's paid 服饰 lines x (the planted return rate -
+      the normal one): the returns above the shop's norm;
+    - ``feed_ads_one_time``: the quarter's 信息流广告 spend x (the 90-day repurchase probability
+      of a customer of the normal mix - that of the story's one-time mix): the spend on
+      customers who do not come back as the other channels' do;
+    - ``northeast_churn``: the orders the 东北 customers who stopped buying would have placed in
+      the quarter (the generator drew them, then dropped them), each at the mean amount of the
+      same customer's orders that were placed;
+    - ``email_subject_winner``: the conversions variant A's customers would have made more on
+      the winner B (A's customers x the planted lift x their conversion p) x the value of one
+      payment (the order value of the test customers' paid orders within their 30-day windows);
+    - ``banner_srm``: 0, a data finding without money.
+    """
+
+    quarter_start: int
+    quarter_end: int  # inclusive, days since 1970-01-01
+    lost_payments: float = 0.0
+    excess_return_value: float = 0.0
+    northeast_lost_orders: int = 0
+    northeast_lost_value: float = 0.0
+    northeast_lost_by_customer: np.ndarray | None = None  # this chunk's, per customer
+    email_units: np.ndarray = dataclass_field(default_factory=lambda: np.zeros(2, dtype=np.int64))  # A, B
+    email_planted: int = 0
+    email_expected_gain: float = 0.0  # the conversions the planting adds in expectation (B customers x lift x p)
+    email_window_amount: float = 0.0  # paid orders of the email's customers within their windows
+    email_window_orders: int = 0
+
+    def in_quarter(self, seconds: np.ndarray) -> np.ndarray:
+        return (seconds >= self.quarter_start * 86400) & (seconds < (self.quarter_end + 1) * 86400)
+
+    def amounts(self, spend: pl.DataFrame) -> dict[str, float]:
+        start, end = _date(self.quarter_start), _date(self.quarter_end)
+        feed_spend = spend.filter((pl.col("channel") == FEED_CHANNEL) & pl.col("date").is_between(start, end))["spend"].sum()
+        return {
+            "app_pay_outage": round(self.lost_payments, 2),
+            "apparel_returns": round(self.excess_return_value, 2),
+            "feed_ads_one_time": round(feed_spend * (repurchase_probability(normal=True)
+                                                     - repurchase_probability(normal=False)), 2),
+            "northeast_churn": round(self.northeast_lost_value, 2),
+            "email_subject_winner": round(self.email_money(), 2),
+            "banner_srm": 0.0,
+        }
+
+    def email_money(self) -> float:
+        """A's customers x the conversions the planting adds per B customer in expectation
+        (lift x the customers' own conversion p) x the value of one payment (the order value of
+        the test's customers' paid orders within their windows)."""
+        n_a, n_b = self.email_units
+        if not n_b or not self.email_window_orders:
+            return 0.0
+        return n_a * self.email_expected_gain / n_b * self.email_window_amount / self.email_window_orders
+
+
+def repurchase_probability(normal: bool, days: int = 90, draws: int = 400_000) -> float:
+    """The probability that a first-time buyer buys again within ``days``, from the generator's
+    own distributions (not from data): a light or heavy buyer's repeat orders are a Poisson
+    process of rate r x g (g ~ Gamma(3, 1/3)) over an exponential lifetime L, so
+    P = E[1 - exp(-r g min(L, days))]; a one-time buyer never comes back. ``normal``: the kinds
+    of :data:`KIND_WEIGHTS` among buyers; else the 2025 feed-ad mix of the story (one-time but
+    :data:`FEED_REPEAT_SHARE` light buyers)."""
+    rng = np.random.default_rng(7)
+    p = {}
+    for kind, rate, lifetime in ((LIGHT, 1 / LIGHT_DAYS_BETWEEN, LIGHT_LIFETIME),
+                                 (HEAVY, 1 / HEAVY_DAYS_BETWEEN, HEAVY_LIFETIME)):
+        g = rng.gamma(3.0, 1.0 / 3.0, draws)
+        span = np.minimum(rng.exponential(lifetime, draws), days)
+        p[kind] = float(np.mean(1.0 - np.exp(-rate * g * span)))
+    if normal:
+        buyers = np.asarray(KIND_WEIGHTS[1:]) / sum(KIND_WEIGHTS[1:])  # ONCE, LIGHT, HEAVY
+        return float(buyers[1] * p[LIGHT] + buyers[2] * p[HEAVY])
+    return FEED_REPEAT_SHARE * p[LIGHT]
+
+
+def report_quarter(end: date) -> tuple[date, date]:
+    """The last whole calendar quarter ending on or before ``end`` (the demo report's period)."""
+    import calendar
+
+    year, quarter = end.year, (end.month - 1) // 3
+    last_month = 3 * quarter + 3
+    last = date(year, last_month, calendar.monthrange(year, last_month)[1])
+    if end < last:  # the quarter of ``end`` is not whole: the one before
+        year, quarter = (year, quarter - 1) if quarter else (year - 1, 3)
+        last_month = 3 * quarter + 3
+        last = date(year, last_month, calendar.monthrange(year, last_month)[1])
+    return date(year, last_month - 2, 1), last
 
 
 # ---------------------------------------------------------------- products
@@ -404,13 +558,14 @@ def product_ids(index: np.ndarray) -> pl.Series:
 # ---------------------------------------------------------------- one chunk of customers
 
 def _chunk(rng, first: int, n: int, total: int, cal: Calendar, stories: bool, products: Products,
-           ids: IdCounters) -> dict[str, pl.DataFrame]:
+           ids: IdCounters, truth: MoneyTruth, xrng=None) -> dict[str, pl.DataFrame]:
     cust = _customers(rng, first, n, total, cal, stories)
-    orders = _orders(rng, cust, cal, stories)
+    orders = _orders(rng, cust, cal, stories, truth)
     items = _items(rng, orders, cust, products, stories)
     orders = _price_orders(rng, orders, items, cust)
     sessions = _sessions(rng, orders, cust, cal, products, first, n)
-    _apply_outage(rng, orders, sessions, cal, stories)
+    failed = _apply_outage(rng, orders, sessions, cal, stories)
+    _tell_truth(truth, orders, items, failed, stories)
     events = _events(rng, sessions, orders, items, products, cal)
     order_frame, order_ids = _order_frame(orders, cust, ids)
     tables = {
@@ -421,6 +576,8 @@ def _chunk(rng, first: int, n: int, total: int, cal: Calendar, stories: bool, pr
     }
     ids.orders += orders["n"]
     ids.sessions += sessions["n"]
+    if xrng is not None:
+        tables = _experiments(xrng, tables, orders, cust, cal, stories, products, ids, truth, first, n)
     return tables
 
 
@@ -527,7 +684,7 @@ def _customers(rng, first: int, n: int, total: int, cal: Calendar, stories: bool
 
 # ---------------------------------------------------------------- orders
 
-def _orders(rng, cust: dict, cal: Calendar, stories: bool) -> dict:
+def _orders(rng, cust: dict, cal: Calendar, stories: bool, truth: MoneyTruth | None = None) -> dict:
     """Order times and attributes (prices come with the items)."""
     n = cust["n"]
     span = np.where(cust["buys"], cust["last_day"] - cust["first_day"], 0.0)
@@ -544,7 +701,11 @@ def _orders(rng, cust: dict, cal: Calendar, stories: bool) -> dict:
     if stories:  # six in ten of 东北's customers stop buying, each on a day between July and October 2025
         stops = (cust["region"] == list(GEOGRAPHY).index(CHURN_REGION)) & (rng.random(n) < CHURN_SHARE)
         stop_day = _day(CHURN_START) + rng.random(n) * (_day(CHURN_FULL) - _day(CHURN_START))
-        keep &= ~(stops[owner] & ~first & (day >= stop_day[owner]))
+        stopped = stops[owner] & ~first & (day >= stop_day[owner])
+        keep &= ~stopped
+        if truth is not None:  # the orders the stopped customers would have placed in the quarter, per customer
+            lost = stopped & (day >= truth.quarter_start) & (day <= truth.quarter_end)
+            truth.northeast_lost_by_customer = np.bincount(owner[lost], minlength=n)
     owner, day, usual_day = owner[keep], day[keep], usual_day[keep]
     seconds = _time_of_day(rng, owner.size)
     t = day * 86400 + seconds
@@ -685,13 +846,14 @@ def _sessions(rng, orders: dict, cust: dict, cal: Calendar, products: Products, 
     return s
 
 
-def _apply_outage(rng, orders: dict, sessions: dict, cal: Calendar, stories: bool) -> None:
+def _apply_outage(rng, orders: dict, sessions: dict, cal: Calendar, stories: bool) -> np.ndarray:
     """The App payment outage: in its window App checkouts fail to pay more often.
 
-    A failed order stays unpaid (status cancelled) and its session ends at checkout.
+    A failed order stays unpaid (status cancelled) and its session ends at checkout. Returns the
+    failed orders' indices.
     """
     if not stories:
-        return
+        return np.zeros(0, dtype=np.int64)
     lo, hi = _day(OUTAGE_START) * 86400, (_day(OUTAGE_END) + 1) * 86400
     fail_p = 1.0 - OUTAGE_PAY_RATE / NORMAL_PAY_RATE
     is_order = sessions["order"] >= 0
@@ -702,6 +864,31 @@ def _apply_outage(rng, orders: dict, sessions: dict, cal: Calendar, stories: boo
     last = sessions["last"][is_order]
     last[hit] = 3
     sessions["last"][is_order] = last
+    return o[hit]
+
+
+def _tell_truth(truth: MoneyTruth, orders: dict, items: dict, failed: np.ndarray, stories: bool) -> None:
+    """Add this chunk's part of the stories' money to ``truth`` (see :class:`MoneyTruth`)."""
+    if not stories:
+        return
+    lost = truth.northeast_lost_by_customer
+    if lost is not None and lost.sum():
+        # each lost order at the mean amount of the same customer's orders that were placed
+        amount = np.bincount(orders["owner"], weights=orders["amount"], minlength=lost.size)
+        count = np.bincount(orders["owner"], minlength=lost.size)
+        mean = np.divide(amount, count, out=np.zeros_like(amount), where=count > 0)
+        truth.northeast_lost_orders += int(lost.sum())
+        truth.northeast_lost_value += float((lost * mean).sum())
+    truth.lost_payments += float(orders["amount"][failed][truth.in_quarter(orders["time"][failed])].sum())
+    _apparel_truth(truth, orders, items)
+
+
+def _apparel_truth(truth: MoneyTruth, orders: dict, items: dict) -> None:
+    """The quarter's paid 服饰 lines x (the planted return rate - the normal one)."""
+    paid = (orders["status"] == 0) & truth.in_quarter(orders["time"])
+    apparel = (items["category"] == CATEGORIES.index("服饰")) & paid[items["order"]]
+    value = (items["quantity"] * items["unit_price"])[apparel].sum()
+    truth.excess_return_value += float(value) * (APPAREL_RETURN_RATE - NORMAL_RETURN_RATE)
 
 
 def _events(rng, s: dict, orders: dict, items: dict, products: Products, cal: Calendar) -> dict:
@@ -836,6 +1023,131 @@ def _events_frame(ev: dict, s: dict, cust: dict, ids: IdCounters) -> pl.DataFram
         pl.when(pl.Series(has_product)).then(pl.col("category")).alias("category"),
         pl.col("value").fill_nan(None),
     )
+
+
+# ---------------------------------------------------------------- experiments
+
+
+def _experiments(rng, tables: dict[str, pl.DataFrame], orders: dict, cust: dict, cal: Calendar, stories: bool,
+                 products: Products, ids: IdCounters, truth: MoneyTruth, first: int, n: int) -> dict[str, pl.DataFrame]:
+    """The two experiments of the chunk's customers, as exposures (``experiments``), and, with the
+    stories, the email orders that make B win (added to the orders, lines and events).
+
+    - the member email (``EXP-EMAIL-SUBJECT``, by customer): every customer with 2 paid orders or
+      more in the :data:`EMAIL_RECENT_DAYS` before :data:`EMAIL_START` opens it on a day between
+      :data:`EMAIL_START` and :data:`EMAIL_END`, half with subject A (``is_control``), half with
+      B. With the stories, each B customer without a paid order in the 30 days after opening gets
+      one with probability ``lift x p / (1 - p)`` (p: the customers' own conversion), so that B
+      converts 10% more than A in expectation;
+    - the homepage banner (``EXP-HOME-BANNER``, by visitor): :data:`BANNER_TRAFFIC` of the
+      visitors with a visit from :data:`BANNER_START` on, exposed at their first visit, split
+      50/50, or 45/55 with the stories (the sample ratio mismatch). No effect either way.
+    """
+    day = 86400
+    start, end = _day(EMAIL_START), _day(EMAIL_END)
+    paid = orders["status"] == 0
+    recent = paid & (orders["time"] >= (start - EMAIL_RECENT_DAYS) * day) & (orders["time"] < start * day)
+    owners, counts = np.unique(orders["owner"][recent], return_counts=True)
+    units = owners[counts >= EMAIL_MIN_ORDERS]
+    exposure = ((start + rng.integers(0, end - start + 1, units.size)) * day + 9 * 3600
+                + np.minimum(rng.exponential(7200.0, units.size), 13 * 3600).astype(np.int64))
+    is_b = rng.random(units.size) < 0.5
+    window = EMAIL_WINDOW_DAYS * day
+    converted = _converted(orders, units, exposure, window)
+    extra = None
+    if stories and units.size:
+        p = converted.mean()
+        q = EMAIL_LIFT * p / (1 - p) if p < 1 else 0.0
+        gain = is_b & ~converted & (rng.random(units.size) < q)
+        at = exposure[gain] + (rng.uniform(0.02, EMAIL_WINDOW_DAYS - 0.1, int(gain.sum())) * day).astype(np.int64)
+        keep = at < (cal.end + 1) * day
+        extra = _email_orders(rng, units[gain][keep], at[keep], cust, cal, stories, products, first, n)
+        truth.email_planted += int(keep.sum())
+        truth.email_expected_gain += float(is_b.sum() * EMAIL_LIFT * p)
+    truth.email_units += np.array([(~is_b).sum(), is_b.sum()])
+    if extra is not None and extra["orders"]["n"]:
+        x_orders, x_items, x_sessions, x_events = extra["orders"], extra["items"], extra["sessions"], extra["events"]
+        _apparel_truth(truth, x_orders, x_items)
+        frame, order_ids = _order_frame(x_orders, cust, ids)
+        tables["orders"] = pl.concat([tables["orders"], frame])
+        tables["order_items"] = pl.concat([tables["order_items"], _items_frame(x_items, order_ids, products)])
+        tables["events"] = pl.concat([tables["events"], _events_frame(x_events, x_sessions, cust, ids)])
+        ids.orders += x_orders["n"]
+        ids.sessions += x_sessions["n"]
+    email = pl.DataFrame({
+        "experiment_id": EMAIL_EXPERIMENT,
+        "variant": np.where(is_b, "B", "A"),
+        "exposure_time": _micros(exposure),
+        "customer_id": _customer_ids(cust["numbers"][units], cust["total"]),
+        "visitor_id": pl.Series([None] * units.size, dtype=pl.String),
+        "experiment_name": EMAIL_NAME,
+        "is_control": ~is_b,
+    })
+    _email_value(truth, tables["orders"], email)
+    return tables | {"experiments": pl.concat([email, _banner(rng, tables["events"], stories)])}
+
+
+def _converted(orders: dict, units: np.ndarray, exposure: np.ndarray, window: int) -> np.ndarray:
+    """Whether each unit (a customer index) has a paid order within ``window`` seconds of its exposure."""
+    paid = pl.DataFrame({"owner": orders["owner"], "time": orders["time"]}).filter(pl.Series(orders["status"] == 0))
+    hits = (pl.DataFrame({"owner": units, "exposure": exposure}).join(paid, on="owner")
+            .filter((pl.col("time") >= pl.col("exposure")) & (pl.col("time") < pl.col("exposure") + window))
+            ["owner"].unique())
+    return np.isin(units, hits.to_numpy())
+
+
+def _email_orders(rng, owner: np.ndarray, at: np.ndarray, cust: dict, cal: Calendar, stories: bool,
+                  products: Products, first: int, n: int) -> dict:
+    """Paid email orders (channel 邮件短信) of the given customers at the given times, with their
+    lines, sessions and events, made as the shop's own orders are."""
+    order = np.lexsort((at, owner))
+    owner, at = owner[order], at[order]
+    m = owner.size
+    orders = {"n": m, "owner": owner, "time": at, "browse_time": at,
+              "channel": np.full(m, CHANNELS.index("邮件短信")), "device": cust["device"][owner],
+              "status": np.zeros(m, dtype=np.int64),
+              "pay_delay": np.round(np.minimum(rng.lognormal(3.4, 0.8, m), 1800)).astype(np.int64) + 5,
+              "delivery": np.round(1.0 + 0.5 * cust["tier"][owner] + rng.gamma(2.0, 0.6, m))}
+    items = _items(rng, orders, cust, products, stories)
+    orders = _price_orders(rng, orders, items, cust)
+    sessions = _sessions(rng, orders, cust, cal, products, first, n)
+    events = _events(rng, sessions, orders, items, products, cal)
+    return {"orders": orders, "items": items, "sessions": sessions, "events": events}
+
+
+def _email_value(truth: MoneyTruth, orders: pl.DataFrame, email: pl.DataFrame) -> None:
+    """The email customers' paid orders within their windows: the value of one payment in the truth."""
+    within = (email.select("customer_id", "exposure_time").join(orders.filter(pl.col("status") == "paid"),
+                                                                on="customer_id")
+              .filter((pl.col("order_time") >= pl.col("exposure_time"))
+                      & (pl.col("order_time") < pl.col("exposure_time") + pl.duration(days=EMAIL_WINDOW_DAYS))))
+    truth.email_window_amount += float(within["amount"].sum())
+    truth.email_window_orders += within.height
+
+
+def _banner(rng, events: pl.DataFrame, stories: bool) -> pl.DataFrame:
+    """The homepage banner test's exposures: a share of the visitors seen from :data:`BANNER_START`,
+    at their first visit (by visitor id: a customer on two devices may see both banners)."""
+    first_visits = (events.filter((pl.col("event") == "view") & (pl.col("event_time") >= _as_datetime(BANNER_START)))
+                    .group_by("visitor_id").agg(pl.col("event_time").min().alias("exposure_time"))
+                    .sort("visitor_id"))
+    chosen = first_visits.filter(pl.Series(rng.random(first_visits.height) < BANNER_TRAFFIC))
+    treated = rng.random(chosen.height) < (BANNER_TREATMENT_SHARE if stories else 0.5)
+    return chosen.select(
+        pl.lit(BANNER_EXPERIMENT).alias("experiment_id"),
+        pl.Series("variant", np.where(treated, BANNER_VARIANTS[1], BANNER_VARIANTS[0])),
+        "exposure_time",
+        pl.lit(None, dtype=pl.String).alias("customer_id"),
+        "visitor_id",
+        pl.lit(BANNER_NAME).alias("experiment_name"),
+        pl.lit(None, dtype=pl.Boolean).alias("is_control"),
+    )
+
+
+def _as_datetime(d: date):
+    from datetime import datetime
+
+    return datetime(d.year, d.month, d.day)
 
 
 # ---------------------------------------------------------------- marketing spend

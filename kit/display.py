@@ -131,11 +131,16 @@ def _guess_columns(frame: pl.DataFrame) -> dict[str, tuple[str, str]]:
     return {name: (name, guess_kind(name, dtype)) for name, dtype in frame.schema.items()}
 
 
+def _cell_class(kind: str) -> str:
+    """Numbers align right; numbers and labels never wrap (see kit_report.css)."""
+    return "num" if kind in NUMERIC_KINDS else "label" if kind == "label" else ""
+
+
 def _cell(x, kind: str, loc: Locale, good_up: bool = True) -> str:
     text = _esc(loc.value(x, kind))
     if kind in ("pp", "change") and direction(x) != "flat":
         text = f'<span class="{"up" if tone(x, good_up) == "good" else "down"}">{text}</span>'
-    return f'<td class="num">{text}</td>' if kind in NUMERIC_KINDS else f"<td>{text}</td>"
+    return f'<td class="{_cell_class(kind)}">{text}</td>' if _cell_class(kind) else f"<td>{text}</td>"
 
 
 def _check_columns(frame: pl.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
@@ -160,7 +165,7 @@ def table_html(frame: pl.DataFrame, columns: dict[str, tuple[str, str]] | None, 
     columns = columns or _guess_columns(frame)
     _check_columns(frame, columns)
     header = "".join(
-        f'<th class="num">{_esc(h)}</th>' if kind in NUMERIC_KINDS else f"<th>{_esc(h)}</th>"
+        f'<th class="{_cell_class(kind)}">{_esc(h)}</th>' if _cell_class(kind) else f"<th>{_esc(h)}</th>"
         for h, kind in columns.values()
     )
     body = "".join(
@@ -248,24 +253,85 @@ def _recommendations_html(recommendations: list[str], loc: Locale) -> str:
     return f'<div class="recommendations">{_div("sub", loc.t("finding.recommendations"))}<ol>{items}</ol></div>'
 
 
+def _stake_html(finding: dict, loc: Locale) -> str:
+    """The money at stake with what it is held against and how it is computed."""
+    money = _money_at_stake(finding, loc)
+    if not money:
+        return ""
+    details = []
+    reference = (finding.get("reference") or {}).get("label")
+    if reference:
+        details.append(f'<li><span class="name">{_esc(loc.t("finding.reference"))}</span>{loc.t("report.colon")}'
+                       f"{_esc(reference)}</li>")
+    if finding.get("formula"):
+        details.append(f'<li><span class="name">{_esc(loc.t("finding.formula"))}</span>{loc.t("report.colon")}'
+                       f'{_esc(finding["formula"])}</li>')
+    return f'<div class="stake">{money}<ul class="how">{"".join(details)}</ul></div>'
+
+
+ACTION_FIELDS = ("audience", "lever", "target", "measure", "owner", "recovery", "check_on", "list")
+
+
+def _action_html(finding: dict, loc: Locale) -> str:
+    """The executable action: audience, lever, target, how it is measured, owner, expected
+    recovery with its assumption, when to check again and the action list's size (never ids)."""
+    action = finding.get("action") or {}
+    if not action:
+        return ""
+    values = {k: action.get(k) for k in ("audience", "lever", "target", "measure", "check_on")}
+    values["owner"] = loc.t(f"diag.owner.{finding['owner']}") if finding.get("owner") else None
+    if action.get("expected_recovery"):
+        values["recovery"] = loc.t("diag.action.recovery", money=loc.money(action["expected_recovery"]),
+                                   assumption=action.get("assumption", ""))
+    listed = finding.get("action_list")
+    if listed:
+        values["list"] = loc.t("diag.action.list", file=listed["file"], n=loc.integer(listed["customers"]))
+    items = "".join(f'<li><span class="name">{_esc(loc.t(f"diag.action.label.{k}"))}</span>{loc.t("report.colon")}'
+                    f"{_esc(values[k])}</li>" for k in ACTION_FIELDS if values.get(k))
+    return f'<div class="action">{_div("sub", loc.t("finding.action"))}<ul>{items}</ul></div>'
+
+
 def finding_block_html(finding: dict, loc: Locale) -> str:
-    """A finding in section 4: severity badge and title, money at stake, evidence, recommendations.
+    """A finding in section 4: severity badge and title, money at stake (with its reference
+    and formula), evidence, recommendations and the action (audience, lever, target, owner,
+    expected recovery, action list size).
 
     Its ``id`` is ``finding-<finding id>``, the target of the summary's links; parts with
-    nothing to show (no money, no evidence, no recommendations) are left out.
+    nothing to show (no money, no evidence, no recommendations, no action) are left out.
     """
     sev = _severity(finding)
     parts = [f'<div class="head">{_badge(sev, loc)} <span class="title">{_esc(finding["title"])}</span></div>']
-    money = _money_at_stake(finding, loc)
-    if money:
-        parts.append(f'<div class="stake">{money}</div>')
+    stake = _stake_html(finding, loc)
+    if stake:
+        parts.append(stake)
     if finding.get("evidence"):
         parts.append(_evidence_html(finding["evidence"], loc))
-    if finding.get("recommendations"):
-        parts.append(_recommendations_html(finding["recommendations"], loc))
+    lever = (finding.get("action") or {}).get("lever")
+    said = [r for r in finding.get("recommendations") or [] if r != lever]  # not twice when the lever is it
+    if said:
+        parts.append(_recommendations_html(said, loc))
+    action = _action_html(finding, loc)
+    if action:
+        parts.append(action)
     return f'<div class="kit-finding sev-{sev}" id="{_esc(_anchor(finding))}">{"".join(parts)}</div>'
 
 
 def finding_block(finding: dict, loc: Locale) -> None:
     """Show a finding's block in section 4 (its evidence chart is shown separately)."""
     _show(finding_block_html(finding, loc))
+
+
+# ------------------------------------------------------------------ warnings
+
+def warning_html(title: str, text: str, loc: Locale) -> str:
+    """A warning above a part of the report that cannot be trusted (e.g. an experiment whose
+    sample ratio check failed): a red-edged block like a high-severity finding's, with a badge,
+    the title and the text."""
+    badge = f'<span class="sev">{_esc(loc.t("exp.srm.badge"))}</span>'
+    return (f'<div class="kit-finding sev-high kit-warning"><div class="head">{badge} '
+            f'<span class="title">{_esc(title)}</span></div><p>{_esc(text)}</p></div>')
+
+
+def warning(title: str, text: str, loc: Locale) -> None:
+    """Show a warning (see :func:`warning_html`)."""
+    _show(warning_html(title, text, loc))

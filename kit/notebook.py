@@ -88,6 +88,21 @@ def join_sentences(sentences) -> str:
     return text
 
 
+def in_language(loc: Locale, **texts: str) -> str:
+    """The text in the run's language, from one keyword per language (``zh=..., en=...``).
+
+    The kit's own sections keep their words in the translation table of :mod:`kit.i18n`; an
+    analyst's own section (``kit new-section``) keeps them beside its code with this, so that
+    the whole section is one notebook. The heading cells of JupyterLab's table of contents read
+    the ``zh`` text of ``nbk.heading(nbk.in_language(loc, zh=..., en=...))`` (``kit toc``)."""
+    from kit.errors import KitError
+
+    if loc.lang not in texts:
+        raise KitError(f"in_language({', '.join(f'{k}=...' for k in texts)}) has no text for this run's language "
+                       f"{loc.lang!r}: add {loc.lang}=\"...\".")
+    return texts[loc.lang]
+
+
 def say(*sentences: str) -> None:
     """A paragraph of generated narrative (plain text: it is escaped, see :func:`as_markdown`)."""
     text = join_sentences(sentences)

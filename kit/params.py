@@ -100,6 +100,7 @@ class Data(_Strict):
     order_items: Source | None = None
     events: Source | None = None
     marketing_spend: Source | None = None
+    experiments: Source | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Data:
@@ -180,6 +181,94 @@ class Diagnosis(_Strict):
     changepoint_min_drop: float = Field(0.15, description="relative drop a dated change point must show")
 
 
+EXPERIMENT_METRICS = ("conversion", "revenue", "orders", "order_value", "repurchase")
+"""The outcomes an experiment readout can read per exposed unit (see :mod:`kit.metrics.experiments`)."""
+SEGMENT_CUTS = ("device", "visitor", "region")
+
+
+class Experiment(_Strict):
+    """One experiment's own settings (``experiments.by_id.<experiment id>``); unset keys take
+    the defaults under ``experiments:``."""
+
+    name: str | None = Field(None, description="the name shown (default: experiment_name in the data, else the id)")
+    control: str | None = Field(None, description="the control variant (default: is_control in the data, else a "
+                                                  "variant named control, baseline, 对照 or A, else the first by name)")
+    split: dict[str, float] | None = Field(None, description="the planned share of each variant (default: equal)")
+    status: Literal["running", "concluded"] | None = Field(
+        None, description="default: running when units were still exposed in the last running_days of the period")
+    window_days: float | None = Field(None, gt=0)
+    repurchase_days: int | None = Field(None, ge=1)
+    primary_metric: str | None = None
+    mde: float | None = Field(None, gt=0)
+    alpha: float | None = Field(None, gt=0, lt=0.5)
+    power: float | None = Field(None, gt=0.5, lt=1)
+    area: Literal["marketing", "product_ux"] | None = None
+
+    @field_validator("split")
+    @classmethod
+    def _split(cls, v):
+        if v is not None and (not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0):
+            raise ValueError("split gives each variant a share >= 0, e.g. {A: 0.5, B: 0.5}")
+        return v
+
+
+class Experiments(_Strict):
+    """How the experiment readout (A/B测试) reads every experiment; defaults as GrowthBook's
+    frequentist engine documents them (72-hour conversion window, CUPED lookback 14 days,
+    alpha 5%, SRM below p 0.001, a target effect of 10%)."""
+
+    window_days: float = Field(3, gt=0, description="outcomes count from a unit's exposure to this many days "
+                                                    "after it (a paid order, orders, revenue, funnel steps)")
+    repurchase_days: int = Field(30, ge=1, description="repurchase: a second paid order within this many days "
+                                                       "of the exposure")
+    primary_metric: str = Field("conversion", description="the metric the verdict and the diagnosis read")
+    metrics: list[Literal["conversion", "revenue", "orders", "order_value", "repurchase"]] = Field(
+        default_factory=lambda: list(EXPERIMENT_METRICS))
+    steps: list[str] = Field(default_factory=list, description="funnel steps whose reach is also read "
+                                                               "(step:add_to_cart ...; needs events)")
+    cuped: bool = Field(True, description="adjust each metric by its value before the exposure (CUPED)")
+    cuped_lookback_days: int = Field(14, ge=1, description="the days before the exposure CUPED reads")
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="significance level of the verdicts (two-sided)")
+    power: float = Field(0.8, gt=0.5, lt=1, description="power of the minimum detectable effect")
+    mde: float = Field(0.10, gt=0, description="the relative effect the tests are planned to detect: a test "
+                                               "whose minimum detectable effect is larger is underpowered")
+    srm_alpha: float = Field(0.001, gt=0, lt=0.5, description="a sample ratio mismatch below this p-value fails")
+    correction: Literal["holm", "bh", "none"] = Field("holm", description="across the variants of an experiment")
+    segment_correction: Literal["holm", "bh", "none"] = Field("bh", description="across its segment cuts")
+    segments: list[Literal["device", "visitor", "region"]] = Field(default_factory=lambda: list(SEGMENT_CUTS))
+    running_days: int = Field(2, ge=1, description="an experiment that exposed units in the period's last "
+                                                   "running_days days (or after the period) is still running")
+    multiple_exposure_warning: float = Field(0.01, ge=0, le=1, description="warn when more than this share of "
+                                                                            "units saw several variants")
+    area: Literal["marketing", "product_ux"] = Field("product_ux", description="where a finding goes in the "
+                                                                                "action plan")
+    by_id: dict[str, Experiment] = Field(default_factory=dict, description="experiment id -> its own settings")
+
+    @model_validator(mode="after")
+    def _check(self) -> Experiments:
+        for step in self.steps:
+            if step not in EVENT_STEPS:
+                raise ValueError(f"experiments.steps: {step!r} is not a funnel step; use {', '.join(EVENT_STEPS)}")
+        known = [*self.metrics, *(f"step:{s}" for s in self.steps)]
+        for where, metric in [("experiments.primary_metric", self.primary_metric)] + [
+                (f"experiments.by_id.{k}.primary_metric", e.primary_metric) for k, e in self.by_id.items()
+                if e.primary_metric]:
+            if metric not in known:
+                hint = difflib.get_close_matches(metric, known, n=1)
+                raise ValueError(f"{where}: {metric!r} is not one of the metrics read ({', '.join(known)})"
+                                 + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        return self
+
+    def settings_for(self, experiment_id: str) -> dict[str, Any]:
+        """Every setting of one experiment: its own (``by_id``) over the defaults."""
+        own = self.by_id.get(experiment_id)
+        merged = self.model_dump(exclude={"by_id"})
+        merged.update({"name": None, "control": None, "split": None, "status": None})
+        if own is not None:
+            merged.update({k: v for k, v in own.model_dump().items() if v is not None})
+        return merged
+
+
 class RunParams(_Strict):
     """One report run: a period for a slice of one shop's data."""
 
@@ -200,7 +289,14 @@ class RunParams(_Strict):
     rfm: Rfm = Field(default_factory=Rfm)
     clv: Clv = Field(default_factory=Clv)
     diagnosis: Diagnosis = Field(default_factory=Diagnosis)
-    sections: list[str] | None = Field(None, description="notebook stems to run; default: all, in order")
+    experiments: Experiments = Field(default_factory=Experiments)
+    sections: list[str] | None = Field(
+        None, description="notebook stems to run; default: all, in order. A notebook of notebooks/ that "
+        "notebooks/sections.yaml does not list is an analyst's own section for these runs, placed after the "
+        "section listed before it")
+    strict: bool = Field(
+        False, description="fail the run when an analyst's own section fails; by default the report is "
+        "published with a note in its place")
 
     # set by the loader, not by the user
     source_file: str | None = Field(None, exclude=True)

@@ -11,6 +11,7 @@ diagnosis and ``metrics/`` for ``metrics.json``.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -22,8 +23,6 @@ from pathlib import Path
 import polars as pl
 
 from kit import __version__
-from kit.contract import lines_with_orders
-from kit.data.load import load_tables
 from kit.errors import DataError, EmptySliceError, KitError
 from kit.i18n import Locale
 from kit.metrics.customers import with_paid_neighbours
@@ -32,10 +31,12 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 5
+LAYOUT = 6
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
-order, 5: sessions say whether they are their user's first visit); a cached run prepared with another layout is prepared again."""
+order, 5: sessions say whether they are their user's first visit, 6: the tables are the
+dataset's (:mod:`kit.dataset`) unless the run has a slice); a cached run prepared with another
+layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -103,9 +104,37 @@ def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str
                                                      on="user_id", how="semi")
             notes.append(f"slice {key}: events are kept for the slice's known customers only "
                          "(anonymous visitors cannot be placed in it)")
+    if slice_ and "experiments" in tables:
+        tables["experiments"], note = _slice_experiments(tables)
+        notes += [note] if note else []
     if slice_ and "order_items" in tables and "orders" in tables:
         tables["order_items"] = tables["order_items"].join(tables["orders"].select("order_id"), on="order_id", how="semi")
     return tables, notes
+
+
+def _slice_experiments(tables: dict[str, pl.LazyFrame]) -> tuple[pl.LazyFrame, str | None]:
+    """A slice's experiment exposures: those of its customers (by customer_id, else by the
+    customer a visitor is seen logged in as in the slice's events); anonymous exposures cannot
+    be placed in a slice and are left out, which the note says."""
+    exposures = tables["experiments"]
+    names = exposures.collect_schema().names()
+    who = tables["orders"] if "orders" in tables else tables.get("customers")
+    if who is None:
+        return exposures, None
+    ids = who.select("customer_id").unique()
+    keep = pl.lit(False)
+    if "customer_id" in names:
+        exposures = exposures.join(ids.with_columns(pl.lit(True).alias("_in")), on="customer_id", how="left")
+        keep = keep | pl.col("_in").fill_null(False)
+    if "visitor_id" in names and "events" in tables and "visitor_id" in tables["events"].collect_schema().names():
+        visitors = (tables["events"].filter(pl.col("visitor_id").is_not_null()).select("visitor_id", "user_id")
+                    .join(ids.rename({"customer_id": "user_id"}), on="user_id", how="semi").select("visitor_id")
+                    .unique().with_columns(pl.lit(True).alias("_seen")))
+        exposures = exposures.join(visitors, on="visitor_id", how="left")
+        keep = keep | pl.col("_seen").fill_null(False)
+    kept = exposures.filter(keep).select(names)
+    return kept, ("experiments: exposures are kept for the slice's known customers only "
+                  "(anonymous visitors cannot be placed in it)")
 
 
 def _prepare_events(events: pl.LazyFrame, params: RunParams) -> pl.LazyFrame:
@@ -150,9 +179,14 @@ class Run:
     def quality(self) -> list[dict]:
         return json.loads((self.work_dir / "quality.json").read_text(encoding="utf-8"))
 
+    @functools.cached_property
+    def data_dir(self) -> Path:
+        """Where the run's tables are: its slice in ``work_dir/data``, or the dataset's folder."""
+        return Path(self.meta.get("data_dir") or self.work_dir / "data")
+
     def table(self, name: str) -> pl.LazyFrame | None:
         """The prepared table, or None when the run has no such table."""
-        path = self.work_dir / "data" / f"{name}.parquet"
+        path = self.data_dir / f"{name}.parquet"
         return pl.scan_parquet(path) if path.exists() else None
 
     def has(self, name: str, *columns: str) -> bool:
@@ -195,9 +229,21 @@ class Run:
         return pl.read_parquet(path) if path.exists() else None
 
     def record(self, section: str, values: dict) -> None:
-        """Add headline figures to ``metrics.json`` under ``section`` (stable snake_case keys)."""
+        """Add headline figures to ``metrics.json`` under ``section`` (stable snake_case keys).
+
+        The kit's sections (:data:`kit.figures.schema.BUILT_IN_SECTIONS`) are checked key by key
+        when the run is published; any other name is an analyst's own section, recorded under
+        ``sections.custom.<name>`` as free-form JSON, so that a name the kit adds later never
+        collides with it."""
+        from kit.figures.schema import BUILT_IN_SECTIONS, CUSTOM_NAME, is_custom_name
+
         folder = self.work_dir / "metrics"
-        folder.mkdir(exist_ok=True)
+        if section not in BUILT_IN_SECTIONS:
+            if not is_custom_name(section):
+                raise KitError(f"run.record({section!r}, ...): a section's name in metrics.json is lowercase "
+                               f"letters, digits and _ ({CUSTOM_NAME}), e.g. 'returns'.")
+            folder = folder / "custom"
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{section}.json"
         # sections may run side by side in two kernels: the read-modify-write holds a lock
         with open(folder / ".lock", "a") as lock:
@@ -207,10 +253,13 @@ class Run:
             path.write_text(json.dumps(current, ensure_ascii=False, indent=2), encoding="utf-8")
 
     def metrics(self) -> dict:
+        """What the sections recorded, as ``metrics.json``'s ``sections`` (own sections under ``custom``)."""
         folder = self.work_dir / "metrics"
         if not folder.exists():
             return {}
-        return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+        recorded = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+        custom = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("custom/*.json"))}
+        return {**recorded, "custom": custom} if custom else recorded
 
 
 def _jsonable(value):
@@ -296,42 +345,45 @@ def slice_tables(loaded, params: RunParams) -> tuple[dict[str, pl.LazyFrame], li
         raise type(e)(f"{params.source_file}: {e}") from None
 
 
-def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
-    """Load, validate, slice and store the data of one run in ``work_dir``."""
+def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Path | None = None) -> Run:
+    """The data of one run in ``work_dir``: the shop's prepared dataset (read, checked and
+    conformed once per dataset, see :mod:`kit.dataset`; ``cache_dir`` holds it) cut to the
+    run's slice. A run without a slice reads the dataset's files where they are; a sliced run
+    writes its slice (and its session table) into ``work_dir/data``. Stops with one message
+    when the data has errors or the period holds nothing to report."""
+    from kit.dataset import default_cache, prepare_dataset
+
     step = progress or (lambda message: None)
-    step("loading and validating")
-    loaded = load_tables(params)
-    if loaded.errors:
-        raise DataError(data_errors_message(params, loaded.errors))
-    tables, notes = slice_tables(loaded, params)
-    if "orders" in tables:
-        check_period(tables, params)  # before anything is written; events alone are checked once written
-    if "order_items" in tables and "orders" in tables:
-        # the inner join also drops the lines of orders outside the data or the slice
-        tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])
-    if "orders" in tables:
-        # each paid order knows its customer's previous and next paid order: first purchases,
-        # repurchase windows and purchase intervals become filters instead of sorts per figure
-        tables["orders"] = with_paid_neighbours(tables["orders"])
-    step("writing the prepared slice")
-    data_dir = work_dir / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    for name, lf in tables.items():
-        lf.sink_parquet(data_dir / f"{name}.parquet")
-    if "events" in tables:
-        step("building the sessions")
-        _write_sessions(data_dir)
+    dataset, cache_notes = prepare_dataset(params, cache_dir or default_cache(), step)
+    tables = {name: dataset.table(name) for name in dataset.tables if name != "sessions"}
+    try:
+        tables, notes = apply_slice(tables, params.slice)
+    except DataError as e:  # name the params file, where the slice is written
+        raise type(e)(f"{params.source_file}: {e}") from None
+    check_period(tables, params)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if params.slice:
+        step("writing the slice")
+        data_dir = work_dir / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if "orders" in tables and _slices_orders(tables["orders"], params.slice):
+            # a slice by an order's own column (channel, device ...) keeps some of a customer's
+            # orders: their previous and next paid order are those of the slice
+            from kit.metrics.customers import NEXT, PREV
+
+            tables["orders"] = with_paid_neighbours(tables["orders"].drop(PREV, NEXT))
+        for name, lf in tables.items():
+            lf.sink_parquet(data_dir / f"{name}.parquet")
+        if "events" in tables:
+            step("building the slice's sessions")
+            _write_sessions(data_dir)
+    else:
+        data_dir = dataset.folder
     run = Run(params, work_dir)
-    if "orders" not in tables:
-        check_period({"events": run.events}, params)
-    files = [f for fs in loaded.files.values() for f in fs]
-    # a database's rows have no file: the prepared tables they became stand for them
-    files += [data_dir / f"{name}.parquet" for name, source in params.data.sources().items()
-              if source.database is not None and (data_dir / f"{name}.parquet").exists()]
-    quality = [p.as_dict() for p in loaded.problems] + [
+    quality = dataset.quality + cache_notes + [
         {"level": "info", "table": "slice", "check": "slice", "message": n, "column": None, "count": 0, "examples": []}
         for n in notes
-    ]
+    ] + [p.as_dict() for p in _history(tables, params)]
     (work_dir / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2), encoding="utf-8")
     meta = {
         "run_name": params.run_name,
@@ -345,10 +397,12 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
         "lang": params.lang,
         "currency": params.currency,
         "tables": sorted(tables),
+        "data_dir": str(data_dir),
+        "dataset": dataset.folder.name,
         "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(data_dir.glob("*.parquet"))},
         "data_end": _last_order_day(data_dir),
-        "fingerprint": fingerprint(files),
-        "stamp": _stamp(files),
+        "fingerprint": dataset.meta["fingerprint"],
+        "stamp": _stamp(_current_files(params)),
         "kit_version": __version__,
         "layout": LAYOUT,
         "prepared_at": datetime.now().isoformat(timespec="seconds"),
@@ -356,6 +410,18 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None) -> Run:
     (work_dir / "run.json").write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
     (work_dir / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
     return run
+
+
+def _slices_orders(orders: pl.LazyFrame, slice_: dict) -> bool:
+    """Whether the slice filters orders by one of their own columns (not by their customer)."""
+    return any(key in orders.collect_schema().names() for key in slice_)
+
+
+def _history(tables: dict[str, pl.LazyFrame], params: RunParams) -> list:
+    """The run's warning when the data starts after the comparison period starts."""
+    from kit.data.validate import history_check
+
+    return history_check(tables, (params.previous or params.current).start)
 
 
 def _write_sessions(data_dir: Path) -> None:
@@ -402,7 +468,7 @@ def open_run(params_path: str | os.PathLike | None = None, run_name: str | None 
         cached = json.loads(meta.read_text(encoding="utf-8"))
         if cached.get("stamp") == _stamp(loaded_files) and cached.get("layout") == LAYOUT:
             return Run(params, work)
-    return prepare_run(params, _fresh(work))
+    return prepare_run(params, _fresh(work))  # the dataset cache beside the kit (kit.dataset.default_cache)
 
 
 def _yaml(path: Path) -> dict:

@@ -19,7 +19,7 @@ from conftest import write_params
 
 from kit.contract import TABLES
 from kit.demo import generate
-from kit.figures import conversion, diagnosis, profile, summary, value
+from kit.figures import conversion, diagnosis, experiments, profile, summary, value
 from kit.figures.schema import validate_metrics
 from kit.publish.batch import publish
 from kit.publish.export import check_html
@@ -27,7 +27,7 @@ from kit.publish.export import check_html
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("any_shop")]
 
 SHOP_CUSTOMERS = 300
-FIGURE_MODULES = (summary, profile, conversion, value, diagnosis)
+FIGURE_MODULES = (summary, profile, conversion, value, experiments, diagnosis)
 
 
 def _write_shop(folder: Path, tables: dict[str, pl.DataFrame]) -> None:
@@ -82,6 +82,7 @@ RECORDED_BY = {
     "retention.first_repurchase": conversion.first_repurchase, "retention.intervals": conversion.purchase_intervals,
     "retention.lifecycle": conversion.lifecycle, "rfm.scheme": value.segment_sizes, "rfm.segments": value.segment_sizes,
     "rfm.top20_share": value.concentration, "clv": value.lifetime_value, "diagnosis": diagnosis.findings,
+    "experiments.readouts": experiments.readout,
 }
 """Which figure records each key of metrics.json."""
 
@@ -89,15 +90,16 @@ RECORDED_BY = {
 AFFECTED: dict[str, set[str]] = {
     # what a drop may change in metrics.json beyond the figures that need it (which disappear):
     # the dropped values feed these figures without being required by them
-    "events": {"summary.kpis", "conversion", "diagnosis"},
+    "events": {"summary.kpis", "conversion", "diagnosis", "experiments"},  # visitors linked to customers
     "events.session_id": {"summary.kpis", "profile", "conversion", "diagnosis"},  # sessions from 30-min gaps
-    "events.customer_id": {"conversion.cart", "conversion.funnel", "diagnosis"},  # pays attributed by user
-    "events.visitor_id": {"conversion.cart", "conversion.funnel", "diagnosis"},  # logins stitched by visitor
+    "events.customer_id": {"conversion.cart", "conversion.funnel", "diagnosis", "experiments"},  # pays attributed by user
+    "events.visitor_id": {"conversion.cart", "conversion.funnel", "diagnosis", "experiments"},  # logins stitched by visitor
     "events.value": {"conversion.cart", "diagnosis"},
     "events.device": {"diagnosis"},
     "events.source": {"diagnosis"},
-    "orders.status": {"summary", "profile", "retention", "rfm", "clv", "conversion.funnel", "diagnosis"},
+    "orders.status": {"summary", "profile", "retention", "rfm", "clv", "conversion.funnel", "diagnosis", "experiments"},
     "orders.channel": {"diagnosis"},
+    "orders.device": {"diagnosis"},  # a lost payment is worth its device's AOV
     "customers": {"diagnosis"},
     "customers.region": {"diagnosis"},
     "customers.acquisition_channel": {"diagnosis"},
@@ -106,6 +108,10 @@ AFFECTED: dict[str, set[str]] = {
     "order_items.returned": {"diagnosis"},
     "order_items.rating": {"diagnosis"},
     "marketing_spend": {"diagnosis"},
+    "experiments": {"diagnosis"},
+    "experiments.customer_id": {"experiments", "diagnosis"},  # the customers' exposures are left without a unit
+    "experiments.visitor_id": {"experiments", "diagnosis"},  # likewise the visitors'
+    "experiments.experiment_name": {"experiments"},  # the names shown are the ids
 }
 """Everything not listed (and not a figure that needs the dropped table or column) must be unchanged."""
 

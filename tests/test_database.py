@@ -19,7 +19,7 @@ from kit.params import load_params
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
-TABLES = ["orders", "customers", "order_items", "events", "marketing_spend"]
+TABLES = ["orders", "customers", "order_items", "events", "marketing_spend", "experiments"]
 
 
 @pytest.fixture(scope="module")

@@ -287,6 +287,26 @@ def test_finding_block():
     assert recs == ["检查 App 支付页", "A & B 测试"]
 
 
+def test_finding_block_says_what_the_money_is_held_against_and_the_action():
+    finding = _finding(
+        reference={"kind": "comparison", "label": "对比期（2025-Q3）水平 40.0%", "value": "40.0%"},
+        formula="进入该环节的会话 × (对比期转化率 − 本期转化率) × 每笔支付金额", owner="product_tech",
+        action={"audience": "App 进入「支付」的 800 个会话", "lever": "检查 App 支付页", "target": "转化率回到 40.0%",
+                "measure": "下期该环节转化率", "expected_recovery": 61728.35, "assumption": "修复后恢复差距的 50%",
+                "check_on": "2026-01-30"},
+        action_list={"file": "actions/funnel.step_drop.device.App.pay.csv", "customers": 512})
+    block = parse(d.finding_block_html(finding, ZH)).find("div", "kit-finding")
+    how = [li.text for li in block.find("div", "stake").find_all("li")]
+    assert how == ["对照：对比期（2025-Q3）水平 40.0%", "算法：进入该环节的会话 × (对比期转化率 − 本期转化率) × 每笔支付金额"]
+    action = [li.text for li in block.find("div", "action").find_all("li")]
+    assert action[0] == "对象：App 进入「支付」的 800 个会话" and "负责：产品技术" in action
+    assert "预期挽回：¥6.2万（假设：修复后恢复差距的50%）" in action and "复查：2026-01-30" in action
+    assert action[-1] == "行动名单：actions/funnel.step_drop.device.App.pay.csv（512名客户，随报告提供）"
+    # the recommendation that is the action's lever is not said twice
+    recs = [li.text for li in block.find("div", "recommendations").find_all("li")]
+    assert recs == ["A & B 测试"]
+
+
 def test_finding_block_leaves_out_empty_parts():
     block = parse(d.finding_block_html(_finding(money_at_stake=0.0, evidence={}, recommendations=[]), ZH))
     assert not block.find_all("span", "money")

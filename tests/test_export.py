@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -159,7 +160,9 @@ def test_headings_are_numbered_after_the_unnumbered_summary(zh_report):
 
 def test_toc_links_every_heading_and_resolves(zh_report):
     tree = _tree(zh_report)
-    assert tree.toc == ["#summary", "#sec-1", "#sec-1-1", "#sec-1-2", "#sec-2", "#sec-2-1", "#data-quality"]
+    # the first link closes the contents on a phone (back to their button)
+    assert tree.toc == ["#kit-toc-button", "#summary", "#sec-1", "#sec-1-1", "#sec-1-2", "#sec-2", "#sec-2-1",
+                        "#data-quality"]
     assert len(tree.ids) == len(set(tree.ids)), "ids are unique"
     assert all(link[1:] in tree.ids for link in tree.toc)
     html = zh_report.read_text(encoding="utf-8")
@@ -217,6 +220,24 @@ def test_number_headings_restarts_level_two_per_section():
     assert "### not numbered" in a.cells[1].source
 
 
+def test_unnumbered_sections_keep_their_own_ids_and_the_numbers_run_on():
+    summary = new_notebook(cells=[new_markdown_cell("# Summary")])
+    intro = new_notebook(cells=[new_markdown_cell("# Introduction\n## Data sources")])
+    a = new_notebook(cells=[new_markdown_cell("# A\n## A one")])
+    appendix = new_notebook(cells=[new_markdown_cell("# Appendix\n## Glossary")])
+    toc = number_headings([summary, intro, a, appendix], ["summary", "intro", None, "appendix"])
+    assert [(e["number"], e["id"]) for e in toc] == [
+        ("", "summary"), ("", "intro"), ("", "intro-2"), ("1", "sec-1"), ("1.1", "sec-1-1"), ("", "appendix"),
+        ("", "appendix-2")]
+
+
+def test_an_appendix_notebook_replaces_the_templates_quality_block(tmp_path):
+    out = build_report(_notebooks(tmp_path, "en"), _meta("en") | {"quality_block": False}, tmp_path / "report.html")
+    html = out.read_text(encoding="utf-8")
+    assert check_html(out, "en") == []
+    assert "Appendix: data quality" not in html and 'id="data-quality"' not in html
+
+
 def test_page_counter_css_and_css_string_escaping():
     assert page_counter_css("Page {page} of {pages}") == '"Page " counter(page) " of " counter(pages)'
     # a quote, a backslash and "</style>" cannot break out of the CSS string
@@ -251,7 +272,8 @@ def test_check_html_reports_each_problem(tmp_path):
         '<h1 id="sec-1">1</h1><img src="chart.png"><div data-mime-type="application/vnd.jupyter.stderr">x</div>'
         '<pre>Traceback (most recent call last)</pre><p>DeprecationWarning: old</p></body></html>', encoding="utf-8")
     problems = "\n".join(check_html(bad, "zh"))
-    for expected in ("<html lang> is 'en'", "script loaded from https://cdn.example.com", "<link href> points outside",
+    for expected in ("no Content-Security-Policy", "<html lang> is 'en'", "script loaded from https://cdn.example.com",
+                     "<link href> points outside",
                      "<img src> points outside the file: chart.png", "CSS loads https://x.example/a.css",
                      "stderr output", "'Traceback'", "'Warning:'", "link #sec-9 leads nowhere"):
         assert expected in problems, expected
@@ -302,3 +324,120 @@ def test_print_pdf_without_chromium_names_the_install_command(monkeypatch, tmp_p
     with pytest.raises(KitError, match=re.escape("apt-get install -y chromium fonts-noto-cjk")):
         print_pdf(zh_report, tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_pdf_text_is_in_embedded_truetype_fonts_not_type3(zh_pdf):
+    import pikepdf
+
+    subtypes = set()
+    with pikepdf.open(zh_pdf) as document:
+        for page in document.pages:
+            for font in export._fonts(page.obj.get("/Resources"), set()):
+                for cid_font in font.get("/DescendantFonts", []):
+                    subtypes.add((str(font.BaseFont), str(cid_font.Subtype), "/FontFile2" in cid_font.FontDescriptor))
+                subtypes.add((str(font.get("/BaseFont", "")), str(font.Subtype), None))
+    assert not [s for s in subtypes if s[1] == "/Type3"], subtypes
+    cjk = {(name.split("+")[-1], sub, embedded) for name, sub, embedded in subtypes if "CJK" in name and embedded is not None}
+    assert cjk == {("NotoSansCJKsc-Regular", "/CIDFontType2", True), ("NotoSansCJKsc-Bold", "/CIDFontType2", True)}
+
+
+def test_truetype_subset_keeps_glyph_shapes_and_metrics():
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    from kit.publish import fonts
+
+    found = fonts._font_file(fonts.WEIGHTS[0][1])
+    if found is None:
+        pytest.skip("no Noto Sans CJK installed")
+    wanted = {ord(c) for c in "页一A,"}
+    subset = TTFont(io.BytesIO(fonts.truetype_subset(*found, wanted | {0x10FFFF}, flavor=None)))
+    source = TTFont(found[0], fontNumber=found[1], lazy=True)
+    assert set(subset.getBestCmap()) == wanted, "exactly the characters asked for that the font has"
+    assert "glyf" in subset and "CFF " not in subset
+    assert subset["head"].unitsPerEm == source["head"].unitsPerEm
+    assert subset["hhea"].ascent == source["hhea"].ascent and subset["OS/2"].usWinAscent == source["OS/2"].usWinAscent
+    for cp in wanted:
+        new, old = subset.getBestCmap()[cp], source.getBestCmap()[cp]
+        assert subset["hmtx"][new][0] == source["hmtx"][old][0]
+        pens = BoundsPen(subset.getGlyphSet()), BoundsPen(source.getGlyphSet())
+        subset.getGlyphSet()[new].draw(pens[0])
+        source.getGlyphSet()[old].draw(pens[1])
+        assert all(abs(a - b) <= 2 for a, b in zip(pens[0].bounds, pens[1].bounds, strict=True)), chr(cp)
+    assert "SIL Open Font License" in (subset["name"].getDebugName(13) or ""), "the license record is kept"
+
+
+def test_check_pdf_reports_type3_fonts(tmp_path, zh_pdf):
+    import pikepdf
+
+    bad = tmp_path / "type3.pdf"
+    with pikepdf.open(zh_pdf) as document:
+        page = document.pages[1]
+        page.Resources.Font[pikepdf.Name("/T3")] = document.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type3, FontBBox=[0, 0, 1, 1], FontMatrix=[1, 0, 0, 1, 0, 0],
+            CharProcs=pikepdf.Dictionary(), Encoding=pikepdf.Dictionary(Differences=[]), FirstChar=0, LastChar=0,
+            Widths=[0]))
+        document.save(bad)
+    assert check_pdf(bad, {"lang": "zh"}) == ["1 Type 3 font(s): text drawn as glyph procedures, not an embedded font"]
+
+
+def test_browser_gives_up_after_its_timeout_and_leaves_nothing_behind():
+    from kit.publish.browser import Browser
+
+    browser = Browser()
+    page = browser.page(390, 844)
+    assert page.evaluate("innerWidth") == 390
+    profile = Path(browser._profile.name)
+    assert profile.is_dir()
+    browser.timeout = 1  # for the wait below, for an event that never comes (setting up may take longer)
+    with pytest.raises(KitError, match="did not answer Page.neverFired within 1 s"):
+        browser.wait_for("Page.neverFired")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(browser.pid, os.WNOHANG)  # killed and reaped
+    assert not profile.exists()
+    browser.close()  # a second close is harmless
+
+
+def test_images_carry_their_alt_text_escaped_or_a_fallback_in_the_report_language(tmp_path, zh_report):
+    def alts(path):
+        return [img.get("alt") for img in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find_all("img")]
+
+    from bs4 import BeautifulSoup
+
+    # the shared zh report: its chart has no alt of its own and sits under "1.1 基础属性"
+    assert alts(zh_report) == ["图表：1.1 基础属性"]
+    titled = new_output("display_data", data={"image/png": _png(), "text/plain": "fig"},
+                        metadata={"image/png": {"alt": 'GMV <b>"趋势"</b> & 对比'}})
+    lone = new_output("display_data", data={"image/png": _png(), "text/plain": "fig"})
+    for lang, fallback in (("zh", "图表"), ("en", "Chart")):
+        folder = tmp_path / lang
+        folder.mkdir()
+        nb = new_notebook(cells=[new_code_cell("", outputs=[lone]), new_markdown_cell("# Sales"),
+                                 new_code_cell("", outputs=[titled])])
+        nbformat.write(nb, folder / "00.ipynb")
+        out = build_report([folder / "00.ipynb"], _meta(lang), folder / "report.html")
+        page = out.read_text(encoding="utf-8")
+        assert alts(out) == [fallback, 'GMV <b>"趋势"</b> & 对比']
+        # escaped: the text comes back as written and makes no element
+        assert "alt='GMV &lt;b&gt;\"趋势\"&lt;/b&gt; &amp; 对比'" in page
+        assert not BeautifulSoup(page, "html.parser").find_all("b")
+        assert "No description has been provided" not in page
+
+
+def test_csp_allows_no_script_but_the_page_own_by_hash():
+    import base64
+    import hashlib
+
+    from kit.publish.export import csp_problems
+
+    script = "document.body.dataset.ok = 1;"
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert csp_problems([export.CSP], []) == []
+    assert csp_problems([f"default-src 'none'; script-src 'sha256-{digest}'"], [script]) == []
+    assert csp_problems([], []) == ["no Content-Security-Policy"]
+    assert csp_problems(["img-src data:"], []) == [
+        "the Content-Security-Policy does not restrict scripts (no script-src or default-src)"]
+    assert csp_problems([export.CSP], [script]) == [
+        f"inline script {script!r} is not allowed by its hash 'sha256-{digest}'"]
+    assert csp_problems(["script-src 'self' 'unsafe-inline' https://cdn.example.com"], []) == [
+        "script-src allows 'self'", "script-src allows 'unsafe-inline'", "script-src allows https://cdn.example.com"]

@@ -38,9 +38,11 @@ def _alive(pid: int) -> bool:
 
 
 def test_ctrl_c_during_a_run_removes_its_folder_and_kernels_and_keeps_the_previous_report(small_demo, tmp_path):
-    params = write_params(tmp_path, small_demo)
+    # a sliced run: it writes its customers' data into its temporary folder (an unsliced run reads the
+    # prepared dataset in place)
+    params = write_params(tmp_path, small_demo, "slice: {region: 华东}\n")
     out = tmp_path / "output"
-    previous = out / "t_2025-Q4" / "report.html"
+    previous = out / "t_2025-Q4_华东" / "report.html"
     previous.parent.mkdir(parents=True)
     previous.write_text("<html>the previous report</html>", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "kit", "publish", str(params), "--output", str(out), "--quiet",

@@ -23,7 +23,7 @@ from kit.run import prepare_run
 
 NOTEBOOKS = [s["notebook"] for s in
              yaml.safe_load((REPO / "notebooks" / "sections.yaml").read_text(encoding="utf-8"))["sections"]]
-ORDERS_ONLY = ["01_profile", "02_conversion", "03_rfm", "04_diagnosis", "00_summary"]
+ORDERS_ONLY = ["01_profile", "02_conversion", "03_rfm", "05_experiments", "04_diagnosis", "00_summary"]
 
 pytestmark = pytest.mark.xdist_group("notebooks")
 

@@ -18,6 +18,12 @@ from kit.publish.export import check_html, check_pdf
 pytestmark = pytest.mark.e2e
 
 
+def _code_cells(nb) -> list:
+    """A notebook's code cells (the Markdown heading cells for JupyterLab's table of contents
+    come and go with the headings: counting every cell would hit one of them)."""
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
 def test_publish_one_report_html_pdf_and_files(small_demo, tmp_path):
     params = write_params(tmp_path, small_demo)
     out = tmp_path / "output"
@@ -59,7 +65,8 @@ def test_failed_run_keeps_the_earlier_report_and_others_succeed(small_demo, tmp_
     notebooks = tmp_path / "notebooks"
     shutil.copytree(REPO / "notebooks", notebooks)
     nb = nbformat.read(notebooks / "00_summary.ipynb", as_version=4)
-    nb.cells[3].source = "raise RuntimeError('boom in a test copy')\n" + nb.cells[3].source
+    third = _code_cells(nb)[2]  # its [4] once papermill injects the parameters after [1]
+    third.source = "raise RuntimeError('boom in a test copy')\n" + third.source
     nbformat.write(nb, notebooks / "00_summary.ipynb")
     env = {**os.environ, "KIT_NOTEBOOKS": str(notebooks)}
     broken = write_params(tmp_path, small_demo, "matrix:\n  region: [华东]\n", name="b.yaml")
@@ -90,7 +97,8 @@ def test_a_failing_section_beside_another_fails_the_run_after_both_finish(small_
     notebooks = tmp_path / "notebooks"
     shutil.copytree(REPO / "notebooks", notebooks)
     nb = nbformat.read(notebooks / "02_conversion.ipynb", as_version=4)
-    nb.cells[3].source = "raise RuntimeError('boom in section 2')\n" + nb.cells[3].source
+    third = _code_cells(nb)[2]
+    third.source = "raise RuntimeError('boom in section 2')\n" + third.source
     nbformat.write(nb, notebooks / "02_conversion.ipynb")
     params = write_params(tmp_path, small_demo)
     out = tmp_path / "output"

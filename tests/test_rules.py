@@ -23,8 +23,10 @@ def severities(findings):
 # ---------------------------------------------------------------- product quality
 
 def quality(rate, rating, returned_value=1000.0):
-    return pl.DataFrame({"category": ["服饰"], "return_rate": [rate], "rating": [rating],
-                         "returned_value": [returned_value], "lines": [100.0], "return_rate_prev": [None]},
+    """服饰 (100 lines worth 10,000) beside 图书, whose 900 lines are returned 5% of the time."""
+    return pl.DataFrame({"category": ["服饰", "图书"], "return_rate": [rate, 0.05], "rating": [rating, 4.6],
+                         "returned_value": [returned_value, 450.0], "lines": [100.0, 900.0],
+                         "gmv": [10_000.0, 9_000.0], "return_rate_prev": [None, None]},
                         schema_overrides={"return_rate_prev": pl.Float64, "rating": pl.Float64})
 
 
@@ -42,7 +44,12 @@ def test_product_quality_boundaries(rate, rating, expected):
 
 def test_product_quality_money_and_text():
     (f,) = rules.product_quality(quality(0.3, 3.2, 2500.0), CTX)
-    assert f.money_at_stake == 2500.0 and f.where == {"category": "服饰"}
+    # the returns above the other categories' 5%: sales 10,000 x (30% - 5%) = 2,500 (not all 3,000 returned)
+    assert f.money_at_stake == pytest.approx(2500.0) and f.where == {"category": "服饰"}
+    assert f.reference["kind"] == "shop_norm" and "5.0%" in f.reference["label"]
+    assert f.stake == "returns" and f.owner == "merchandising" and f.area == "product_ux"
+    assert f.action["expected_recovery"] == pytest.approx(1250.0) and "50%" in f.action["assumption"]
+    assert "17.5%" in f.action["target"]  # halfway from 30% back to the norm
     assert "服饰" in f.title and "30.0%" in f.title and "3.2" in f.title
     assert "¥2,500" in f.recommendations[0]
     (g,) = rules.product_quality(quality(0.3, 3.2, 2500.0), EN)
@@ -121,8 +128,23 @@ def test_churn_by_place_against_the_rest_of_the_shop():
     rest = 565 / 1020
     assert f.where == {"region": "东北"} and f.severity == "high"
     assert f.money_at_stake == pytest.approx((0.75 - rest) * 200 * 200.0)  # 40,000 / 200 paid per customer
+    assert f.reference["kind"] == "rest_of_shop" and f.stake == "customers"
     # 西北 has the same rate on 20 customers: chance (z = 1.8)
     assert all(x.where["region"] != "西北" for x in rules.churn_by_place(churn, CTX))
+
+
+def test_churn_by_place_money_is_the_gmv_of_its_former_share():
+    churn = pl.DataFrame({"region": ["华东", "东北"], "was_active": [1000, 200], "lost": [550, 150],
+                          "churn_rate": [0.55, 0.75], "value_before": [1e5, 40_000.0]})
+    gmv = pl.DataFrame({"region": ["东北"], "share": [0.03], "share_before": [0.06], "share_prev": [0.05],
+                        "rest_gmv": [970_000.0], "before_label": ["2025-01-01 – 2025-06-30"]})
+    (f,) = rules.churn_by_place(churn, CTX, gmv=gmv)
+    # at its former 6% the region would have made 970,000 x 0.06 / 0.94 = 61,915; it made 970,000 x 0.03 / 0.97
+    assert f.money_at_stake == pytest.approx(970_000 * (0.06 / 0.94 - 0.03 / 0.97))
+    assert f.reference["kind"] == "former_share" and "6.0%" in f.reference["label"]
+    assert "2025-01-01" in f.reference["label"]
+    # against the comparison period's 5% only part of it is new
+    assert f.explains_change == pytest.approx(970_000 * (0.05 / 0.95 - 0.03 / 0.97))
 
 
 def test_churn_by_place_medium_boundary():
@@ -155,6 +177,17 @@ def test_overall_step_drop_is_significant_and_costs_the_lost_payments():
     # pay: 0.7 -> 0.6 = -14.3% (>= 10%: high); lost = 0.1 x 2000 entered x onward 1 (pay is last) = 200 payments
     assert f.severity == "high" and f.where == {"step": "pay"}
     assert f.money_at_stake == pytest.approx(200 * 100.0)
+    assert f.reference["kind"] == "comparison" and f.explains_change == f.money_at_stake
+    assert f.stake == "orders" and f.owner == "product_tech" and f.action["audience_size"] == 2000
+
+
+def test_a_lost_payment_is_worth_the_aov_of_its_device():
+    ctx = rules.Context(loc=Locale("zh"), aov=100.0, aov_by={("device", "App"): 250.0})
+    by = pl.DataFrame({"group": ["App", "App"], "step_index": [2, 3], "step": ["checkout", "pay"],
+                       "rate": [0.2, 0.5], "rate_prev": [0.2, 0.7], "entered": [10_000.0, 2_000.0],
+                       "converted": [2_000.0, 1_000.0]})
+    (f,) = rules.funnel_step_drops(None, {"device": by}, ctx)
+    assert f.money_at_stake == pytest.approx(0.2 * 2000 * 1.0 * 250.0)
 
 
 def test_step_drop_below_the_threshold_or_explained_by_a_dated_drop_is_not_reported():
@@ -196,6 +229,16 @@ def test_dated_drops_of_one_incident_are_one_finding_where_it_is_sharpest():
     assert "全店" in app.evidence["also_seen_in"] and "自然搜索" in app.evidence["also_seen_in"]
     assert app.money_at_stake == pytest.approx(100 * 1.0 * 100.0)
     assert "11-03" in app.title and "11-16" in app.title
+    assert app.reference["kind"] == "before_drop" and "70.0%" in app.reference["label"]
+    # the rate came back: a post-incident action (win back 30%, monitor), for the failed journeys
+    assert "监控" in app.action["lever"] and app.action["expected_recovery"] == pytest.approx(0.3 * 10_000)
+    assert app.action["audience_size"] == round(500 * (1 - 0.7 * (1 - 0.45)))  # entered x (1 - rate during)
+
+
+def test_a_drop_that_has_not_recovered_is_to_be_fixed():
+    ongoing = dict(drop("device", "App", "pay", date(2025, 12, 1), date(2025, 12, 31), 0.4), rate_after=None)
+    (f,) = rules.dated_drops(pl.DataFrame([ongoing]), {"pay": 1.0}, CTX)
+    assert "立即排查" in f.action["lever"] and f.action["expected_recovery"] == pytest.approx(0.5 * f.money_at_stake)
 
 
 @pytest.mark.parametrize(("rate", "expected"), [(0.80, ["high"]), (0.70, ["medium"]), (0.6999, [])])
@@ -226,6 +269,12 @@ def test_first_repurchase_of_a_channel_far_below_the_rest():
     assert f.severity == "high" and f.where == {"acquisition_channel": "信息流广告"}
     assert f.evidence["overall_rate"] == pytest.approx(194 / 700)
     assert f.money_at_stake == pytest.approx((194 / 700 - 0.02) * 300 * 100.0)
+    assert f.stake == "customers" and f.reference["kind"] == "rest_of_shop"
+    # a paid channel: its spend on customers who do not come back as the others do
+    paid = rules.Context(loc=Locale("zh"), aov=100.0, spend={"信息流广告": 30_000.0})
+    (g,) = rules.first_repurchase(by_channel(300.0, 6.0), OVERALL, paid)
+    assert g.money_at_stake == pytest.approx(30_000 * (194 / 700 - 0.02)) and g.stake == "spend"
+    assert g.owner == "marketing" and "投放" in g.action["lever"]
     # 36/300 = 12% vs the rest 164/700 = 23.4%: below half? no (11.7%): nothing
     assert rules.first_repurchase(by_channel(300.0, 36.0), OVERALL, CTX) == []
     # 30/300 = 10% vs 170/700 = 24.3%: at the low threshold exactly: high

@@ -139,6 +139,17 @@ def palette(n: int) -> list:
     return base + sns.color_palette("husl", n - len(base))
 
 
+def _legend_off_side(ax) -> bool:
+    """Whether ``ax`` has a legend anchored above or below it: its distance from the Axes is a
+    fraction of their height, which the layout changes, so the layout needs its second pass
+    (:func:`legend`'s place, at the right and top-aligned, does not move that way)."""
+    legend = ax.get_legend()
+    if legend is None:
+        return False
+    anchor, box = legend.get_bbox_to_anchor(), ax.bbox
+    return anchor.y0 < box.y0 - 1 or anchor.y0 > box.y1 + 1
+
+
 class OnePassLayout(ConstrainedLayoutEngine):
     """matplotlib's constrained layout, measured once instead of twice.
 
@@ -156,7 +167,7 @@ class OnePassLayout(ConstrainedLayoutEngine):
     layout runs instead."""
 
     def execute(self, fig):
-        if any(hasattr(ax, "_colorbar_info") for ax in fig.axes):
+        if any(hasattr(ax, "_colorbar_info") or _legend_off_side(ax) for ax in fig.axes):
             return super().execute(fig)
         try:
             from matplotlib import _constrained_layout as cl
@@ -189,18 +200,26 @@ def figure(size: str = "wide", height: float = 2.8, ncols: int = 1, nrows: int =
     laid out by :class:`OnePassLayout` when it is drawn; ``grid``: which axes' values get grid
     lines (``x`` for horizontal bars, ``y`` for vertical ones, ``none``), set as the axes are
     made rather than undone tick by tick afterwards."""
+    use_theme()
+    rc = {"axes.grid": grid != "none", "axes.grid.axis": grid if grid in ("x", "y") else "both"}
+    with plt.rc_context(rc):
+        fig = blank_figure(size, height)
+        axes = fig.subplots(nrows, ncols, **kwargs)
+    return fig, axes
+
+
+def blank_figure(size: str = "wide", height: float = 2.8):
+    """A new figure of the report's width without Axes (for a grid of panels of different
+    sizes: ``fig.add_gridspec``), laid out by :class:`OnePassLayout`. Not made through
+    pyplot: a pyplot figure asks whether to redraw itself after every change to any of its
+    artists (thousands per chart) and stays registered until closed."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     use_theme()
-    rc = {"axes.grid": grid != "none", "axes.grid.axis": grid if grid in ("x", "y") else "both"}
-    with plt.rc_context(rc):
-        # not through pyplot: a pyplot figure asks whether to redraw itself after every change
-        # to any of its artists (thousands per chart) and stays registered until closed
-        fig = Figure(figsize=(WIDTHS[size], height), layout=OnePassLayout())
-        FigureCanvasAgg(fig)
-        axes = fig.subplots(nrows, ncols, **kwargs)
-    return fig, axes
+    fig = Figure(figsize=(WIDTHS[size], height), layout=OnePassLayout())
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def axes(ax=None, size: str = "wide", height: float = 2.8, grid: str = "both"):
@@ -285,6 +304,14 @@ def number_axis(ax, axis: str = "y", loc=None) -> None:
 def money_axis(ax, loc, axis: str = "y") -> None:
     """Label an axis of money as the report's text writes money (``¥50万`` in Chinese)."""
     _numbers_axis(ax, axis, "money", loc)
+
+
+def thousands_axis(ax, axis: str = "y", prefix: str = "") -> None:
+    """Kept for analysts' notebooks written before :func:`count_axis` and :func:`money_axis`:
+    counts with thousands separators, or money when ``prefix`` (a currency sign) is given."""
+    from kit.i18n import Locale
+
+    _numbers_axis(ax, axis, "money" if prefix else "num", Locale("en", prefix), integer=not prefix)
 
 
 def date_axis(ax, first: date, last: date, max_ticks: int = 4) -> None:

@@ -25,6 +25,7 @@ from kit.charts import (
     legend,
     money_axis,
     note,
+    number_axis,
     pct_axis,
     text_colour,
     use_theme,
@@ -223,10 +224,12 @@ def duration_histogram(histogram: pl.DataFrame, loc: Locale, ax=None):
 
 
 def visit_heatmap_chart(heatmap_table: pl.DataFrame, peaks: pl.DataFrame | None, loc: Locale, ax=None):
-    """Visits per weekday (rows, Monday on top) x hour (columns), sequential colours with a
-    colour bar; peak hours' tick labels in the accent colour."""
+    """Visits per weekday (rows, Monday on top) x hour (columns), per date of the weekday when
+    the table has ``visits_per_day`` (:func:`kit.metrics.profile.visit_heatmap`), sequential
+    colours with a colour bar; peak hours' tick labels in the accent colour."""
     use_theme()
-    grid = heatmap_table.pivot(on="hour", index="weekday", values="visits", sort_columns=True)
+    values = "visits_per_day" if "visits_per_day" in heatmap_table.columns else "visits"
+    grid = heatmap_table.pivot(on="hour", index="weekday", values=values, sort_columns=True)
     days = in_order("weekday", sorted(grid["weekday"].to_list()))
     grid = grid.join(pl.DataFrame({"weekday": days, "_o": range(len(days))},
                                   schema_overrides={"weekday": grid.schema["weekday"]}), on="weekday").sort("_o")
@@ -234,7 +237,7 @@ def visit_heatmap_chart(heatmap_table: pl.DataFrame, peaks: pl.DataFrame | None,
     ax = axes(ax, "wide", height=2.5, grid="none")
     mesh = heatmap(ax, grid.select(hours).to_numpy().astype(float), hours,
                    [group_name("weekday", d, loc) for d in grid["weekday"].to_list()], cmap=SEQUENTIAL, colorbar=True)
-    count_axis(mesh.colorbar.ax, "y", loc)
+    number_axis(mesh.colorbar.ax, "y", loc)
     peak_hours = {str(h) for h in peaks["hour"].to_list()} if peaks is not None else set()
     for tick in ax.get_xticklabels():
         if tick.get_text() in peak_hours:

@@ -67,7 +67,7 @@ def incompatible_types(table: str, schema: pl.Schema, contract, where: str) -> l
 
 
 NOUNS = {"orders": "orders", "customers": "customers", "order_items": "order lines", "events": "events",
-         "marketing_spend": "spend rows"}
+         "marketing_spend": "spend rows", "experiments": "exposures"}
 
 
 def value_checks(table: str, raw: pl.LazyFrame, parse: dict[str, pl.Expr], contract, fallible: set[str],
@@ -187,6 +187,13 @@ def table_checks(tables: dict[str, pl.LazyFrame]) -> list[Problem]:
             problems += _count_problem("warning", "order_items", "unknown_order", "order_id", orphan,
                                        "{n:,} order lines refer to orders missing from the orders table and are ignored",
                                        ["order_id"])
+    experiments = tables.get("experiments")
+    if experiments is not None:
+        names = experiments.collect_schema().names()
+        if "customer_id" not in names and "visitor_id" not in names:
+            problems.append(Problem("error", "experiments", "missing_column",
+                                    "experiments need a customer_id or a visitor_id column to tell who was exposed; "
+                                    "map one with data.experiments.columns", column="customer_id"))
     if customers is not None:
         dups = customers.group_by("customer_id").len().filter(pl.col("len") > 1)
         problems += _count_problem("warning", "customers", "duplicate_id", "customer_id", dups,

@@ -159,6 +159,17 @@ def find_dated_drops(
     )
 
 
+def scan_series(entered: np.ndarray, converted: np.ndarray, min_days: int = 3, min_drop: float = 0.15,
+                alpha: float = 0.001, max_drops: int = 3) -> list[dict]:
+    """The accepted drops of one series of counts, one value per step (a day here; a month
+    for :mod:`kit.diagnosis.onset`): dicts with the step indexes ``start`` and ``end`` and the
+    figures of :func:`find_dated_drops` (``rate_before``, ``rate_during``, ``rate_after``,
+    ``p_value`` ...), found as the module doc says."""
+    entered = np.clip(np.asarray(entered, dtype=float), 0, None)
+    converted = np.clip(np.asarray(converted, dtype=float), 0, entered)
+    return _scan_series(entered, converted, min_days, min_drop, alpha, max_drops)
+
+
 def _daily_counts(part: pl.DataFrame, n_days: int) -> tuple[np.ndarray, np.ndarray]:
     """Entered and converted per calendar day (0 on days without a row); converted is
     capped at entered, since a step cannot convert more than entered it."""

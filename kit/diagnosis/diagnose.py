@@ -12,9 +12,11 @@ import polars as pl
 
 from kit.diagnosis import rules
 from kit.diagnosis.changepoint import find_dated_drops
+from kit.diagnosis.experiment_rules import experiment_findings
 from kit.diagnosis.findings import Finding, rank_findings, run_meta_for, write_findings_json
 from kit.figures import Missing, profile, value
 from kit.figures import conversion as conv
+from kit.figures import experiments as exp
 from kit.run import Run
 
 FUNNEL_DIMENSIONS = ("device", "source")
@@ -28,10 +30,20 @@ def _present(figure):
 
 
 def context_for(run: Run) -> rules.Context:
-    """Language, currency, thresholds and the value of one payment (the period's AOV)."""
+    """Language, currency, thresholds, the value of one payment (the period's AOV, and per
+    device and channel), each paid channel's spend in the period, and when to check again."""
     aov = _present(profile.aov(run))
+    by = {}
+    for column, dimension in (("device", "device"), ("channel", "source")):
+        table = _present(profile.aov_by(run, column))
+        if table is not None:
+            by |= {(dimension, r[column]): r["aov"] for r in table.to_dicts() if r["aov"]}
+    roi = _present(conv.channel_roi(run, reuse=True))
+    spend = {} if roi is None else {r["channel"]: r["spend"] for r in roi.to_dicts() if r["spend"]}
     return rules.Context(loc=run.locale, thresholds=run.params.diagnosis,
-                         aov=None if aov is None else aov["aov"][0])
+                         aov=None if aov is None else aov["aov"][0], aov_by=by, spend=spend,
+                         comparison_label=run.comparison.label if run.comparison else None,
+                         period_end=run.period.end)
 
 
 def onward_rates(funnel: pl.DataFrame | None) -> dict[str, float]:
@@ -77,7 +89,8 @@ def segment_findings(run: Run, ctx: rules.Context) -> list[Finding]:
     concentration = _present(value.concentration(run, reuse=True))
     findings += rules.concentration_risk(None if concentration is None else concentration.now, ctx)
     for place in SEGMENT_PLACES:
-        findings += rules.churn_by_place(_present(conv.churn_by(run, place, reuse=True)), ctx, place)
+        findings += rules.churn_by_place(_present(conv.churn_by(run, place, reuse=True)), ctx, place,
+                                         _present(conv.gmv_by_place(run, place, reuse=True)))
     return findings
 
 
@@ -92,6 +105,9 @@ def diagnose(run: Run) -> list[Finding]:
         findings += segment_findings(run, ctx)
         findings += rules.product_quality(_present(profile.category_quality(run, reuse=True)), ctx)
         findings += rules.channel_roi_drop(_present(conv.channel_roi(run, reuse=True)), ctx)
+        readout = _present(exp.readout(run, reuse=True))
+        if readout is not None:
+            findings += experiment_findings(readout.experiments, readout.variants, readout.results, ctx)
     return rank_findings(findings)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from kit.errors import KitError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Version of the findings.json schema: ``MAJOR.MINOR``. A minor version only adds
 optional fields (readers of 1.0 read 1.x by ignoring them); a major version changes or
 removes fields."""
@@ -28,6 +28,25 @@ SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
 """Severities, most severe first."""
 
 SECTIONS: tuple[int, ...] = (1, 2, 3, 4)
+
+STAKES: tuple[str, ...] = ("orders", "customers", "spend", "returns", "none")
+"""What a finding's money at stake is made of: GMV of orders lost (funnel, carts), GMV of
+customers lost or not won back, marketing spend that buys less than it should, returned
+goods above the norm; ``none`` for structural findings without an amount. The total at stake
+adds findings without counting the same customers twice (:func:`total_at_stake`)."""
+
+REFERENCES: tuple[str, ...] = ("comparison", "before_drop", "rest_of_shop", "shop_norm", "threshold", "former_share",
+                               "winning_variant", "none")
+"""What the metric is held against: the comparison period, the days before a dated drop, the
+rest of the shop, the shop's norm (the other categories' rate), a target threshold of the
+params, the place's own share before it fell, an experiment's winning variant; ``none`` for
+structural findings."""
+
+AREAS: tuple[str, ...] = ("product_ux", "marketing", "customer_ops", "service")
+"""Where the action plan puts a finding (seed 003's 优化建议): 产品/用户体验, 营销, 客户运营, 客服."""
+
+OWNERS: tuple[str, ...] = ("operations", "product_tech", "marketing", "merchandising", "service")
+"""Who acts on it: 运营, 产品技术, 市场投放, 商品品控, 客服."""
 
 _RELATIVE_TOLERANCE = 1e-9  # so that float rounding (0.3 - 0.2 = 0.0999...) cannot flip a boundary
 
@@ -55,7 +74,23 @@ class Finding:
     - ``where``: the slice or segment concerned, e.g. ``{"device": "App"}``; empty for
       the whole shop;
     - ``target_size``: how many customers (or sessions) the recommendations target, or None;
-    - ``recommendations``: concrete actions, already in the report's language.
+    - ``recommendations``: concrete actions, already in the report's language;
+    - ``reference``: what the metric is held against for the money: ``kind`` (one of
+      :data:`REFERENCES`), ``label`` (in the report's language) and ``value`` (the reference
+      rate or level, or None);
+    - ``formula``: how ``money_at_stake`` is computed, in words and symbols (report language);
+    - ``stake``: what the money is made of (:data:`STAKES`);
+    - ``area`` / ``owner``: where in the action plan and who acts (:data:`AREAS`, :data:`OWNERS`);
+    - ``action``: the executable recommendation: ``audience`` (who, in words), ``audience_size``,
+      ``lever``, ``target`` (metric and value to reach), ``measure`` (how success is read next
+      period), ``expected_recovery`` (money), ``assumption`` (what the recovery assumes),
+      ``check_on`` (ISO date);
+    - ``action_list``: for findings that target customers, ``{"file": "actions/<id>.csv",
+      "customers": n}`` (the ids are in the file beside the report, never in the report);
+    - ``short``: a few words naming the finding in a sentence (report language);
+    - ``explains_change``: the part of the GMV change against the comparison period this
+      finding accounts for (currency units, >= 0 for a fall), or None when the finding is not a
+      change between the periods (held against a threshold, the rest of the shop or a norm).
     """
 
     id: str
@@ -68,6 +103,15 @@ class Finding:
     where: dict[str, str] = field(default_factory=dict)
     target_size: int | None = None
     recommendations: list[str] = field(default_factory=list)
+    reference: dict[str, Any] = field(default_factory=lambda: {"kind": "none", "label": None, "value": None})
+    formula: str = ""
+    stake: str = "none"
+    area: str = "customer_ops"
+    owner: str = "operations"
+    action: dict[str, Any] = field(default_factory=dict)
+    action_list: dict[str, Any] | None = None
+    explains_change: float | None = None
+    short: str = ""
 
     def __post_init__(self) -> None:
         for name in ("id", "rule", "title"):
@@ -91,6 +135,17 @@ class Finding:
         self.recommendations = list(self.recommendations)
         if not all(isinstance(r, str) and r.strip() for r in self.recommendations):
             raise ValueError(f"finding {self.id!r}: recommendations must be non-empty strings")
+        for name, allowed in (("stake", STAKES), ("area", AREAS), ("owner", OWNERS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"finding {self.id!r}: {name} must be one of {allowed}, not {getattr(self, name)!r}")
+        self.reference = {str(k): _plain(v) for k, v in dict(self.reference).items()}
+        if self.reference.get("kind") not in REFERENCES:
+            raise ValueError(f"finding {self.id!r}: reference kind must be one of {REFERENCES}")
+        self.action = {str(k): _plain(v) for k, v in dict(self.action).items()}
+        if self.action_list is not None:
+            self.action_list = {str(k): _plain(v) for k, v in dict(self.action_list).items()}
+        if self.explains_change is not None:
+            self.explains_change = float(_plain(self.explains_change))
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as the JSON object of the schema (fields in documented order)."""
@@ -105,13 +160,23 @@ class Finding:
             "evidence": dict(self.evidence),
             "target_size": self.target_size,
             "recommendations": list(self.recommendations),
+            "reference": dict(self.reference),
+            "formula": self.formula,
+            "stake": self.stake,
+            "area": self.area,
+            "owner": self.owner,
+            "action": dict(self.action),
+            "action_list": None if self.action_list is None else dict(self.action_list),
+            "explains_change": self.explains_change,
+            "short": self.short or self.title,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         """A finding from its JSON object; fields unknown to this version are ignored."""
         known = ("id", "rule", "title", "section", "severity", "money_at_stake", "evidence", "where",
-                 "target_size", "recommendations")
+                 "target_size", "recommendations", "reference", "formula", "stake", "area", "owner", "action",
+                 "action_list", "explains_change", "short")
         missing = [k for k in ("id", "rule", "title", "section", "severity") if k not in data]
         if missing:
             raise ValueError(f"finding {data.get('id')!r} lacks {', '.join(missing)}")

@@ -2,30 +2,55 @@
 1-3, each returning zero or more :class:`~kit.diagnosis.findings.Finding`.
 
 Every rule takes the figure tables it reads (exactly as the sections computed them, see
-:mod:`kit.figures`) and a :class:`Context` (language, currency, thresholds), so each can be
-tested on hand-built tables. Severity comes from ``diagnosis:`` in the params through
-:func:`~kit.diagnosis.findings.severity_for`. Money at stake, per rule:
+:mod:`kit.figures`) and a :class:`Context` (locale, thresholds, values per unit), so each
+can be tested on hand-built tables. Severity comes from ``diagnosis:`` in the params through
+:func:`~kit.diagnosis.findings.severity_for`.
 
-- ``funnel.step_drop``: the payments lost at the step, (rate_prev - rate) x entered x
-  (the step's onward rate to pay) x value per payment;
-- ``funnel.dated_drop``: lost conversions of the dated drop x onward rate to pay x value
-  per payment;
-- ``cart.abandonment``: the value of the carts abandoned beyond the tolerated rate,
-  carts x (rate - medium threshold) x value per abandoned cart;
-- ``retention.first_repurchase``: first-time buyers x (overall rate - the group's rate)
-  x AOV, the repeat orders the group would bring at the shop's rate;
-- ``rfm.high_value_shrink`` / ``rfm.churned_growth``: customers lost from the high-value
-  segment (or added to the churned one) x their revenue per customer in the period;
-- ``rfm.concentration``: 0 (a structural risk, not a loss in the period);
-- ``customers.churn``: the customers a place lost beyond the rest of the shop's churn rate
-  x what they paid per customer in the comparison period;
-- ``product.quality``: the value of the category's returned lines in the period;
-- ``channel.roi_drop``: spend x (roi_prev - roi), the GMV the spend no longer returns.
+**Money at stake, one notion for every rule**: the period's GMV (or cost) that would have
+been different had the metric stayed at its reference level,
+
+    money at stake = volume affected x (reference rate - rate) x value per unit,
+
+where the reference is stated per finding (``reference``: the comparison period, the days
+before a dated drop, the rest of the shop, the shop's norm, a target threshold, the place's
+former share) and the formula is written on the finding (``formula``). Per rule:
+
+- ``funnel.dated_drop``: journeys entering the step during the drop x (rate before - rate
+  during) x share of them that go on to pay x value per payment (the period's AOV of the
+  device, or of the shop); reference: the days before the drop;
+- ``funnel.step_drop``: journeys entering the step x (rate in the comparison period - rate)
+  x onward share to pay x value per payment; reference: the comparison period;
+- ``funnel.weakest_step`` and ``rfm.concentration``: 0 (structural, no benchmark);
+- ``cart.abandonment``: carts x (abandonment rate - the medium threshold) x value per
+  abandoned cart; reference: the threshold;
+- ``retention.first_repurchase``: acquisition findings count spend: the channel's spend in
+  the period x (the other first-time buyers' 90-day repurchase - the channel's), i.e. new
+  customers x rate gap x CAC, the money spent on customers who do not come back as the
+  others do; without spend for the group, its first-time buyers x rate gap x AOV (the
+  repeat orders it does not bring); reference: the rest of the shop;
+- ``retention.falling_repurchase``: observable first-time buyers x (rate before - rate) x
+  AOV; reference: the comparison period;
+- ``rfm.high_value_shrink``: customers who left the segment x the segment's spend per
+  customer in the period; ``rfm.churned_growth``: customers x growth of the churned share
+  x the shop's spend per customer; reference: the comparison end;
+- ``customers.churn``: the GMV the place would have made at its former share of the shop
+  (the two quarters before the comparison period), less what it made: rest GMV x (s_before /
+  (1 - s_before) - s_now / (1 - s_now)); reference: its former share. Without the places'
+  GMV, the customers lost beyond the rest's churn rate x their spend per customer last period;
+- ``product.quality``: the category's sales x (its return rate - the other categories'):
+  the returns above the norm; reference: the shop's norm;
+- ``channel.roi_drop``: spend x (ROI before - ROI now), the GMV the spend no longer brings;
+  reference: the comparison period.
+
+Each finding also carries an executable ``action`` (audience, lever, target, how success is
+measured, the expected recovery and its assumption, when to check again), its ``stake``
+(what the money is made of, for the total without double counting), ``area`` and ``owner``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -33,6 +58,14 @@ from kit.diagnosis.findings import Finding, finding_id, severity_for
 from kit.i18n import Locale
 from kit.i18n.labels import segment_name, step_name
 from kit.params import Diagnosis
+
+RECOVERY = {  # share of the money an action is expected to win back, stated with the action
+    "recovered_incident": 0.3, "fix": 0.5, "reminders": 0.15, "budget": 0.5, "winback": 0.2, "quality": 0.5,
+}
+"""What each kind of action is assumed to recover of the money at stake (the assumption is
+written beside the expected recovery in the report)."""
+CHECK_DAYS = 30
+"""An action is checked again this many days after the period end (the next month's figures)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +75,10 @@ class Context:
     loc: Locale = field(default_factory=lambda: Locale("zh"))
     thresholds: Diagnosis = field(default_factory=Diagnosis)
     aov: float | None = None  # GMV / paid orders in the period: the value of one payment
+    aov_by: dict = field(default_factory=dict)  # (dimension, group) -> AOV, e.g. ("device", "App")
+    comparison_label: str | None = None
+    period_end: date | None = None
+    spend: dict = field(default_factory=dict)  # channel -> spend in the period (marketing_spend)
 
     def money(self, x) -> str:
         return self.loc.money(x)
@@ -49,11 +86,15 @@ class Context:
     def text(self, key: str, **values) -> str:
         return self.loc.t(key, **values)
 
+    def value_per_payment(self, where: dict) -> float:
+        """AOV of the place (its device or source) when known, else the shop's."""
+        for dimension, group in where.items():
+            if (dimension, group) in self.aov_by and self.aov_by[(dimension, group)]:
+                return self.aov_by[(dimension, group)]
+        return self.aov or 0.0
 
-def _step_recommendation(step: str, ctx: Context) -> str:
-    """The recommendation template for a funnel step: the step's own, else the generic one."""
-    key = f"diag.funnel.rec.{step}"
-    return key if ctx.loc.has(key) else "diag.funnel.rec.other"
+    def check_on(self) -> str | None:
+        return (self.period_end + timedelta(days=CHECK_DAYS)).isoformat() if self.period_end else None
 
 
 def _rows(frame: pl.DataFrame | None) -> list[dict]:
@@ -70,6 +111,32 @@ def _where_text(where: dict, loc: Locale) -> str:
     return loc.join(loc.label("diag.dim", k) + " " + str(v) for k, v in where.items())
 
 
+def _reference(ctx: Context, kind: str, value: str = "", label: str | None = None) -> dict:
+    """The reference a finding's money is held against, with its words in the report's language."""
+    if kind == "none":
+        return {"kind": "none", "label": None, "value": None}
+    return {"kind": kind, "label": ctx.text(f"diag.ref.{kind}", value=value, label=label or ctx.comparison_label or ""),
+            "value": value}
+
+
+def _action(ctx: Context, *, audience: str, size: int | None, lever: str, target: str, measure: str,
+            money: float, recovery: str) -> dict:
+    """The executable recommendation: who, how, the target, how it is read, what it may win back."""
+    share = RECOVERY.get(recovery, 0.0)
+    return {"audience": audience, "audience_size": size, "lever": lever, "target": target, "measure": measure,
+            "expected_recovery": round(money * share, 2) if money else 0.0,
+            "assumption": ctx.text(f"diag.assumption.{recovery}", share=ctx.loc.pct(share, 0)) if share
+            else ctx.text("diag.assumption.none"),
+            "check_on": ctx.check_on()}
+
+
+def _step_lever(step: str, ctx: Context, where: dict, n) -> str:
+    """The lever for a funnel step: the step's own recommendation, else the generic one."""
+    key = f"diag.funnel.rec.{step}"
+    key = key if ctx.loc.has(key) else "diag.funnel.rec.other"
+    return ctx.text(key, step=step_name(step, ctx.loc), where=_where_text(where, ctx.loc), n=ctx.loc.integer(n))
+
+
 # ---------------------------------------------------------------- section 3: segments
 
 def high_value_shrink(sizes: pl.DataFrame | None, profiles: pl.DataFrame | None, high_value: frozenset,
@@ -80,7 +147,8 @@ def high_value_shrink(sizes: pl.DataFrame | None, profiles: pl.DataFrame | None,
     ``by`` column); severity from the relative shrink against ``segment_change_high`` /
     ``segment_change_medium``; only shrinks of at least the medium threshold that are
     more than chance (``|now - before| / sqrt(now + before)``, p <= ``significance``) are
-    findings, so a small region's few customers moving is not one.
+    findings, so a small region's few customers moving is not one. Money: customers who left
+    x the segment's spend per customer in the period.
     """
     return _segment_change(sizes, profiles, high_value, ctx, by, shrink=True)
 
@@ -88,7 +156,8 @@ def high_value_shrink(sizes: pl.DataFrame | None, profiles: pl.DataFrame | None,
 def churned_growth(sizes: pl.DataFrame | None, profiles: pl.DataFrame | None, churned: frozenset,
                    ctx: Context, by: str | None = None) -> list[Finding]:
     """The churned segment's share of customers grew (relative growth of the share against the
-    same thresholds; the count must also have grown more than chance)."""
+    same thresholds; the count must also have grown more than chance). Money: customers x the
+    share's growth x the shop's spend per customer."""
     return _segment_change(sizes, profiles, churned, ctx, by, shrink=False)
 
 
@@ -108,22 +177,35 @@ def _segment_change(sizes, profiles, watched, ctx, by, shrink) -> list[Finding]:
         if size < th.segment_change_medium - 1e-12 or _count_change_p(r["customers"], r["customers_prev"]) > th.significance:
             continue
         severity = severity_for(size, th.segment_change_high, th.segment_change_medium)
-        moved = abs(r["customers_change"])
         where = {by: r[by]} if by else {}
         segment = segment_name(r["segment"], ctx.loc)
         rule = "rfm.high_value_shrink" if shrink else "rfm.churned_growth"
-        per_customer = value_per_customer.get(r["segment"], 0.0) if shrink else _mean_value(profiles)
+        if shrink:
+            affected = abs(r["customers_change"])
+            money = affected * value_per_customer.get(r["segment"], 0.0)
+        else:  # the customers the share's growth adds, at what a customer spends in the period
+            affected = (r.get("share") or 0) - (r.get("share_prev") or 0)
+            affected = max(0.0, affected) * (r["customers"] / r["share"] if r.get("share") else 0.0)
+            money = affected * _mean_value(profiles)
+        n = int(round(affected)) if shrink else int(r["customers"])
+        place = _where_text(where, ctx.loc)
         findings.append(Finding(
             id=finding_id(rule, *(by, r[by]) if by else (), r["segment"]),
             rule=rule, section=3, severity=severity,
-            title=ctx.text(f"diag.{rule}.title", segment=segment, where=_where_text(where, ctx.loc),
-                           change=ctx.loc.change(change)),
-            money_at_stake=moved * per_customer,
+            title=ctx.text(f"diag.{rule}.title", segment=segment, where=place, change=ctx.loc.change(change)),
+            short=ctx.text(f"diag.short.{rule}", segment=segment, where=place),
+            money_at_stake=max(0.0, money),
             evidence={"segment": segment, "customers": _int(r["customers"]), "customers_prev": _int(r["customers_prev"]),
                       "customers_change_rel": r["customers_change_rel"], "share_change_rel": r.get("share_change_rel")},
-            where=where | {"segment": r["segment"]}, target_size=int(moved if shrink else r["customers"]),
-            recommendations=[ctx.text(f"diag.{rule}.rec", segment=segment, n=ctx.loc.integer(moved if shrink else r["customers"]),
-                                      where=_where_text(where, ctx.loc))],
+            where=where | {"segment": r["segment"]}, target_size=n,
+            recommendations=[ctx.text(f"diag.{rule}.rec", segment=segment, n=ctx.loc.integer(n), where=place)],
+            reference=_reference(ctx, "comparison", ctx.loc.integer(r["customers_prev"])),
+            explains_change=money, formula=ctx.text(f"diag.formula.{rule}"), stake="customers", area="customer_ops", owner="operations",
+            action=_action(ctx, audience=ctx.text("diag.rfm.shrink.audience" if shrink else "diag.rfm.growth.audience",
+                                                  where=place, segment=segment, n=ctx.loc.integer(n)),
+                           size=n, lever=ctx.text("diag.rfm.lever.winback"),
+                           target=ctx.text("diag.rfm.target", segment=segment, n=ctx.loc.integer(r["customers_prev"])),
+                           measure=ctx.text("diag.rfm.measure"), money=money, recovery="winback"),
         ))
     return findings
 
@@ -147,7 +229,7 @@ def _mean_value(profiles: pl.DataFrame | None) -> float:
 
 def concentration_risk(concentration: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     """A large share of GMV comes from the top 20% of buyers (``top_share`` against
-    ``concentration_high`` / ``concentration_medium``)."""
+    ``concentration_high`` / ``concentration_medium``). No money: a structural risk."""
     th = ctx.thresholds
     rows = _rows(concentration)
     if not rows or rows[0]["top_share"] is None:
@@ -155,18 +237,28 @@ def concentration_risk(concentration: pl.DataFrame | None, ctx: Context) -> list
     share = rows[0]["top_share"]
     if share < th.concentration_medium - 1e-12:
         return []
+    n = int(rows[0]["top_customers"])
     return [Finding(
         id=finding_id("rfm.concentration"), rule="rfm.concentration", section=3,
         severity=severity_for(share, th.concentration_high, th.concentration_medium),
         title=ctx.text("diag.rfm.concentration.title", share=ctx.loc.pct(share)),
+        short=ctx.text("diag.short.rfm.concentration"),
         money_at_stake=0.0,
-        evidence={"top_customers": _int(rows[0]["top_customers"]), "top_share": share, "top_revenue": rows[0]["top_revenue"]},
-        target_size=int(rows[0]["top_customers"]),
-        recommendations=[ctx.text("diag.rfm.concentration.rec", n=ctx.loc.integer(rows[0]["top_customers"]))],
+        evidence={"top_customers": n, "top_share": share, "top_revenue": rows[0]["top_revenue"]},
+        target_size=n,
+        recommendations=[ctx.text("diag.rfm.concentration.rec", n=ctx.loc.integer(n))],
+        reference=_reference(ctx, "none"), formula=ctx.text("diag.formula.rfm.concentration"), stake="none",
+        area="customer_ops", owner="operations",
+        action=_action(ctx, audience=ctx.text("diag.rfm.concentration.audience", n=ctx.loc.integer(n),
+                                              share=ctx.loc.pct(share)),
+                       size=n, lever=ctx.text("diag.rfm.concentration.lever"),
+                       target=ctx.text("diag.rfm.concentration.target", share=ctx.loc.pct(th.concentration_medium)),
+                       measure=ctx.text("diag.rfm.measure"), money=0.0, recovery="none"),
     )]
 
 
-def churn_by_place(churn: pl.DataFrame | None, ctx: Context, column: str = "region") -> list[Finding]:
+def churn_by_place(churn: pl.DataFrame | None, ctx: Context, column: str = "region",
+                   gmv: pl.DataFrame | None = None) -> list[Finding]:
     """A place (region ...) whose customers churn more than the rest of the shop.
 
     ``churn``: :func:`kit.metrics.customers.churn_by` (``was_active``, ``lost``,
@@ -174,12 +266,17 @@ def churn_by_place(churn: pl.DataFrame | None, ctx: Context, column: str = "regi
     all other places' customers: severity from the relative excess
     (rate / rest - 1) against ``churn_excess_high`` / ``churn_excess_medium``, only when the
     difference is more than chance (two-proportion test, p <= ``significance``).
-    Money at stake: the customers lost beyond the rest's rate x their paid amount per
-    customer in the comparison period.
+
+    Money at stake (``gmv``: :func:`kit.metrics.customers.gmv_by`, the places' GMV in the
+    period and in the two quarters before the comparison period): the GMV the place would have
+    made at its former share of the shop, less what it made, rest x (s_before / (1 - s_before)
+    - s_now / (1 - s_now)); without ``gmv``, the customers lost beyond the rest's churn rate x
+    their spend per customer in the comparison period.
     """
     th = ctx.thresholds
     rows = [r for r in _rows(churn) if r["was_active"]]
     total_n, total_lost = sum(r["was_active"] for r in rows), sum(r["lost"] for r in rows)
+    shares = {r[column]: r for r in _rows(gmv)}
     findings = []
     for r in rows:
         rest_n = total_n - r["was_active"]
@@ -192,16 +289,37 @@ def churn_by_place(churn: pl.DataFrame | None, ctx: Context, column: str = "regi
             continue
         beyond = (rate - rest) * r["was_active"]
         where = {column: r[column]}
+        place = _where_text(where, ctx.loc)
+        share = shares.get(r[column])
+        change = None
+        if share is not None and share.get("share_before") and share.get("share") is not None:
+            before, now, others = share["share_before"], share["share"], share["rest_gmv"]
+            money = others * (before / (1 - before) - now / (1 - now))
+            if share.get("share_prev") is not None:  # the part of it that is new since the comparison period
+                change = others * (share["share_prev"] / (1 - share["share_prev"]) - now / (1 - now))
+            reference = _reference(ctx, "former_share", ctx.loc.pct(before), share.get("before_label"))
+            formula = ctx.text("diag.formula.customers.churn")
+        else:
+            money = beyond * (r["value_before"] / r["was_active"])
+            reference = _reference(ctx, "rest_of_shop", ctx.loc.pct(rest))
+            formula = ctx.text("diag.formula.customers.churn.customers")
         findings.append(Finding(
             id=finding_id("customers.churn", column, r[column]), rule="customers.churn", section=3,
             severity=severity_for(excess, th.churn_excess_high, th.churn_excess_medium),
-            title=ctx.text("diag.churn.title", where=_where_text(where, ctx.loc), rate=ctx.loc.pct(rate),
-                           rest=ctx.loc.pct(rest)),
-            money_at_stake=max(0.0, beyond) * (r["value_before"] / r["was_active"]),
+            title=ctx.text("diag.churn.title", where=place, rate=ctx.loc.pct(rate), rest=ctx.loc.pct(rest)),
+            short=ctx.text("diag.short.customers.churn", where=place),
+            money_at_stake=max(0.0, money),
             evidence={"was_active": _int(r["was_active"]), "lost": _int(r["lost"]), "rate": rate, "overall_rate": rest,
-                      "customers_lost_beyond_rest": round(beyond)},
+                      "customers_lost_beyond_rest": round(beyond)}
+            | ({"gmv_share_before": share["share_before"], "gmv_share": share["share"]} if share else {}),
             where=where, target_size=int(r["lost"]),
-            recommendations=[ctx.text("diag.churn.rec", where=_where_text(where, ctx.loc), n=ctx.loc.integer(r["lost"]))],
+            recommendations=[ctx.text("diag.churn.rec", where=place, n=ctx.loc.integer(r["lost"]))],
+            reference=reference, formula=formula, stake="customers", area="customer_ops", owner="operations",
+            explains_change=change,
+            action=_action(ctx, audience=ctx.text("diag.churn.audience", where=place, n=ctx.loc.integer(r["lost"])),
+                           size=int(r["lost"]), lever=ctx.text("diag.churn.lever"),
+                           target=ctx.text("diag.churn.target", rate=ctx.loc.pct(rest)),
+                           measure=ctx.text("diag.churn.measure"), money=money, recovery="winback"),
         ))
     return findings
 
@@ -212,13 +330,13 @@ def product_quality(quality: pl.DataFrame | None, ctx: Context) -> list[Finding]
     """A category whose return rate reaches ``return_rate_high`` while its mean rating is at or
     below ``rating_low`` (:func:`kit.metrics.products.category_quality`). High when both
     hold; medium when the return rate reaches half the threshold with a low rating, or
-    the threshold with an unknown rating."""
+    the threshold with an unknown rating. Money: the category's sales x (its return rate -
+    the other categories' return rate), the returns above the shop's norm."""
     th = ctx.thresholds
+    rows = [r for r in _rows(quality) if r.get("return_rate") is not None]
     findings = []
-    for r in _rows(quality):
-        rate, rating = r.get("return_rate"), r.get("rating")
-        if rate is None:
-            continue
+    for r in rows:
+        rate, rating = r["return_rate"], r.get("rating")
         low_rating = rating is not None and rating <= th.rating_low + 1e-12
         if rate >= th.return_rate_high - 1e-12 and low_rating:
             severity = "high"
@@ -226,25 +344,39 @@ def product_quality(quality: pl.DataFrame | None, ctx: Context) -> list[Finding]
             severity = "medium"
         else:
             continue
+        others = [o for o in rows if o["category"] != r["category"]]
+        lines = sum(o["lines"] or 0 for o in others)
+        norm = sum((o["lines"] or 0) * o["return_rate"] for o in others) / lines if lines else 0.0
+        money = (r.get("gmv") or 0.0) * max(0.0, rate - norm)
         category = r["category"]
+        halfway = norm + (rate - norm) / 2
         findings.append(Finding(
             id=finding_id("product.quality", category), rule="product.quality", section=1, severity=severity,
             title=ctx.text("diag.product.quality.title", category=category, rate=ctx.loc.pct(rate),
                            rating="–" if rating is None else f"{rating:.1f}"),
-            money_at_stake=r.get("returned_value") or 0.0,
-            evidence={"category": category, "return_rate": rate, "rating": rating,
+            short=ctx.text("diag.short.product.quality", category=category),
+            money_at_stake=money,
+            evidence={"category": category, "return_rate": rate, "rating": rating, "others_return_rate": norm,
                       "return_rate_prev": r.get("return_rate_prev"), "returned_amount": r.get("returned_value"),
                       "lines": _int(r.get("lines"))},
             where={"category": category}, target_size=None,
             recommendations=[ctx.text("diag.product.quality.rec", category=category,
                                       value=ctx.money(r.get("returned_value") or 0))],
+            reference=_reference(ctx, "shop_norm", ctx.loc.pct(norm)),
+            formula=ctx.text("diag.formula.product.quality"), stake="returns", area="product_ux", owner="merchandising",
+            action=_action(ctx, audience=ctx.text("diag.product.quality.audience", category=category,
+                                                  n=ctx.loc.integer(r.get("lines"))),
+                           size=None, lever=ctx.text("diag.product.quality.lever"),
+                           target=ctx.text("diag.product.quality.target", rate=ctx.loc.pct(halfway)),
+                           measure=ctx.text("diag.product.quality.measure"), money=money, recovery="quality"),
         ))
     return findings
 
 
 def channel_roi_drop(roi: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     """A paid channel whose ROI (GMV / spend) fell against the comparison period by at least
-    ``roi_drop_medium`` (relative; high from ``roi_drop_high``)."""
+    ``roi_drop_medium`` (relative; high from ``roi_drop_high``). Money: spend x (ROI before -
+    ROI now), the GMV the spend no longer brings."""
     th = ctx.thresholds
     findings = []
     for r in _rows(roi):
@@ -252,16 +384,25 @@ def channel_roi_drop(roi: pl.DataFrame | None, ctx: Context) -> list[Finding]:
         if rel is None or -rel < th.roi_drop_medium - 1e-12 or not r.get("spend"):
             continue
         channel = r["channel"]
+        money = max(0.0, (r["roi_prev"] - r["roi"]) * r["spend"])
         findings.append(Finding(
             id=finding_id("channel.roi_drop", channel), rule="channel.roi_drop", section=2,
             severity=severity_for(-rel, th.roi_drop_high, th.roi_drop_medium),
             title=ctx.text("diag.channel.roi_drop.title", channel=channel, roi=f"{r['roi']:.2f}",
                            roi_prev=f"{r['roi_prev']:.2f}"),
-            money_at_stake=max(0.0, (r["roi_prev"] - r["roi"]) * r["spend"]),
+            short=ctx.text("diag.short.channel.roi_drop", channel=channel),
+            money_at_stake=money,
             evidence={"channel": channel, "spend": r["spend"], "roi": r["roi"], "roi_prev": r["roi_prev"],
                       "cac": r.get("cac"), "cac_prev": r.get("cac_prev")},
             where={"channel": channel}, target_size=None,
             recommendations=[ctx.text("diag.channel.roi_drop.rec", channel=channel, spend=ctx.money(r["spend"]))],
+            reference=_reference(ctx, "comparison", f"{r['roi_prev']:.2f}"),
+            explains_change=money, formula=ctx.text("diag.formula.channel.roi_drop"), stake="spend", area="marketing", owner="marketing",
+            action=_action(ctx, audience=ctx.text("diag.channel.roi_drop.audience", channel=channel,
+                                                  spend=ctx.money(r["spend"])),
+                           size=None, lever=ctx.text("diag.channel.roi_drop.lever"),
+                           target=ctx.text("diag.channel.roi_drop.target", roi=f"{r['roi_prev']:.2f}"),
+                           measure=ctx.text("diag.channel.roi_drop.measure"), money=money, recovery="budget"),
         ))
     return findings
 
@@ -325,21 +466,32 @@ def funnel_step_drops(funnel: pl.DataFrame | None, by: dict[str, pl.DataFrame], 
                 continue
             if _two_period_p(r["rate"], r["rate_prev"], r["entered"], r.get(prev_n) or r["entered"]) > th.significance:
                 continue
-            lost = (r["rate_prev"] - r["rate"]) * r["entered"] * _onward(rows, r["step_index"], count)
             where = {} if dimension == "all" else {dimension: group}
+            lost = (r["rate_prev"] - r["rate"]) * r["entered"] * _onward(rows, r["step_index"], count)
+            money = max(0.0, lost) * ctx.value_per_payment(where)
             step = step_name(r["step"], ctx.loc)
+            place = _where_text(where, ctx.loc)
             findings.append(Finding(
                 id=finding_id("funnel.step_drop", *(dimension, group) if where else (), r["step"]),
                 rule="funnel.step_drop", section=2,
                 severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
-                title=ctx.text("diag.funnel.step_drop.title", step=step, where=_where_text(where, ctx.loc),
+                title=ctx.text("diag.funnel.step_drop.title", step=step, where=place,
                                rate=ctx.loc.pct(r["rate"]), rate_prev=ctx.loc.pct(r["rate_prev"])),
-                money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
-                evidence={"step": step_name(r["step"], ctx.loc), "rate": r["rate"], "rate_prev": r["rate_prev"],
+                short=ctx.text("diag.short.funnel.step_drop", step=step, where=place),
+                money_at_stake=money,
+                evidence={"step": step, "rate": r["rate"], "rate_prev": r["rate_prev"],
                           "entered": _int(r["entered"]), "lost_payments": round(lost)},
                 where=where | {"step": r["step"]}, target_size=int(r["entered"]),
-                recommendations=[ctx.text(_step_recommendation(r["step"], ctx), step=step,
-                                          where=_where_text(where, ctx.loc), n=ctx.loc.integer(r["entered"]))],
+                recommendations=[_step_lever(r["step"], ctx, where, r["entered"])],
+                reference=_reference(ctx, "comparison", ctx.loc.pct(r["rate_prev"])),
+                explains_change=money, formula=ctx.text("diag.formula.funnel.step_drop"), stake="orders", area="product_ux",
+                owner="product_tech",
+                action=_action(ctx, audience=ctx.text("diag.funnel.step_drop.audience", where=place, step=step,
+                                                      n=ctx.loc.integer(r["entered"])),
+                               size=int(r["entered"]), lever=_step_lever(r["step"], ctx, where, r["entered"]),
+                               target=ctx.text("diag.funnel.step_drop.target", step=step,
+                                               rate=ctx.loc.pct(r["rate_prev"])),
+                               measure=ctx.text("diag.funnel.step_drop.measure"), money=money, recovery="fix"),
             ))
     return findings
 
@@ -354,13 +506,22 @@ def weakest_step(funnel: pl.DataFrame | None, ctx: Context) -> list[Finding]:
         return []
     r = rows[0]
     step = step_name(r["step"], ctx.loc)
+    entered = funnel.filter(pl.col("step_index") == r["step_index"] - 1)["count"]
+    n = int(entered[0]) if entered.len() else int(r["count"])
     return [Finding(
         id=finding_id("funnel.weakest_step", r["step"]), rule="funnel.weakest_step", section=2, severity="low",
         title=ctx.text("diag.funnel.weakest.title", step=step, rate=ctx.loc.pct(r["step_conversion"])),
+        short=ctx.text("diag.short.funnel.weakest_step", step=step),
         evidence={"step": step, "rate": r["step_conversion"], "rate_prev": r.get("step_conversion_prev")},
         where={"step": r["step"]}, target_size=None,
-        recommendations=[ctx.text(_step_recommendation(r["step"], ctx), step=step, where=_where_text({}, ctx.loc),
-                                  n=ctx.loc.integer(r["count"]))],
+        recommendations=[_step_lever(r["step"], ctx, {}, n)],
+        reference=_reference(ctx, "none"), formula=ctx.text("diag.formula.funnel.weakest_step"), stake="none",
+        area="product_ux", owner="product_tech",
+        action=_action(ctx, audience=ctx.text("diag.funnel.weakest.audience", step=step, n=ctx.loc.integer(n)),
+                       size=n, lever=_step_lever(r["step"], ctx, {}, n),
+                       target=ctx.text("diag.funnel.weakest.target", step=step,
+                                       rate=ctx.loc.pct(max(r["step_conversion"], r.get("step_conversion_prev") or 0))),
+                       measure=ctx.text("diag.funnel.step_drop.measure"), money=0.0, recovery="none"),
     )]
 
 
@@ -372,7 +533,9 @@ def dated_drops(drops: pl.DataFrame | None, onward: dict[str, float], ctx: Conte
     ``onward``: per step, the share of journeys reaching it that go on to pay (1 for pay).
     One incident shows in several cuts (an App outage drags the whole shop and every source
     down with it): drops of the same step whose dates overlap are one finding, placed
-    where the drop is sharpest, the other cuts listed under ``also_seen_in``.
+    where the drop is sharpest, the other cuts listed under ``also_seen_in``. A drop whose
+    rate after it is back near the rate before (within half the minimum drop) has recovered:
+    its action is a post-incident one (win back, monitor, review), not "fix it".
     """
     th = ctx.thresholds
     findings = []
@@ -380,23 +543,44 @@ def dated_drops(drops: pl.DataFrame | None, onward: dict[str, float], ctx: Conte
         where = {} if r["dimension"] == "all" else {r["dimension"]: r["group"]}
         step = step_name(r["step"], ctx.loc)
         lost = r["lost_conversions"] * onward.get(r["step"], 1.0)
+        money = max(0.0, lost) * ctx.value_per_payment(where)
         start, end = r["start"].strftime("%m-%d"), r["end"].strftime("%m-%d")
+        place = _where_text(where, ctx.loc)
+        after = r.get("rate_after")
+        recovered = after is not None and after >= r["rate_before"] * (1 - th.changepoint_min_drop / 2)
+        alert = r["rate_before"] * (1 - th.changepoint_min_drop)
+        n = int(r["entered_during"])
+        failed = int(round(r["entered_during"] * (1 - r["rate_during"])))
         findings.append(Finding(
             id=finding_id("funnel.dated_drop", *(r["dimension"], r["group"]) if where else (), r["step"]),
             rule="funnel.dated_drop", section=2,
             severity=severity_for(r["rel_drop"], th.step_drop_high, th.step_drop_medium),
-            title=ctx.text("diag.funnel.dated_drop.title", step=step, where=_where_text(where, ctx.loc),
-                           start=start, end=end, before=ctx.loc.pct(r["rate_before"]), during=ctx.loc.pct(r["rate_during"])),
-            money_at_stake=max(0.0, lost) * (ctx.aov or 0.0),
+            title=ctx.text("diag.funnel.dated_drop.title", step=step, where=place,
+                           start=start, end=end, before=ctx.loc.pct(r["rate_before"]),
+                           during=ctx.loc.pct(r["rate_during"])),
+            short=ctx.text("diag.short.funnel.dated_drop", step=step, where=place, start=start, end=end),
+            money_at_stake=money,
             evidence={"step": step, "start": r["start"], "end": r["end"], "days": r["days"],
                       "rate_before": r["rate_before"], "rate_during": r["rate_during"], "rate_after": r["rate_after"],
                       "relative_drop_share": r["rel_drop"], "lost_payments": round(lost),
                       "also_seen_in": ctx.loc.join(_where_text({o["dimension"]: o["group"]} if o["dimension"] != "all"
-                                                        else {}, ctx.loc) for o in others) or None},
-            where=where | {"step": r["step"]}, target_size=int(r["entered_during"]),
-            recommendations=[ctx.text("diag.funnel.dated_drop.rec", step=step, where=_where_text(where, ctx.loc),
+                                                               else {}, ctx.loc) for o in others) or None},
+            where=where | {"step": r["step"]}, target_size=n,
+            recommendations=[ctx.text("diag.funnel.dated_drop.rec", step=step, where=place,
                                       start=start, end=end, before=ctx.loc.pct(r["rate_before"]),
                                       during=ctx.loc.pct(r["rate_during"]))],
+            reference=_reference(ctx, "before_drop", ctx.loc.pct(r["rate_before"])),
+            explains_change=money, formula=ctx.text("diag.formula.funnel.dated_drop"), stake="orders", area="product_ux",
+            owner="product_tech",
+            action=_action(ctx, audience=ctx.text("diag.funnel.dated_drop.audience", start=start, end=end, where=place,
+                                                  step=step, n=ctx.loc.integer(failed)),
+                           size=failed, lever=ctx.text("diag.funnel.dated_drop.lever." + ("recovered" if recovered
+                                                                                     else "ongoing"),
+                                                  alert=ctx.loc.pct(alert)),
+                           target=ctx.text("diag.funnel.dated_drop.target", step=step,
+                                           before=ctx.loc.pct(alert), share=ctx.loc.pct(RECOVERY["recovered_incident"], 0)),
+                           measure=ctx.text("diag.funnel.dated_drop.measure", step=step), money=money,
+                           recovery="recovered_incident" if recovered else "fix"),
         ))
     return findings
 
@@ -404,8 +588,6 @@ def dated_drops(drops: pl.DataFrame | None, onward: dict[str, float], ctx: Conte
 def _incidents(drops: list[dict]) -> list[tuple[dict, list[dict]]]:
     """Drops grouped into incidents: same step, dates overlapping (2 days' slack); each
     incident led by its sharpest drop (largest relative drop)."""
-    from datetime import timedelta
-
     slack = timedelta(days=2)
     incidents: list[tuple[dict, list[dict]]] = []
     for d in sorted(drops, key=lambda d: -d["rel_drop"]):
@@ -420,7 +602,8 @@ def _incidents(drops: list[dict]) -> list[tuple[dict, list[dict]]]:
 
 def cart_abandonment(cart: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     """Cart abandonment (:func:`kit.metrics.cart.cart_abandonment`) at or above
-    ``cart_abandonment_medium`` (high from ``cart_abandonment_high``)."""
+    ``cart_abandonment_medium`` (high from ``cart_abandonment_high``). Money: carts x (rate -
+    the medium threshold) x value per abandoned cart."""
     th = ctx.thresholds
     rows = _rows(cart)
     if not rows or rows[0]["abandonment_rate"] is None:
@@ -430,15 +613,24 @@ def cart_abandonment(cart: pl.DataFrame | None, ctx: Context) -> list[Finding]:
     if rate < th.cart_abandonment_medium - 1e-12:
         return []
     per_cart = r["abandoned_value"] / r["abandoned"] if r["abandoned"] else 0.0
+    money = max(0.0, rate - th.cart_abandonment_medium) * r["carts"] * per_cart
+    n = int(r["abandoned"])
     return [Finding(
         id=finding_id("cart.abandonment"), rule="cart.abandonment", section=2,
         severity=severity_for(rate, th.cart_abandonment_high, th.cart_abandonment_medium),
         title=ctx.text("diag.cart.title", rate=ctx.loc.pct(rate)),
-        money_at_stake=max(0.0, rate - th.cart_abandonment_medium) * r["carts"] * per_cart,
-        evidence={"carts": _int(r["carts"]), "abandoned": _int(r["abandoned"]), "abandonment_rate": rate,
+        short=ctx.text("diag.short.cart.abandonment"),
+        money_at_stake=money,
+        evidence={"carts": _int(r["carts"]), "abandoned": n, "abandonment_rate": rate,
                   "abandonment_rate_prev": r.get("abandonment_rate_prev"), "abandoned_amount": r["abandoned_value"]},
-        target_size=int(r["abandoned"]),
-        recommendations=[ctx.text("diag.cart.rec", n=ctx.loc.integer(r["abandoned"]), value=ctx.money(r["abandoned_value"]))],
+        target_size=n,
+        recommendations=[ctx.text("diag.cart.rec", n=ctx.loc.integer(n), value=ctx.money(r["abandoned_value"]))],
+        reference=_reference(ctx, "threshold", ctx.loc.pct(th.cart_abandonment_medium)),
+        formula=ctx.text("diag.formula.cart.abandonment"), stake="orders", area="marketing", owner="operations",
+        action=_action(ctx, audience=ctx.text("diag.cart.audience", n=ctx.loc.integer(n)), size=n,
+                       lever=ctx.text("diag.cart.lever"),
+                       target=ctx.text("diag.cart.target", rate=ctx.loc.pct(th.cart_abandonment_medium)),
+                       measure=ctx.text("diag.cart.measure"), money=money, recovery="reminders"),
     )]
 
 
@@ -453,6 +645,9 @@ def first_repurchase(by_group: pl.DataFrame | None, overall: pl.DataFrame | None
     ``rate_<days>``). The group is compared with the rest of the shop's buyers (two-proportion
     z-test, p <= ``significance``): high when its rate is at or below ``repurchase_low`` and
     significantly below the rest, medium when significantly below half the rest's rate.
+    Money: with spend for the group (a paid channel), its spend in the period x (rest rate -
+    its rate), the money spent on customers who do not come back as the others do; else its
+    first-time buyers x rate gap x AOV.
     """
     th = ctx.thresholds
     rows = _rows(overall)
@@ -475,23 +670,42 @@ def first_repurchase(by_group: pl.DataFrame | None, overall: pl.DataFrame | None
             continue
         group = str(r["group"])
         where = {dimension: group}
+        place = _where_text(where, ctx.loc)
+        spend = ctx.spend.get(group) if dimension in ("acquisition_channel", "channel") else None
+        if spend:
+            money = spend * (rest - rate)
+            stake, kind, owner = "spend", "spend", "marketing"
+        else:
+            money = (rest - rate) * r["buyers"] * (ctx.aov or 0.0)
+            stake, kind, owner = "customers", "orders", "operations"
         findings.append(Finding(
             id=finding_id("retention.first_repurchase", dimension, group), rule="retention.first_repurchase",
             section=2, severity=severity,
-            title=ctx.text("diag.repurchase.title", where=_where_text(where, ctx.loc), rate=ctx.loc.pct(rate),
-                           overall=ctx.loc.pct(rest)),
-            money_at_stake=max(0.0, rest - rate) * r["buyers"] * (ctx.aov or 0.0),
+            title=ctx.text("diag.repurchase.title", where=place, rate=ctx.loc.pct(rate), overall=ctx.loc.pct(rest)),
+            short=ctx.text("diag.short.retention.first_repurchase", where=place),
+            money_at_stake=max(0.0, money),
             evidence={"buyers": _int(n), "repurchased": _int(k), "rate": rate, "overall_rate": rest,
-                      "rate_prev": r.get(f"rate_{days}_prev"), "new_buyers_in_period": _int(r["buyers"])},
+                      "rate_prev": r.get(f"rate_{days}_prev"), "new_buyers_in_period": _int(r["buyers"])}
+            | ({"spend": spend} if spend else {}),
             where=where, target_size=int(r["buyers"]),
-            recommendations=[ctx.text("diag.repurchase.rec", where=_where_text(where, ctx.loc), n=ctx.loc.integer(r["buyers"]))],
+            recommendations=[ctx.text("diag.repurchase.rec", where=place, n=ctx.loc.integer(r["buyers"]))],
+            reference=_reference(ctx, "rest_of_shop", ctx.loc.pct(rest)),
+            formula=ctx.text(f"diag.formula.retention.first_repurchase.{kind}"), stake=stake, area="marketing",
+            owner=owner,
+            action=_action(ctx, audience=ctx.text("diag.repurchase.audience", where=place,
+                                                  n=ctx.loc.integer(r["buyers"])),
+                           size=int(r["buyers"]), lever=ctx.text(f"diag.repurchase.lever.{kind}"),
+                           target=ctx.text("diag.repurchase.target", rate=ctx.loc.pct(rest / 2)),
+                           measure=ctx.text("diag.repurchase.measure"), money=money,
+                           recovery="budget" if spend else "winback"),
         ))
     return findings
 
 
 def falling_repurchase(overall: pl.DataFrame | None, ctx: Context, days: int = 90) -> list[Finding]:
     """The shop's first-purchase repurchase at ``days`` fell against the comparison period by
-    at least ``step_drop_medium`` (relative; high from ``step_drop_high``), significantly."""
+    at least ``step_drop_medium`` (relative; high from ``step_drop_high``), significantly.
+    Money: observable first-time buyers x (rate before - rate) x AOV."""
     th = ctx.thresholds
     rows = _rows(overall)
     if not rows:
@@ -504,12 +718,22 @@ def falling_repurchase(overall: pl.DataFrame | None, ctx: Context, days: int = 9
     n, n_prev = r[f"buyers_{days}"], r.get(f"buyers_{days}_prev") or r[f"buyers_{days}"]
     if -rel < th.step_drop_medium - 1e-12 or _two_period_p(rate, prev, n, n_prev) > th.significance:
         return []
+    money = (prev - rate) * n * (ctx.aov or 0.0)
+    buyers = int(r["buyers"])
     return [Finding(
         id=finding_id("retention.falling_repurchase"), rule="retention.falling_repurchase", section=2,
         severity=severity_for(-rel, th.step_drop_high, th.step_drop_medium),
         title=ctx.text("diag.repurchase.falling.title", rate=ctx.loc.pct(rate), rate_prev=ctx.loc.pct(prev)),
-        money_at_stake=(prev - rate) * n * (ctx.aov or 0.0),
+        short=ctx.text("diag.short.retention.falling_repurchase"),
+        money_at_stake=money,
         evidence={"buyers": _int(n), "rate": rate, "rate_prev": prev},
-        target_size=int(r["buyers"]),
-        recommendations=[ctx.text("diag.repurchase.falling.rec", n=ctx.loc.integer(r["buyers"]))],
+        target_size=buyers,
+        recommendations=[ctx.text("diag.repurchase.falling.rec", n=ctx.loc.integer(buyers))],
+        reference=_reference(ctx, "comparison", ctx.loc.pct(prev)),
+        explains_change=money, formula=ctx.text("diag.formula.retention.falling_repurchase"), stake="customers", area="customer_ops",
+        owner="operations",
+        action=_action(ctx, audience=ctx.text("diag.repurchase.falling.audience", n=ctx.loc.integer(buyers)),
+                       size=buyers, lever=ctx.text("diag.repurchase.lever.orders"),
+                       target=ctx.text("diag.repurchase.target", rate=ctx.loc.pct(prev)),
+                       measure=ctx.text("diag.repurchase.measure"), money=money, recovery="winback"),
     )]

@@ -18,8 +18,10 @@ from kit.metrics import cart, retention
 from kit.metrics import funnel as fn
 from kit.metrics.channels import channel_roi as _channel_roi
 from kit.metrics.customers import churn_by as _churn_by
+from kit.metrics.customers import gmv_by
 from kit.metrics.kpis import headline_kpis
 from kit.metrics.repurchase import first_purchase_repurchase
+from kit.periods import Period
 from kit.run import Run
 
 DIMENSIONS = fn.DIMENSIONS
@@ -42,6 +44,7 @@ def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
         paid = built.filter(pl.col(fn.AT + conv.funnel_steps[-1]).is_not_null()).select(
             "period", *[fn.AT + s for s in conv.funnel_steps])
         counts, converted = pl.collect_all([fn.journey_counts(built), paid], engine="streaming")
+        run.save_result("journey_counts", counts)  # the diagnosis' monthly step series (kit.figures.history)
         return {"counts": counts.lazy(), "converted": converted.lazy()}
 
     return in_memory(run, "journeys", build)
@@ -122,8 +125,9 @@ def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame:
 # ------------------------------------------------------------------ 2.2 carts
 
 
-def _carts(run: Run) -> pl.LazyFrame:
-    """The run's carts (sessions with an add to cart, paid or not within the window), kept in memory."""
+def carts(run: Run) -> pl.LazyFrame:
+    """The run's carts (sessions with an add to cart, paid or not within the window), kept in
+    memory: one row per cart of both periods (:func:`kit.metrics.cart.carts`)."""
     return in_memory(run, "carts", lambda: cart.carts(
         run.events, run.period, run.comparison, run.params.conversion.cart_window_hours,
         sessions=run.sessions).collect(engine="streaming").lazy())
@@ -132,7 +136,7 @@ def _carts(run: Run) -> pl.LazyFrame:
 @needs(events=("event",))
 def cart_abandonment(run: Run, reuse: bool = False) -> pl.DataFrame:
     """Carts, abandoned carts, their value and the abandonment rate, beside the comparison period."""
-    table = kept(run, "cart_abandonment", lambda: cart.cart_abandonment(_carts(run), run.period, run.comparison),
+    table = kept(run, "cart_abandonment", lambda: cart.cart_abandonment(carts(run), run.period, run.comparison),
                  reuse)
     if not reuse:
         run.record("conversion", {"cart": table.to_dicts()[0]})
@@ -144,10 +148,10 @@ def cart_abandonment_by(run: Run, dimension: str, reuse: bool = False) -> pl.Dat
     """Cart abandonment per device, source or category (kept for the diagnosis)."""
     if dimension == "category":
         def compute():
-            return cart.abandonment_by_category(run.events, _carts(run), run.period, run.comparison)
+            return cart.abandonment_by_category(run.events, carts(run), run.period, run.comparison)
     else:
         def compute():
-            return cart.abandonment_by(_carts(run), dimension, run.period, run.comparison)
+            return cart.abandonment_by(carts(run), dimension, run.period, run.comparison)
     return kept(run, f"cart_abandonment_by_{dimension}", compute, reuse)
 
 
@@ -247,6 +251,19 @@ def churn_by(run: Run, column: str, reuse: bool = False) -> pl.DataFrame | Missi
         return gap
     return kept(run, f"churn_by_{column}",
                 lambda: _churn_by(run.orders, run.customers, column, run.period, run.comparison), reuse)
+
+
+@needs(comparison=True, orders=())
+def gmv_by_place(run: Run, column: str, reuse: bool = False) -> pl.DataFrame | Missing:
+    """Each place's GMV and share of the shop's in the period and in the two periods before
+    the comparison period (the baseline a shrinking place is held against; kept for the diagnosis)."""
+    if (gap := attribute_missing(run, column)) is not None:
+        return gap
+    last = run.comparison.previous()
+    first = last.previous()
+    before = Period(first.start, last.end, f"{first.label}..{last.label}", "range")
+    return kept(run, f"gmv_by_{column}",
+                lambda: gmv_by(run.orders, run.customers, column, run.period, before, run.comparison), reuse)
 
 
 def churn_by_region(run: Run, reuse: bool = False) -> pl.DataFrame | Missing:

@@ -103,16 +103,20 @@ def session_durations(run: Run) -> SessionDurations:
 
 class VisitHeatmap(NamedTuple):
     grid: pl.DataFrame
-    """Visits per weekday x hour in the period, with shares."""
+    """Visits per weekday x hour in the period, per date of the weekday, with shares."""
     peaks: pl.DataFrame
     """The peak hours found in it (:func:`kit.metrics.profile.peak_hours`)."""
+    weekdays: pl.DataFrame
+    """Visits per weekday, per date of that weekday, with the day-to-day spread
+    (:func:`kit.metrics.profile.weekday_visits`): what the busiest-day sentence tests."""
 
 
 @needs(events=())
 def visit_heatmap(run: Run) -> VisitHeatmap:
-    """When customers visit: weekday x hour, and the peak hours."""
-    grid = m.visit_heatmap(_sessions(run), run.period)
-    result = VisitHeatmap(grid, m.peak_hours(grid))
+    """When customers visit: weekday x hour (per date of each weekday), and the peak hours."""
+    sessions = _sessions(run)
+    grid = m.visit_heatmap(sessions, run.period)
+    result = VisitHeatmap(grid, m.peak_hours(grid), m.weekday_visits(sessions, run.period))
     run.record("profile", {"peak_hours": result.peaks["hour"].to_list()})
     return result
 
@@ -132,6 +136,16 @@ def aov(run: Run) -> pl.DataFrame:
     table = m.aov_overall(run.orders, run.period, run.comparison)
     run.record("profile", {"aov": table.to_dicts()[0]})
     return table
+
+
+@needs(orders=())
+def aov_by(run: Run, column: str) -> pl.DataFrame:
+    """AOV (GMV / paid orders) per value of an orders column (device, channel) in the period;
+    an empty table when the orders lack the column (the diagnosis values a lost payment with it)."""
+    if not run.has("orders", column):
+        return pl.DataFrame(schema={column: pl.String, "paid_orders": pl.Float64, "gmv": pl.Float64,
+                                    "aov": pl.Float64})
+    return m.aov_by(run.orders, column, run.period)
 
 
 class OrderValues(NamedTuple):

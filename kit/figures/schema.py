@@ -7,7 +7,9 @@ this schema does not define fails the run in the tests rather than reaching a da
 unannounced. ``docs/metrics-schema.md`` is generated from here (``kit schema --metrics``).
 
 Versioning: ``MAJOR.MINOR``. A minor version only adds optional keys (readers of 1.0 read
-1.x by ignoring them); a major version changes or removes keys.
+1.x by ignoring them); a major version changes or removes keys. 1.1 added the GMV bridge and
+the total at stake, 1.2 the experiment readout, 1.3 ``sections.custom`` (an analyst's own
+sections) and ``failed_sections``.
 
 A *compared* value ``x`` comes as four keys (see :mod:`kit.metrics.common`): ``x`` (the
 period), ``x_prev`` (the comparison period, null without one), ``x_change`` (absolute; for
@@ -17,11 +19,12 @@ the comparison is 0 or missing).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.3"
 
 Number = float | None
 
@@ -57,8 +60,19 @@ class Kpi(_Strict):
     value_change_rel: Number = None
 
 
+class BridgePart(_Strict):
+    """One factor of GMV = active customers x orders per customer x AOV: its value in the
+    comparison period and the period, and its Shapley part of the change (the parts add up to it)."""
+
+    factor: Literal["active_customers", "orders_per_customer", "aov"]
+    value_prev: Number = None
+    value: Number = None
+    effect: Number = None
+
+
 class Summary(_Strict):
     kpis: list[Kpi] = Field(description="the KPI cards of the cover; KPIs whose table the run lacks are left out")
+    gmv_bridge: list[BridgePart] | None = Field(None, description="the GMV change split into its factors")
 
 
 # ---------------------------------------------------------------- 1 profile
@@ -152,6 +166,86 @@ class Clv(_Strict):
     repeat_buyers: int | None = None
 
 
+# ---------------------------------------------------------------- experiments
+
+class ExperimentVariant(_Strict):
+    """One variant of an experiment: units analysed (exposed to it alone, up to the period's end),
+    those first exposed in the period, their share and the planned share."""
+
+    variant: str
+    is_control: bool
+    units: int
+    period_units: int
+    share: Number = None
+    planned_share: Number = None
+
+
+class ExperimentResult(_Strict):
+    """A variant against the control on one metric (:mod:`kit.metrics.experiments`): values, the
+    absolute difference (``diff``) and the relative one (``lift``) with 95% intervals, p-value
+    and adjusted p-value, the minimum detectable effect at the observed sample and the verdict."""
+
+    metric: str = Field(description="conversion, revenue, orders, order_value, repurchase or step:<step>")
+    variant: str
+    units: int
+    control_units: int
+    control_value: Number = None
+    value: Number = None
+    diff: Number = None
+    diff_low: Number = None
+    diff_high: Number = None
+    lift: Number = None
+    lift_low: Number = None
+    lift_high: Number = None
+    p_value: Number = None
+    p_adjusted: Number = Field(None, description="across the variants (experiments.correction)")
+    method: Literal["welch", "delta"] = Field(description="welch: Welch's t on means (lift by the delta "
+                                                          "method); delta: the delta method on a ratio metric")
+    cuped: bool
+    variance_reduction: Number = Field(None, description="1 - variance with CUPED / without")
+    mde: Number = Field(None, description="minimum detectable absolute effect (alpha, power)")
+    mde_rel: Number = None
+    underpowered: bool = Field(description="mde_rel above the planned effect (experiments.mde)")
+    verdict: Literal["win", "lose", "flat"]
+
+
+class ExperimentReadout(_Strict):
+    """One experiment with units first exposed in the period, read through the period's end."""
+
+    experiment_id: str
+    name: str
+    status: Literal["running", "concluded"]
+    control: str
+    first_exposure: str
+    last_exposure: str
+    units: int = Field(description="units analysed (each saw one variant)")
+    period_units: int = Field(description="of them, first exposed in the period")
+    multiple_exposures: int = Field(description="units that saw several variants, left out")
+    multiple_share: Number = None
+    unlinked: int = Field(description="visitors never linked to a customer (no order can be theirs)")
+    open_windows: int = Field(description="units whose outcome window was still open at the data's end")
+    refunded_orders: int = Field(description="refunded orders in the windows, not counted (refunds netted)")
+    refunded_amount: Number = None
+    srm_statistic: Number = None
+    srm_p: Number = Field(None, description="sample ratio mismatch: chi-square p-value against the planned split")
+    srm_ok: bool = Field(description="srm_p at or above experiments.srm_alpha; otherwise the result cannot be trusted")
+    planned_split: str
+    primary_metric: str
+    window_days: Number = None
+    cuped: bool
+    alpha: Number = None
+    power: Number = None
+    mde_target: Number = None
+    order_value: Number = Field(None, description="revenue / orders of the units' windows: the value of one payment")
+    winner: str | None = Field(None, description="the variant that wins on the primary metric, if one does")
+    variants: list[ExperimentVariant]
+    results: list[ExperimentResult]
+
+
+class Experiments(_Strict):
+    readouts: list[ExperimentReadout] | None = Field(None, description="one per experiment with exposures in the period")
+
+
 # ---------------------------------------------------------------- 4 diagnosis
 
 class Counts(_Strict):
@@ -163,6 +257,28 @@ class Counts(_Strict):
 class Diagnosis(_Strict):
     counts: Counts | None = None
     findings: list[str] | None = Field(None, description="finding ids in report order (details in findings.json)")
+    total_at_stake: Number = Field(None, description="the findings' money at stake, each customer counted once")
+    sum_at_stake: Number = Field(None, description="the findings' money at stake simply added")
+
+
+# ---------------------------------------------------------------- an analyst's own sections
+
+CUSTOM_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+"""The name an analyst's own section records under: lowercase snake_case, as every key here."""
+
+CustomName = Annotated[str, StringConstraints(pattern=CUSTOM_NAME)]
+
+
+def is_custom_name(name: str) -> bool:
+    return re.match(CUSTOM_NAME, name) is not None
+
+
+class FailedSection(_Strict):
+    """An analyst's own section that failed: the report shows a note in its place."""
+
+    notebook: str = Field(description="the section notebook's name (without .ipynb)")
+    cell: int | None = Field(None, description="the failing code cell, [n] as JupyterLab numbers it from 1")
+    reason: str = Field(description="the error's first line")
 
 
 # ---------------------------------------------------------------- the document
@@ -174,7 +290,16 @@ class Sections(_Strict):
     retention: Retention | None = None
     rfm: Rfm | None = None
     clv: Clv | None = None
+    experiments: Experiments | None = None
     diagnosis: Diagnosis | None = None
+    custom: dict[CustomName, dict[str, Any]] | None = Field(
+        None, description="an analyst's own sections (`kit new-section`), each under its name with what its "
+        "notebook recorded (`run.record(name, {...})`): free-form JSON the kit does not check. The sections "
+        "above are the kit's and are checked key by key")
+
+
+BUILT_IN_SECTIONS = tuple(name for name in Sections.model_fields if name != "custom")
+"""The keys the kit's own figures record under; any other name is an analyst's own section."""
 
 
 class RunInfo(_Strict):
@@ -203,6 +328,9 @@ class MetricsJson(_Strict):
     timings_seconds: dict[str, float] = Field(default_factory=dict,
                                               description="seconds per step, per section notebook, and 'sections' "
                                                           "(their wall time)")
+    failed_sections: list[FailedSection] = Field(
+        default_factory=list, description="an analyst's own sections that failed and were left out of the report "
+        "(a note stands in their place); empty when every section ran")
 
 
 def validate_metrics(doc: dict) -> MetricsJson:
@@ -216,10 +344,32 @@ def schema_markdown() -> str:
              f"Schema version {SCHEMA_VERSION}. Generated by `kit schema --metrics`; the source of truth is "
              "`kit/figures/schema.py`.", "", _markdown(__doc__.split("\n\n", 1)[1].strip()), ""]
     lines += _model_markdown("run", RunInfo)
-    for name, field in Sections.model_fields.items():
-        model = _model_of(field.annotation)
+    for name in BUILT_IN_SECTIONS:
+        model = _model_of(Sections.model_fields[name].annotation)
         lines += _model_markdown(f"sections.{name}", model)
+        lines += _deeper_markdown(f"sections.{name}", model)
+    custom = _markdown(Sections.model_fields["custom"].description)
+    lines += ["## `sections.custom`", "", custom[0].upper() + custom[1:] + ".",
+              f"Each name matches `{CUSTOM_NAME}`; its value is an object.", ""]
+    lines += _model_markdown("failed_sections[]", FailedSection)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _deeper_markdown(path: str, model: type[BaseModel]) -> list[str]:
+    """The keys of records nested two levels down or more (a list of records in a record), each
+    under its own heading, e.g. ``sections.experiments.readouts[].results[]``."""
+    lines = []
+    for key, field in model.model_fields.items():
+        inner = _nested(field.annotation)
+        if inner is None or not any(_nested(f.annotation) for f in inner.model_fields.values()):
+            continue
+        where = f"{path}.{key}" + ("[]" if "list[" in str(field.annotation) else "")
+        for sub, sub_field in inner.model_fields.items():
+            deeper = _nested(sub_field.annotation)
+            if deeper is not None:
+                name = f"{where}.{sub}" + ("[]" if "list[" in str(sub_field.annotation) else "")
+                lines += _model_markdown(name, deeper) + _deeper_markdown(name, deeper)
+    return lines
 
 
 def _model_of(annotation) -> type[BaseModel]:
@@ -248,7 +398,9 @@ def _markdown(text: str) -> str:
 def _model_markdown(path: str, model: type[BaseModel]) -> list[str]:
     lines = [f"## `{path}`", ""]
     if model.__doc__ and not model.__doc__.startswith(("Usage docs", "!!! abstract")):
-        lines += [_markdown(model.__doc__.strip().split("\n\n")[0]), ""]
+        import inspect
+
+        lines += [_markdown(" ".join(inspect.cleandoc(model.__doc__).split("\n\n")[0].split("\n"))), ""]
     lines += ["| key | type | meaning |", "| --- | --- | --- |"]
     for key, field in model.model_fields.items():
         inner = _nested(field.annotation)

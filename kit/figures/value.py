@@ -161,6 +161,7 @@ def lifetime_value(run: Run) -> LifetimeValue:
             return LifetimeValue(value.fit, None, None, None, None, None, start, None)
         by_segment = clv_metrics.clv_by_segment(value.customers, segments(run))
         run.save_result("clv_by_segment", by_segment)
+        run.save_result("clv_customers", value.customers.select("customer_id", "p_alive", "expected_value"))
         return LifetimeValue(value.fit, value.customers, clv_metrics.clv_totals(value.customers), by_segment,
                              clv_metrics.p_alive_distribution(value.customers), value.holdout, start,
                              date.fromisoformat(end) if end else None)

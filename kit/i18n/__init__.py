@@ -3,7 +3,7 @@
 ``t(key, lang, **values)`` looks a key up and fills its ``{placeholders}``; the report reaches it
 through a :class:`Locale` (``loc.t(key, **values)``), which carries the language once. The table is
 kept in one file per report part (``report``, ``profile``, ``conversion``, ``retention``, ``rfm``, ``clv``,
-``diagnosis``), each under its own key prefix, and merged here; a key defined twice fails
+``experiments``, ``diagnosis``, ``history``, ``intro``, ``glossary``, ``sections``), each under its own key prefix, and merged here; a key defined twice fails
 at import.
 A missing key or language fails loudly in tests rather than showing a raw key.
 
@@ -23,12 +23,25 @@ from __future__ import annotations
 
 import re
 
-from kit.i18n import clv, conversion, diagnosis, profile, report, retention, rfm
+from kit.i18n import (
+    clv,
+    conversion,
+    diagnosis,
+    experiments,
+    glossary,
+    history,
+    intro,
+    profile,
+    report,
+    retention,
+    rfm,
+    sections,
+)
 
 LANGS = ("zh", "en")
 
 TEXT: dict[str, dict[str, str]] = {}
-for _part in (report, profile, conversion, retention, rfm, clv, diagnosis):
+for _part in (report, profile, conversion, retention, rfm, clv, experiments, diagnosis, history, intro, glossary, sections):
     _clash = TEXT.keys() & _part.TEXT.keys()
     assert not _clash, f"translation keys defined twice: {sorted(_clash)}"
     TEXT.update(_part.TEXT)
@@ -36,7 +49,7 @@ for _part in (report, profile, conversion, retention, rfm, clv, diagnosis):
 
 _CJK = ("\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3200-\u32ff"
         "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff")
-_WORD = rf"[{_CJK}\w¥$€£%+\-–]"  # what sits on the other side: CJK, letters, digits, signs
+_WORD = rf"[{_CJK}\w¥$€£%+\-–/]"  # what sits on the other side: CJK, letters, digits, signs, a folder's /
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) +(?={_WORD})|(?<={_WORD}) +(?=[{_CJK}])")
 
 

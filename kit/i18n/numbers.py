@@ -33,9 +33,10 @@ import polars as pl
 DASH = "–"
 """Shown for a missing value (null, NaN, infinite)."""
 
-KINDS = ("text", "int", "num", "money", "pct", "pp", "change")
-"""How a value is written (tables, evidence lines): see :func:`guess_kind`."""
-NUMERIC_KINDS = frozenset(KINDS) - {"text"}
+KINDS = ("text", "label", "int", "num", "money", "pct", "pp", "change")
+"""How a value is written (tables, evidence lines): see :func:`guess_kind`. A ``label`` is short
+text that never wraps (an owner, a date)."""
+NUMERIC_KINDS = frozenset(KINDS) - {"text", "label"}
 _MONEY_WORDS = frozenset({"gmv", "amount", "aov", "revenue", "spend", "clv", "money", "cac"})
 
 

@@ -89,3 +89,46 @@ def churn_by(orders: pl.LazyFrame, customers: pl.LazyFrame | None, by: str, peri
         .sort("was_active", descending=True)
         .collect()
     )
+
+
+def gmv_by(orders: pl.LazyFrame, customers: pl.LazyFrame | None, by: str, period: Period,
+           before: Period, comparison: Period | None = None) -> pl.DataFrame:
+    """Each place's paid GMV and its share of the shop's, in ``period``, in ``before`` (a
+    baseline window, e.g. the half-year before the comparison period) and in ``comparison``.
+
+    Per value of ``by`` (the customers table's column, else the order's own): ``gmv``,
+    ``share`` = gmv / the shop's GMV, ``rest_gmv`` = the shop's GMV - gmv (all in the period),
+    ``gmv_before``, ``share_before`` (null when the baseline has no order), ``share_prev``
+    (the comparison period's; null without one) and ``before_label`` (the baseline's dates).
+    The diagnosis holds a shrinking place against its former share.
+    """
+    if customers is not None and by in customers.collect_schema().names():
+        groups = customers.select("customer_id", pl.col(by).cast(pl.String).alias("_place"))
+        rows = paid(orders).join(groups, on="customer_id", how="left")
+    else:
+        rows = paid(orders).with_columns(pl.col(by).cast(pl.String).alias("_place"))
+    rows = rows.with_columns(pl.col("_place").fill_null("unknown"))
+
+    def one(p: Period, name: str) -> pl.LazyFrame:
+        return rows.filter(in_period("order_time", p)).group_by("_place").agg(pl.col("amount").sum().alias(name))
+
+    out = one(period, "gmv").join(one(before, "gmv_before"), on="_place", how="full", coalesce=True)
+    if comparison is not None:
+        out = out.join(one(comparison, "gmv_prev"), on="_place", how="full", coalesce=True)
+    else:
+        out = out.with_columns(pl.lit(None, pl.Float64).alias("gmv_prev"))
+    out = out.with_columns(pl.col("gmv").fill_null(0.0))
+    total, total_before, total_prev = pl.col("gmv").sum(), pl.col("gmv_before").sum(), pl.col("gmv_prev").sum()
+    return (
+        out.with_columns(
+            (pl.col("gmv") / total).alias("share"), (total - pl.col("gmv")).alias("rest_gmv"),
+            pl.when(total_before > 0).then(pl.col("gmv_before").fill_null(0.0) / total_before).otherwise(None)
+            .alias("share_before"),
+            pl.when(total_prev > 0).then(pl.col("gmv_prev").fill_null(0.0) / total_prev).otherwise(None)
+            .alias("share_prev"),
+            pl.lit(f"{before.start.isoformat()} – {before.end.isoformat()}").alias("before_label"),
+        )
+        .rename({"_place": by})
+        .sort("gmv", descending=True)
+        .collect()
+    )

@@ -102,3 +102,58 @@ def headline_kpis(orders: pl.LazyFrame | None, events: pl.LazyFrame | None,
     return pl.DataFrame(rows, schema={"kpi": pl.String, "unit": pl.String, "good_when_up": pl.Boolean,
                                       "value": pl.Float64, "value_prev": pl.Float64, "value_change": pl.Float64,
                                       "value_change_rel": pl.Float64})
+
+
+BRIDGE_FACTORS: tuple[str, ...] = ("active_customers", "orders_per_customer", "aov")
+"""GMV = active customers x orders per active customer x AOV (paid orders / active customers,
+GMV / paid orders): the factors of the GMV bridge, in the order the waterfall shows them."""
+
+
+def gmv_bridge(kpis: pl.DataFrame) -> pl.DataFrame | None:
+    """The GMV bridge from the comparison period to the period: how much of the change in GMV
+    comes from each factor of GMV = A x F x V (active customers, orders per customer, AOV).
+
+    The parts are the factors' Shapley values: each factor's effect averaged over the orders
+    in which the factors can be changed one at a time from their old to their new value,
+
+        effect_i = sum over subsets S of the other factors of |S|! (2 - |S|)! / 3!
+                   x (GMV(S + i at new values) - GMV(S at new values)),
+
+    so the parts add up exactly to GMV - GMV_prev and none depends on an arbitrary order (a
+    log-mean decomposition would be exact too, but fails when a factor is 0). ``kpis`` is
+    :func:`headline_kpis`; returns ``factor, value_prev, value, effect`` (one row per factor)
+    or None without a comparison period or orders.
+    """
+    from itertools import combinations
+    from math import factorial
+
+    k = {r["kpi"]: r for r in kpis.to_dicts()}
+    if "gmv" not in k or k["gmv"]["value_prev"] is None:
+        return None
+
+    def factors(side: str) -> dict[str, float]:
+        a, orders, gmv = k["active_customers"][side] or 0.0, k["paid_orders"][side] or 0.0, k["gmv"][side] or 0.0
+        return {"active_customers": a, "orders_per_customer": orders / a if a else 0.0,
+                "aov": gmv / orders if orders else 0.0}
+
+    old, new = factors("value_prev"), factors("value")
+    names = list(BRIDGE_FACTORS)
+
+    def gmv(changed: set[str]) -> float:
+        out = 1.0
+        for f in names:
+            out *= new[f] if f in changed else old[f]
+        return out
+
+    n = len(names)
+    rows = []
+    for f in names:
+        others = [o for o in names if o != f]
+        effect = 0.0
+        for size in range(n):
+            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+            for subset in combinations(others, size):
+                effect += weight * (gmv(set(subset) | {f}) - gmv(set(subset)))
+        rows.append({"factor": f, "value_prev": old[f], "value": new[f], "effect": effect})
+    return pl.DataFrame(rows, schema={"factor": pl.String, "value_prev": pl.Float64, "value": pl.Float64,
+                                      "effect": pl.Float64})

@@ -302,10 +302,27 @@ def session_duration_histogram(sessions_: pl.DataFrame, period: Period) -> pl.Da
                                       dtype=pl.Float64)).select("bin_start_min", "bin_end_min", "sessions", "share")
 
 
+def weekday_dates(period: Period) -> pl.DataFrame:
+    """How many dates of each weekday the period holds: ``weekday`` (1 = Monday ... 7 =
+    Sunday), ``days``. A quarter of 92 days has 14 of one weekday and 13 of the others;
+    a period shorter than a week has 0 of some."""
+    dates = pl.date_range(period.start, period.end, interval="1d", eager=True)
+    counted = pl.DataFrame({"weekday": dates.dt.weekday().cast(pl.Int8)}).group_by("weekday").agg(
+        pl.len().cast(pl.Float64).alias("days"))
+    return (pl.DataFrame({"weekday": list(range(1, WEEKDAYS + 1))}, schema={"weekday": pl.Int8})
+            .join(counted, on="weekday", how="left").with_columns(pl.col("days").fill_null(0.0)).sort("weekday"))
+
+
 def visit_heatmap(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
     """Visits (sessions, by the hour of their first event) per weekday x hour of the period:
-    ``weekday`` (1 = Monday ... 7 = Sunday), ``hour`` (0-23), ``visits``, ``share`` =
-    visits / all visits. All 7 x 24 cells, empty ones with 0."""
+    ``weekday`` (1 = Monday ... 7 = Sunday), ``hour`` (0-23), ``visits``, ``days`` = dates
+    of that weekday in the period (:func:`weekday_dates`), ``visits_per_day`` = visits /
+    days (null when the period has no such date), ``share`` = visits_per_day / the sum of
+    all cells' visits_per_day (the cell's share of an average week). All 7 x 24 cells,
+    empty ones with 0 visits.
+
+    Per day of the weekday, not in total: a quarter with 14 Wednesdays and 13 of every
+    other day would otherwise make Wednesday look 1/13 busier than it is."""
     grid = pl.LazyFrame({"weekday": list(range(1, WEEKDAYS + 1))}, schema={"weekday": pl.Int8}).join(
         pl.LazyFrame({"hour": list(range(HOURS))}, schema={"hour": pl.Int8}), how="cross")
     counted = _in(sessions_, period).group_by(
@@ -313,7 +330,36 @@ def visit_heatmap(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
         pl.col("start").dt.hour().cast(pl.Int8).alias("hour"),
     ).agg(pl.len().cast(pl.Float64).alias("visits"))
     return (grid.join(counted, on=["weekday", "hour"], how="left").with_columns(pl.col("visits").fill_null(0.0))
-            .with_columns(share("visits").alias("share")).sort("weekday", "hour").collect())
+            .join(weekday_dates(period).lazy(), on="weekday", how="left")
+            .with_columns(safe_div(pl.col("visits"), pl.col("days")).alias("visits_per_day"))
+            .with_columns(share("visits_per_day").alias("share")).sort("weekday", "hour").collect())
+
+
+def weekday_visits(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Visits per weekday of the period, per date of that weekday:
+
+    - ``days`` = dates of the weekday in the period (:func:`weekday_dates`);
+    - ``visits`` = sessions starting on those dates;
+    - ``visits_per_day`` = visits / days (null without such a date);
+    - ``sd_per_day`` = sample standard deviation of the visits of each of those dates
+      (dates without a visit count as 0; null with fewer than two dates): the spread
+      :func:`kit.metrics.significance.welch_p` compares two weekdays with;
+    - ``share`` = visits_per_day / the sum over weekdays (the weekday's share of an
+      average week).
+
+    Weekdays in order, Monday first."""
+    dates = pl.date_range(period.start, period.end, interval="1d", eager=True)
+    per_date = (_in(sessions_, period).group_by(pl.col("start").dt.date().alias("date"))
+                .agg(pl.len().cast(pl.Float64).alias("visits")))
+    daily = (pl.LazyFrame({"date": dates}).join(per_date, on="date", how="left")
+             .with_columns(pl.col("visits").fill_null(0.0), pl.col("date").dt.weekday().cast(pl.Int8).alias("weekday")))
+    stats = daily.group_by("weekday").agg(pl.col("visits").sum(), pl.col("visits").std().alias("sd_per_day"))
+    return (weekday_dates(period).lazy().join(stats, on="weekday", how="left")
+            .with_columns(pl.col("visits").fill_null(0.0))
+            .with_columns(safe_div(pl.col("visits"), pl.col("days")).alias("visits_per_day"))
+            .with_columns(share("visits_per_day").alias("share"))
+            .select("weekday", "days", "visits", "visits_per_day", "sd_per_day", "share")
+            .sort("weekday").collect())
 
 
 def peak_hours(heatmap: pl.DataFrame, n: int = 2, min_gap: int = 3) -> pl.DataFrame:
@@ -410,6 +456,15 @@ def aov_overall(orders: pl.LazyFrame, period: Period, comparison: Period | None)
         ).with_columns(safe_div(pl.col("gmv"), pl.col("paid_orders")).alias("aov"))
 
     return compare(one, period, comparison)
+
+
+def aov_by(orders: pl.LazyFrame, column: str, period: Period) -> pl.DataFrame:
+    """Per value of the orders' ``column`` (device, channel): ``paid_orders, gmv, aov`` in the
+    period, AOV = GMV / paid orders (unknown values grouped as ``unknown``)."""
+    return (paid(orders).filter(in_period("order_time", period)).with_columns(or_unknown(column))
+            .group_by(column).agg(pl.len().cast(pl.Float64).alias("paid_orders"), pl.col("amount").sum().alias("gmv"))
+            .with_columns(safe_div(pl.col("gmv"), pl.col("paid_orders")).alias("aov"))
+            .sort(column).collect())
 
 
 def aov_by_category(orders: pl.LazyFrame, items: pl.LazyFrame, period: Period,

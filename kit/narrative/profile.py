@@ -5,6 +5,15 @@ Each function takes a figure's table(s) and the language and returns two or thre
 sentences as one string: the largest groups with their shares, the notable change against
 the comparison period (left out when there is none) and anything unusual. Groups tied for
 the top are named together.
+
+No spurious insights: a sentence that states a difference between groups or periods (the
+largest group, the biggest shift, a change on the previous period, the busiest weekday,
+the fastest-growing tier, the best-converting source, the most returned category) states
+it only when the difference passes ``alpha``, the run's significance threshold
+(``diagnosis.significance``; the notebooks pass ``run.params.diagnosis.significance``);
+otherwise it says the values are similar. The tests are those of
+:mod:`kit.metrics.significance`: shares of counts with the two-proportion test, two
+counts with the count-ratio test, weekdays on their day-to-day spread with Welch's t.
 """
 
 from __future__ import annotations
@@ -15,9 +24,15 @@ from kit.i18n import Locale
 from kit.i18n.labels import group_name
 from kit.i18n.numbers import direction
 from kit.metrics.profile import ORDERS_PER_CUSTOMER_MAX, UNKNOWN
+from kit.metrics.significance import count_ratio_p, significant, two_proportion_p, welch_p
+from kit.params import Diagnosis
 
 TIE = 1e-12
 """Shares closer than this are a tie."""
+SIGNIFICANCE = Diagnosis().significance
+"""The threshold a stated difference must pass when no ``alpha`` is given (the params' default)."""
+COUNTS = ("customers", "sessions", "new_customers")
+"""The count columns behind a share table's shares (the units the tests count)."""
 
 
 # ------------------------------------------------------------------ pieces
@@ -59,25 +74,65 @@ def _has_prev(table: pl.DataFrame, value: str) -> bool:
     return f"{value}_prev" in table.columns and table[f"{value}_prev"].is_not_null().any()
 
 
-def _top_share_sentence(table: pl.DataFrame, column: str, loc: Locale, value: str = "share") -> str:
+def _count_of(table: pl.DataFrame) -> str:
+    """The count column behind the table's shares (:data:`COUNTS`)."""
+    found = [c for c in COUNTS if c in table.columns]
+    if not found:
+        raise KeyError(f"a share table needs one of the count columns {COUNTS}; it has {table.columns}")
+    return found[0]
+
+
+def _share_change_p(table: pl.DataFrame, row: dict, count: str) -> float:
+    """p-value of the change of one group's share between the periods: the group's count of
+    all counts now against before (:func:`~kit.metrics.significance.two_proportion_p`)."""
+    prev = f"{count}_prev"
+    if prev not in table.columns or row.get(prev) is None:
+        return 1.0
+    return two_proportion_p(row[count] or 0.0, table[count].sum(), row[prev] or 0.0, table[prev].sum())
+
+
+def _gated(change, p: float, alpha: float):
+    """The change when it passes ``alpha``, else 0 (written as "about the same")."""
+    return change if _missing(change) or significant(p, alpha) else 0.0
+
+
+def _top_share_sentence(table: pl.DataFrame, column: str, loc: Locale, alpha: float, value: str = "share") -> str:
+    """The largest group with its share (and its change, when significant); tied groups named
+    together; a largest group not significantly larger than the second is named with it as
+    similar."""
     top = _top(table, value)
     names = [group_name(column, v, loc) for v in top[column].to_list()]
-    if len(names) == 1:
-        change = pp_change(top[f"{value}_change"][0], loc) if f"{value}_change" in top.columns else ""
-        return loc.t("profile.top_share", group=names[0], share=loc.pct(top[value][0]), change=change)
-    return loc.t("profile.top_share_tie", groups=join_names(names, loc), share=loc.pct(top[value][0]), change="")
+    if len(names) > 1:
+        return loc.t("profile.top_share_tie", groups=join_names(names, loc), share=loc.pct(top[value][0]), change="")
+    count = _count_of(table)
+    row = top.row(0, named=True)
+    rest = table.filter(pl.col(column) != row[column]).sort([value, column], descending=[True, False])
+    if rest.height and not significant(count_ratio_p(row[count], rest[count][0]), alpha):
+        second = rest.row(0, named=True)
+        return loc.t("profile.top_similar", first=names[0], share=loc.pct(row[value]),
+                     second=group_name(column, second[column], loc), second_share=loc.pct(second[value]))
+    change = ""
+    if f"{value}_change" in top.columns:
+        change = pp_change(_gated(row[f"{value}_change"], _share_change_p(table, row, count), alpha), loc)
+    return loc.t("profile.top_share", group=names[0], share=loc.pct(row[value]), change=change)
 
 
-def _mover_sentence(table: pl.DataFrame, column: str, loc: Locale, skip: list) -> str:
-    """The group whose share moved most (in points), unless it is already named or the move is flat."""
+def _mover_sentence(table: pl.DataFrame, column: str, loc: Locale, skip: list, alpha: float) -> str:
+    """The group whose share moved most (in points) among the moves that pass ``alpha``;
+    empty when that group is already named; "the other groups are similar" when no move
+    passes."""
     if not _has_prev(table, "share"):
         return ""
+    count = _count_of(table)
     # a shift of the unknowns says more about data capture than about customers
-    moved = table.filter(pl.col("share_change").is_not_null() & (pl.col(column) != UNKNOWN)).with_columns(pl.col("share_change").abs().alias("_a"))
-    if moved.is_empty():
-        return ""
-    row = moved.sort(["_a", column], descending=[True, False]).row(0, named=True)
-    if row[column] in skip or direction(row["share_change"]) == "flat":
+    moved = [r for r in table.filter(pl.col("share_change").is_not_null() & (pl.col(column) != UNKNOWN))
+             .with_columns(pl.col("share_change").abs().alias("_a")).sort(["_a", column], descending=[True, False])
+             .iter_rows(named=True)
+             if direction(r["share_change"]) != "flat" and significant(_share_change_p(table, r, count), alpha)]
+    if not moved:
+        return loc.t("profile.no_mover")
+    row = moved[0]
+    if row[column] in skip:
         return ""
     way = "up" if row["share_change"] > 0 else "down"
     return loc.t("profile.mover", group=group_name(column, row[column], loc), way=loc.t(f"profile.way.{way}"),
@@ -104,27 +159,30 @@ def _empty(table: pl.DataFrame, value: str) -> bool:
 
 # ------------------------------------------------------------------ 1.1
 
-def share_text(table: pl.DataFrame, loc: Locale, column: str | None = None) -> str:
-    """For any share table (region, province, city, city tier, device, source ...): the
-    largest group(s) with share and change, then the biggest shift vs the comparison
-    period (or, without one, the second group)."""
+def share_text(table: pl.DataFrame, loc: Locale, column: str | None = None, alpha: float = SIGNIFICANCE) -> str:
+    """For any share table (region, province, city, city tier, device, source ...; with its
+    count column ``customers`` or ``sessions``): the largest group(s) with share and
+    change, then the biggest significant shift vs the comparison period (or, without one,
+    the second group)."""
     column = column or table.columns[0]
     if _empty(table, "share"):
         return loc.t("profile.no_data")
-    first = _top_share_sentence(table, column, loc)
+    first = _top_share_sentence(table, column, loc, alpha)
     named = _top(table, "share")[column].to_list()
-    second = _mover_sentence(table, column, loc, named) or _second_sentence(table, column, loc, named)
+    second = _mover_sentence(table, column, loc, named, alpha) or _second_sentence(table, column, loc, named)
     return loc.sentences([first, second])
 
 
-def age_gender_text(table: pl.DataFrame, loc: Locale) -> str:
+def age_gender_text(table: pl.DataFrame, loc: Locale, alpha: float = SIGNIFICANCE) -> str:
     """The largest age band (both genders) with its share and change, and the share of women
-    among customers of known gender: F / (F + M), with its change."""
+    among customers of known gender: F / (F + M), with its change (each difference stated
+    only when it passes ``alpha``)."""
     if _empty(table, "customers"):
         return loc.t("profile.no_data")
-    by_band = table.group_by("age_band", maintain_order=True).agg(_sum_or_null("share"), _sum_or_null("share_prev")).with_columns(
-        (pl.col("share") - pl.col("share_prev")).alias("share_change"))
-    sentences = [_top_share_sentence(by_band, "age_band", loc)]
+    by_band = table.group_by("age_band", maintain_order=True).agg(
+        _sum_or_null("customers"), _sum_or_null("customers_prev"), _sum_or_null("share"), _sum_or_null("share_prev"),
+    ).with_columns((pl.col("share") - pl.col("share_prev")).alias("share_change"))
+    sentences = [_top_share_sentence(by_band, "age_band", loc, alpha)]
     women = table.group_by("gender", maintain_order=True).agg(_sum_or_null("customers"), _sum_or_null("customers_prev"))
     known = women.filter(pl.col("gender").is_in(["F", "M"]))
 
@@ -137,44 +195,57 @@ def age_gender_text(table: pl.DataFrame, loc: Locale) -> str:
 
     now, before = female_share("customers"), female_share("customers_prev")
     if now is not None:
-        change = pp_change(now - before, loc) if before is not None else ""
+        change = ""
+        if before is not None:
+            p = two_proportion_p(now * known["customers"].sum(), known["customers"].sum(),
+                                 before * known["customers_prev"].sum(), known["customers_prev"].sum())
+            change = pp_change(_gated(now - before, p, alpha), loc)
         sentences.append(loc.t("profile.female_share", share=loc.pct(now), change=change))
     return loc.sentences(sentences)
 
 
-def new_by_tier_text(table: pl.DataFrame, loc: Locale) -> str:
-    """New customers in all and their change, then the tier(s) whose new customers grow
-    fastest (largest ``new_customers_change_rel``)."""
+def new_by_tier_text(table: pl.DataFrame, loc: Locale, alpha: float = SIGNIFICANCE) -> str:
+    """New customers in all and their change (stated when the two counts differ by more
+    than chance), then the tier(s) whose new customers grow fastest (largest
+    ``new_customers_change_rel``), named only when they grew faster than the other tiers:
+    their share of the new customers rose significantly. Otherwise the tiers grew alike."""
     if _empty(table, "new_customers"):
         return loc.t("profile.no_data")
     total = table["new_customers"].sum()
     change = ""
-    if _has_prev(table, "new_customers"):
-        prev = table["new_customers_prev"].sum()
-        change = rel_change((total - prev) / prev, loc) if prev else ""
+    has_prev = _has_prev(table, "new_customers")
+    prev = table["new_customers_prev"].sum() if has_prev else None
+    if has_prev and prev:
+        change = rel_change(_gated((total - prev) / prev, count_ratio_p(total, prev), alpha), loc)
     sentences = [loc.t("profile.new_total", n=loc.integer(total), change=change)]
     growing = table.filter(pl.col("new_customers_change_rel").is_not_null() & (pl.col("city_tier") != UNKNOWN))
     if not growing.is_empty():
         best = _top(growing, "new_customers_change_rel")
         rel = best["new_customers_change_rel"][0]
-        if direction(rel) == "up":
+        if direction(rel) != "up":
+            sentences.append(loc.t("profile.new_no_growth"))
+        elif all(significant(two_proportion_p(r["new_customers"], total, r["new_customers_prev"], prev), alpha)
+                 for r in best.iter_rows(named=True)):
             tiers = join_names([group_name("city_tier", v, loc) for v in best["city_tier"].to_list()], loc)
             sentences.append(loc.t("profile.new_fastest", tiers=tiers, growth=loc.change(rel)))
         else:
-            sentences.append(loc.t("profile.new_no_growth"))
+            sentences.append(loc.t("profile.new_growth_similar"))
     return loc.sentences(sentences)
 
 
 # ------------------------------------------------------------------ 1.2
 
-def device_text(devices: pl.DataFrame, mobile: pl.DataFrame, loc: Locale) -> str:
-    """The largest device(s) with share and change, and the mobile share with its change."""
+def device_text(devices: pl.DataFrame, mobile: pl.DataFrame, loc: Locale, alpha: float = SIGNIFICANCE) -> str:
+    """The largest device(s) with share and change, and the mobile share with its change
+    (differences stated when they pass ``alpha``)."""
     if _empty(devices, "share"):
         return loc.t("profile.no_data")
     row = mobile.row(0, named=True)
+    p = two_proportion_p(row["mobile_sessions"], row["sessions"], row.get("mobile_sessions_prev"),
+                         row.get("sessions_prev"))
     mobile_sentence = loc.t("profile.mobile_share", share=loc.pct(row["mobile_share"]),
-                        change=pp_change(row["mobile_share_change"], loc))
-    return loc.sentences([_top_share_sentence(devices, "device", loc), mobile_sentence])
+                            change=pp_change(_gated(row["mobile_share_change"], p, alpha), loc))
+    return loc.sentences([_top_share_sentence(devices, "device", loc, alpha), mobile_sentence])
 
 
 def duration_text(stats: pl.DataFrame, loc: Locale, histogram: pl.DataFrame | None = None) -> str:
@@ -192,37 +263,91 @@ def duration_text(stats: pl.DataFrame, loc: Locale, histogram: pl.DataFrame | No
     return loc.sentences(sentences)
 
 
-def heatmap_text(heatmap: pl.DataFrame, peaks: pl.DataFrame, loc: Locale) -> str:
-    """The peak hours found in the data and the busiest weekday(s) with their share of visits."""
+def heatmap_text(heatmap: pl.DataFrame, peaks: pl.DataFrame, loc: Locale, weekdays: pl.DataFrame | None = None,
+                 alpha: float = SIGNIFICANCE) -> str:
+    """The peak hours found in the data, then the busiest weekday per date of that weekday
+    (``weekdays``: :func:`kit.metrics.profile.weekday_visits`; a quarter with 14 Wednesdays
+    does not make Wednesday busier).
+
+    The weekdays whose visits per day are not significantly below the top one (Welch's t
+    on the day-to-day spread, ``alpha``) are the busiest group: one weekday is named with
+    the next one's visits per day beside it; several are named as similar; all seven mean
+    visits are similar across the week. Without ``weekdays`` no weekday is named."""
     if _empty(heatmap, "visits"):
         return loc.t("profile.no_data")
     sentences = []
     if peaks.height:
         hours = join_names([loc.t("profile.peak_hour", hour=f"{h:02d}") for h in peaks["hour"].to_list()], loc)
         sentences.append(loc.t("profile.peaks", hours=hours))
-    days = heatmap.group_by("weekday", maintain_order=True).agg(pl.col("visits").sum(), pl.col("share").sum())
-    best = _top(days, "share").sort("weekday")
-    names = join_names([group_name("weekday", d, loc) for d in best["weekday"].to_list()], loc)
-    sentences.append(loc.t("profile.busiest_day", day=names, share=loc.pct(best["share"][0])))
+    if weekdays is not None:
+        sentences.append(_weekday_sentence(weekdays, loc, alpha))
     return loc.sentences(sentences)
 
 
-def source_text(table: pl.DataFrame, loc: Locale) -> str:
+def _weekday_sentence(weekdays: pl.DataFrame, loc: Locale, alpha: float) -> str:
+    days = weekdays.filter(pl.col("days") > 0).sort(["visits_per_day", "weekday"], descending=[True, False])
+    if days.height < 2:
+        return ""
+    rows = days.to_dicts()
+    top = rows[0]
+
+    def p_vs_top(r: dict) -> float:
+        return welch_p(top["visits_per_day"], top["sd_per_day"], top["days"],
+                       r["visits_per_day"], r["sd_per_day"], r["days"])
+
+    busiest = [top] + [r for r in rows[1:] if not significant(p_vs_top(r), alpha)]
+    per_day = [r["visits_per_day"] for r in busiest]
+    low, high = loc.integer(min(per_day)), loc.integer(max(per_day))
+    spread = high if low == high else loc.t("profile.range", low=low, high=high)
+    if len(busiest) == len(rows):
+        return loc.t("profile.weekdays_similar", range=spread)
+    if len(busiest) > 1:
+        names = join_names([group_name("weekday", r["weekday"], loc) for r in sorted(busiest, key=lambda r: r["weekday"])],
+                           loc)
+        return loc.t("profile.busiest_days_similar", days=names, range=spread)
+    second = rows[1]
+    return loc.t("profile.busiest_day", day=group_name("weekday", top["weekday"], loc),
+                 per_day=loc.integer(top["visits_per_day"]), second=group_name("weekday", second["weekday"], loc),
+                 second_per_day=loc.integer(second["visits_per_day"]))
+
+
+def source_text(table: pl.DataFrame, loc: Locale, alpha: float = SIGNIFICANCE) -> str:
     """The largest source(s) by sessions with change, the best-converting source against the
-    overall visit-to-pay rate, and the source with the highest AOV."""
+    overall visit-to-pay rate, and the source with the highest AOV. The largest source, its
+    change and the best converter (against the second best, two-proportion test) are
+    stated only when they pass ``alpha``; the AOV has no spread in the table and is not tested."""
     if _empty(table, "sessions"):
         return loc.t("profile.no_data")
     top = _top(table, "share")
     names = join_names([group_name("source", v, loc) for v in top["source"].to_list()], loc)
-    change = pp_change(top["share_change"][0], loc) if top.height == 1 else ""
-    sentences = [loc.t("profile.source_top", source=names, share=loc.pct(top["share"][0]), change=change)]
+    row = top.row(0, named=True)
+    rest = table.filter(pl.col("source") != row["source"]).sort(["share", "source"], descending=[True, False])
+    if top.height == 1 and rest.height and not significant(count_ratio_p(row["sessions"], rest["sessions"][0]), alpha):
+        sentences = [loc.t("profile.top_similar", first=names, share=loc.pct(row["share"]),
+                           second=group_name("source", rest["source"][0], loc), second_share=loc.pct(rest["share"][0]))]
+    else:
+        change = ""
+        if top.height == 1 and "share_change" in table.columns:
+            change = pp_change(_gated(row["share_change"], _share_change_p(table, row, "sessions"), alpha), loc)
+        sentences = [loc.t("profile.source_top", source=names, share=loc.pct(row["share"]), change=change)]
     visited = table.filter(pl.col("sessions") > 0)
     overall = visited["paying_sessions"].sum() / visited["sessions"].sum()
-    best = _top(visited.filter(pl.col("visit_to_pay").is_not_null()), "visit_to_pay")
+    converting = visited.filter(pl.col("visit_to_pay").is_not_null()).sort(["visit_to_pay", "source"],
+                                                                           descending=[True, False])
+    best = _top(converting, "visit_to_pay")
     if best.height and best["visit_to_pay"][0] > 0:
-        sentences.append(loc.t("profile.source_best_conversion",
-                           source=join_names([group_name("source", v, loc) for v in best["source"].to_list()], loc),
-                           rate=loc.pct(best["visit_to_pay"][0]), overall=loc.pct(overall)))
+        runner = converting.filter(~pl.col("source").is_in(best["source"].to_list()))
+        b = best.row(0, named=True)
+        if runner.height and not significant(two_proportion_p(b["paying_sessions"], b["sessions"],
+                                                              runner["paying_sessions"][0], runner["sessions"][0]), alpha):
+            sentences.append(loc.t("profile.source_conversion_similar", first=group_name("source", b["source"], loc),
+                                   rate=loc.pct(b["visit_to_pay"]),
+                                   second=group_name("source", runner["source"][0], loc),
+                                   second_rate=loc.pct(runner["visit_to_pay"][0]), overall=loc.pct(overall)))
+        else:
+            sentences.append(loc.t("profile.source_best_conversion",
+                                   source=join_names([group_name("source", v, loc) for v in best["source"].to_list()], loc),
+                                   rate=loc.pct(b["visit_to_pay"]), overall=loc.pct(overall)))
     priced = table.filter(pl.col("aov").is_not_null())
     if priced.height > 1:
         rich = _top(priced, "aov")
@@ -262,13 +387,14 @@ def order_value_text(stats: pl.DataFrame, loc: Locale) -> str:
     return loc.sentences(sentences)
 
 
-def orders_per_customer_text(table: pl.DataFrame, loc: Locale) -> str:
-    """Share of customers with one paid order in the period (and its change), and the share
-    with three or more."""
+def orders_per_customer_text(table: pl.DataFrame, loc: Locale, alpha: float = SIGNIFICANCE) -> str:
+    """Share of customers with one paid order in the period (and its change, when it passes
+    ``alpha``), and the share with three or more."""
     if _empty(table, "customers"):
         return loc.t("profile.no_data")
     once = table.filter(pl.col("orders") == "1").row(0, named=True)
-    sentences = [loc.t("profile.one_time", share=loc.pct(once["share"]), change=pp_change(once["share_change"], loc))]
+    change = pp_change(_gated(once["share_change"], _share_change_p(table, once, "customers"), alpha), loc)
+    sentences = [loc.t("profile.one_time", share=loc.pct(once["share"]), change=change)]
     k = 3
     many = [str(i) for i in range(k, ORDERS_PER_CUSTOMER_MAX)] + [f"{ORDERS_PER_CUSTOMER_MAX}+"]
     sentences.append(loc.t("profile.repeaters", k=k,
@@ -331,17 +457,22 @@ def long_tail_text(long_tail: pl.DataFrame, has_comparison: bool, loc: Locale, t
     return loc.t("profile.long_tail", categories=join_names(items, loc))
 
 
-def quality_text(quality: pl.DataFrame, loc: Locale) -> str:
+def quality_text(quality: pl.DataFrame, loc: Locale, alpha: float = SIGNIFICANCE) -> str:
     """After the category quality table (:func:`kit.metrics.products.category_quality`): the
     category most often returned and the lowest rated one, against the shop's overall
-    return rate (returned lines / lines)."""
+    return rate (returned lines / lines). The most returned category is said to stand out
+    only when its rate passes ``alpha`` against the other categories' lines (two-proportion
+    test); the ratings have no spread in the table and are not tested."""
     rated = quality.filter(pl.col("return_rate").is_not_null())
     if rated.height == 0:
         return loc.t("profile.no_data")
-    overall = (rated["return_rate"] * rated["lines"]).sum() / rated["lines"].sum()
-    worst = rated.sort("return_rate", descending=True).row(0, named=True)
-    sentences = [loc.t("profile.quality.returns", category=worst["category"], rate=loc.pct(worst["return_rate"]),
-                   overall=loc.pct(overall))]
+    returned = (rated["return_rate"] * rated["lines"]).sum()
+    overall = returned / rated["lines"].sum()
+    worst = rated.sort(["return_rate", "category"], descending=[True, False]).row(0, named=True)
+    worst_returned = worst["return_rate"] * worst["lines"]
+    p = two_proportion_p(worst_returned, worst["lines"], returned - worst_returned, rated["lines"].sum() - worst["lines"])
+    key = "profile.quality.returns" if significant(p, alpha) else "profile.quality.returns_similar"
+    sentences = [loc.t(key, category=worst["category"], rate=loc.pct(worst["return_rate"]), overall=loc.pct(overall))]
     with_rating = quality.filter(pl.col("rating").is_not_null())
     if with_rating.height:
         low = with_rating.sort("rating").row(0, named=True)

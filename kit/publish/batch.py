@@ -7,6 +7,14 @@ leaves the previous report untouched and lands in ``output/_failed/<run-name>/``
 the executed notebook and a log naming the notebook, the cell and the error. Runs go
 in parallel processes (``--jobs``); one failure does not stop the others. With cores to
 spare, a run's independent sections go side by side in two kernels (:func:`execution_plan`).
+
+An analyst's own section (``own: true`` in ``notebooks/sections.yaml``, as ``kit new-section``
+registers it, or a notebook listed only in a params file's ``sections:``) that fails does not cost
+the rest of the report: the report shows a note in its place, the run's summary and ``run.log``
+name it, ``metrics.json`` lists it under ``failed_sections``, and the run is "ok with a warning"
+(exit code 0). ``strict: true`` in the params fails the run instead. The kit's own sections
+always fail the run: the diagnosis and the summary read their figures, and a failure there is
+the kit's bug, which must not be published over.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import traceback
 import uuid
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -51,25 +59,97 @@ class Section:
     stem: str
     run_last: bool = False  # the summary runs after the sections it summarises
     after_others: bool = False  # the diagnosis reads the figures the sections before it saved
+    numbered: bool = True  # its headings are numbered (not the summary, introduction or appendix)
+    own: bool = False  # an analyst's own section: when it fails, the report shows a note instead (unless strict)
 
     @property
     def path(self) -> Path:
         return NOTEBOOKS / f"{self.stem}.ipynb"
 
+    @property
+    def anchor(self) -> str | None:
+        """The id prefix of an unnumbered section's headings (``00_intro`` -> ``intro``); None when numbered."""
+        return None if self.numbered else (self.stem.lstrip("0123456789_") or self.stem)
 
-def sections(only: list[str] | None = None) -> list[Section]:
-    """The ordered section list (``notebooks/sections.yaml``): the order of the report."""
-    listed = yaml.safe_load((NOTEBOOKS / "sections.yaml").read_text(encoding="utf-8"))["sections"]
-    result = [Section(s["notebook"], bool(s.get("run_last", False)), bool(s.get("after_others", False)))
-              for s in listed]
-    if only:
-        unknown = sorted(set(only) - {s.stem for s in result})
+
+SECTION_KEYS = ("notebook", "run_last", "after_others", "numbered", "own")
+SECTION_DEFAULTS = {"run_last": False, "after_others": False, "numbered": True, "own": False}
+
+
+def listed_sections() -> list[Section]:
+    """``notebooks/sections.yaml`` as read and checked: a file an analyst edits by hand gets one
+    message naming the entry and the key when it does not describe sections."""
+    path = NOTEBOOKS / "sections.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KitError(f"{path} is missing: it lists the report's section notebooks (restore it from git).") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise KitError(f"{where}: not valid YAML ({getattr(e, 'problem', None) or e}); check the indentation "
+                       "there.") from None
+    entries = raw.get("sections") if isinstance(raw, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise KitError(f"{path}: expected `sections:` and a list of `- notebook: NAME` entries.")
+    result = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("notebook"), str):
+            raise KitError(f"{path}: section {number} needs `notebook: NAME` (the notebook's file name without "
+                           ".ipynb).")
+        unknown = sorted(set(entry) - set(SECTION_KEYS))
         if unknown:
-            raise KitError(f"unknown section(s) {', '.join(unknown)}; sections: {', '.join(s.stem for s in result)}")
+            raise KitError(f"{path}: section {number} ({entry['notebook']}) has the unknown key {unknown[0]!r}; "
+                           f"keys: {', '.join(SECTION_KEYS)}.")
+        flags = {k: entry.get(k, default) for k, default in SECTION_DEFAULTS.items()}
+        wrong = next((k for k, v in flags.items() if not isinstance(v, bool)), None)
+        if wrong:
+            raise KitError(f"{path}: section {number} ({entry['notebook']}): {wrong} must be true or false.")
+        result.append(Section(entry["notebook"], **flags))
+    stems = [s.stem for s in result]
+    twice = next((s for s in stems if stems.count(s) > 1), None)
+    if twice:
+        raise KitError(f"{path} lists {twice} twice; a section appears once in a report.")
+    return result
+
+
+def sections(only: list[str] | None = None, source: str | None = None) -> list[Section]:
+    """The ordered section list (``notebooks/sections.yaml``): the order of the report.
+
+    ``only`` (a params file's ``sections:``, or ``--sections``) keeps the listed sections and the
+    summary. It may also name a notebook of ``notebooks/`` that ``sections.yaml`` does not list:
+    an analyst's own section for these runs alone, placed after the section listed before it.
+    ``source`` (the params file) is named in the message when a listed section does not exist."""
+    result = listed_sections()
+    if only:
+        known = {s.stem for s in result}
+        extra = [stem for stem in dict.fromkeys(only) if stem not in known]
+        absent = [stem for stem in extra if not (NOTEBOOKS / f"{stem}.ipynb").exists()]
+        if absent:
+            where = f"{source}: sections: " if source else ""
+            raise KitError(f"{where}unknown section(s) {', '.join(absent)}: neither in notebooks/sections.yaml nor a "
+                           f"notebook in {NOTEBOOKS} (create one with `kit new-section NAME`); sections: "
+                           f"{', '.join(s.stem for s in result)}")
         result = [s for s in result if s.stem in only or s.run_last]
+        result = _place_extra(result, list(dict.fromkeys(only)), extra)
     for s in result:
         if not s.path.exists():
             raise KitError(f"notebooks/sections.yaml lists {s.stem}, but {s.path} does not exist.")
+    return result
+
+
+def _place_extra(result: list[Section], only: list[str], extra: list[str]) -> list[Section]:
+    """Insert each own section that only ``only`` names after the section ``only`` lists before
+    it (after the summary when it comes first)."""
+    for stem in extra:
+        before = only[:only.index(stem)]
+        stems = [s.stem for s in result]
+        anchor = next((b for b in reversed(before) if b in stems), None)
+        if anchor is not None:
+            at = stems.index(anchor) + 1
+        else:
+            at = next((i for i, s in enumerate(result) if not s.run_last), len(result))
+        result.insert(at, Section(stem, own=True))
     return result
 
 
@@ -99,6 +179,9 @@ class Outcome:
     timings: dict | None = None
     bad_input: bool = False
     """A failure on the user's input (the kit's bad-input errors, in the kit or in a cell): exit code 2."""
+    failed_sections: list[str] = field(default_factory=list)
+    """An analyst's own sections that failed in a published run (each a line such as
+    ``mine.ipynb, cell [4]: ZeroDivisionError: ...``): the run is ok, with a warning."""
 
 
 _interrupted = threading.Event()
@@ -122,6 +205,10 @@ class SectionFailed(Exception):
         self.notebook, self.cell, self.first_line, self.bad_input = notebook, cell, first_line, bad_input
         where = f"cell [{cell}]" if cell is not None else "a cell"
         super().__init__(f"{notebook}.ipynb, {where}: {first_line}")
+
+    def record(self) -> dict:
+        """The failure as ``metrics.json`` lists it (``failed_sections``) and the report's note reads it."""
+        return {"notebook": self.notebook, "cell": self.cell, "reason": self.first_line}
 
 
 def execute_section(section: Section, out_dir: Path, parameters: dict, log: logging.Logger, km=None) -> float:
@@ -185,6 +272,8 @@ class Executed:
     tmp: str
     started: float  # time.time() when the run started
     timings: dict
+    failed: list[dict] = field(default_factory=list)
+    """The own sections that failed (:meth:`SectionFailed.record`), in the order they failed."""
 
 
 def execute_run(params: RunParams, output: Path, section_stems: list[str] | None, kms: list,
@@ -194,6 +283,7 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
     several (see :func:`execution_plan`). Returns what :func:`export_run` needs, or the failed
     Outcome (never raises). ``tag`` marks the temporary folder as this publish's (see
     :func:`publish`), so that an interrupted publish removes its own folders and no other's."""
+    from kit.dataset import default_cache
     from kit.run import prepare_run
 
     name = params.run_name
@@ -205,16 +295,27 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
     log = _logger(tmp / "run.log")
     tell = events.put if events is not None else (lambda item: None)
     timings: dict[str, float] = {}
+    failed: list[dict] = []
 
     def run_lane(lane: list[Section], km) -> None:
         for section in lane:
             _check_interrupted()
-            timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
+            started_section = time.perf_counter()
+            try:
+                timings[section.stem] = execute_section(section, nb_dir, {"work_dir": str(work)}, log, km)
+            except SectionFailed as e:
+                if not section.own or params.strict:
+                    raise
+                # an analyst's own section: the report goes on without it, and says so
+                timings[section.stem] = time.perf_counter() - started_section
+                failed.append(e.record())
+                log.warning("section %s failed and is left out of the report with a note (strict: true in the "
+                            "params would fail the run): %s", section.stem, e)
             tell((name, "section", section.stem))
 
     try:
         log.info("run %s: params %s, kit %s", name, params.source_file, __version__)
-        side_by_side, after = execution_plan(sections(section_stems or params.sections), len(kms))
+        side_by_side, after = execution_plan(_run_sections(params, section_stems), len(kms))
         # the kernels warm up while the data is prepared in a thread (polars works outside the
         # GIL), so the first sections start with imports done; a bad input found meanwhile fails
         # the run at once. The first kernel has a thread of its own for its warm-up, its lane and
@@ -227,7 +328,8 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
             # each step of the preparation first checks that publishing goes on: an interrupted
             # run must not write into a folder that is being removed
             preparing = pool.submit(prepare_run, params, work,
-                                    progress=lambda m: (_check_interrupted(), log.info(m)))
+                                    progress=lambda m: (_check_interrupted(), log.info(m)),
+                                    cache_dir=default_cache(output))
             warming = [first_kernel.submit(warm_up_kernel, kms[0])] + [pool.submit(warm_up_kernel, km)
                                                                        for km in kms[1:]]
             wait([preparing, *warming], return_when=FIRST_EXCEPTION)
@@ -256,7 +358,7 @@ def execute_run(params: RunParams, output: Path, section_stems: list[str] | None
             pool.shutdown(wait=ok)
             first_kernel.shutdown(wait=ok)
         _close(log)
-        return Executed(name, str(tmp), started, timings)
+        return Executed(name, str(tmp), started, timings, failed)
     except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
         return _failed(e, name, tmp, output, log, started)
 
@@ -266,6 +368,7 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
     """The second step: assemble ``report.html``, print ``report.pdf``, write the files beside
     them and move the folder into ``output/<run-name>/``. Needs no kernel: a batch does it in
     the main process while the workers' kernels go on with the next runs. Never raises."""
+    from kit.publish.failed import drop_failed_metrics, failed_section_notebook
     from kit.publish.report import assemble, write_metrics
     from kit.run import Run
 
@@ -274,9 +377,17 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
     log = _logger(tmp / "run.log")
     try:
         run = Run(params, work)
-        secs = sections(section_stems or params.sections)
+        secs = _run_sections(params, section_stems)
+        failed = {f["notebook"]: f for f in executed.failed}
+        parts = []
+        for s in secs:
+            executed_nb = tmp / "notebooks" / f"{s.stem}.ipynb"
+            if s.stem in failed:  # its note, in its place; the executed notebook stays for the analyst
+                executed_nb = failed_section_notebook(executed_nb, failed[s.stem], run.locale, work / "failed")
+                drop_failed_metrics(work, s.stem)
+            parts.append(executed_nb)
         t0 = time.perf_counter()
-        html = assemble(run, [tmp / "notebooks" / f"{s.stem}.ipynb" for s in secs], tmp)
+        html = assemble(run, parts, tmp, [s.anchor for s in secs])
         timings["html"] = time.perf_counter() - t0
         if pdf:
             from kit.publish.export import print_pdf
@@ -284,11 +395,13 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
             t0 = time.perf_counter()
             print_pdf(html, tmp / "report.pdf", header=_header(run))
             timings["pdf"] = time.perf_counter() - t0
-        write_metrics(run, tmp / "metrics.json", timings)
+        write_metrics(run, tmp / "metrics.json", timings, failed_sections=executed.failed)
         (tmp / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
         for extra in ("findings.json", "segments.csv"):
             if (work / extra).exists():
                 shutil.copy2(work / extra, tmp / extra)
+        if (work / "actions").is_dir():  # the action lists: customer ids beside the report, never in it
+            shutil.copytree(work / "actions", tmp / "actions")
         shutil.rmtree(work)
         log.info("published in %.1fs", time.time() - executed.started)
         _close(log)
@@ -297,9 +410,18 @@ def export_run(params: RunParams, executed: Executed, output: Path, section_stem
         _swap_into_place(tmp, final)
         # the failure of an earlier attempt is no longer the state of this run
         shutil.rmtree(output / "_failed" / name, ignore_errors=True)
-        return Outcome(name, True, time.time() - executed.started, str(final), timings=timings)
+        return Outcome(name, True, time.time() - executed.started, str(final), timings=timings,
+                       failed_sections=[str(SectionFailed(f["notebook"], f["cell"], f["reason"]))
+                                        for f in executed.failed])
     except Exception as e:  # noqa: BLE001 - a failed run is reported, never raised
         return _failed(e, name, tmp, output, log, executed.started)
+
+
+def _run_sections(params: RunParams, section_stems: list[str] | None) -> list[Section]:
+    """The sections of a run: ``--sections`` if given, else the params file's ``sections:``, else all."""
+    if section_stems:
+        return sections(section_stems, "--sections")
+    return sections(params.sections, params.source_file)
 
 
 def _failed(e: Exception, name: str, tmp: Path, output: Path, log: logging.Logger, started: float) -> Outcome:
@@ -482,6 +604,8 @@ def publish(params_files: list[str], jobs: int = 1, only: list[str] | None = Non
         def finished(outcome: Outcome) -> None:
             outcomes.append(outcome)
             status = "[green]ok[/green]" if outcome.ok else "[red]failed[/red]"
+            if outcome.ok and outcome.failed_sections:
+                status = f"[yellow]ok, {len(outcome.failed_sections)} section(s) left out[/yellow]"
             progress.update(tasks[outcome.run_name], description=f"{outcome.run_name} {status}",
                             completed=n_sections + 1)
 
@@ -570,10 +694,13 @@ def _print_summary(console, outcomes: list[Outcome]) -> None:
     for head in ("run", "status", "seconds", "output"):
         table.add_column(head, justify="right" if head == "seconds" else "left")
     for o in sorted(outcomes, key=lambda o: o.run_name):
-        status = "ok" if o.ok else "FAILED"
+        status = ("ok, with a warning" if o.failed_sections else "ok") if o.ok else "FAILED"
         where = str(Path(o.where) / "report.html") if o.ok else str(Path(o.where) / "run.log")
         table.add_row(o.run_name, status, f"{o.seconds:.1f}", where)
     console.print(table)
     for o in sorted(outcomes, key=lambda o: o.run_name):
         if not o.ok:
             console.print(f"{o.run_name} FAILED: {o.error}", soft_wrap=True, markup=False)
+        for failure in o.failed_sections:
+            console.print(f"{o.run_name} WARNING: section {failure}; the report shows a note in its place "
+                          "(strict: true in the params fails the run instead)", soft_wrap=True, markup=False)

@@ -8,26 +8,33 @@ numbered on the Markdown before export (the summary notebook is not numbered; th
 ``2`` ...) and each gets a stable id (``sec-1``, ``sec-1-1``, ``summary``), which the table of
 contents links to.
 
-``print_pdf`` prints the HTML with headless Chromium. The page footer (title, period, slice,
-"page n of m", on every page but the cover) is not stamped afterwards: it is in the report's own
-print stylesheet as CSS page-margin boxes (``@page { @bottom-right { content: counter(page) } }``),
-which Chromium prints since version 131. So the footer uses the same fonts as the page, its text
-is real text, the outline made by ``--generate-pdf-document-outline`` is untouched, and printing the
-HTML from a browser gives the same footer. One pass over the printed PDF then repairs its text
-layer (see ``repair_cjk_text``).
+The page embeds its own CJK font (``embed_font``: the glyphs it uses, cut from the installed Noto
+Sans CJK as TrueType; see ``kit.publish.fonts``), so that Chromium's PDF holds the Chinese text in
+real embedded CID fonts rather than Type 3 glyph procedures.
+
+``print_pdf`` prints the HTML with one headless Chromium (``kit.publish.browser``), twice: the
+second print carries the table of contents' page numbers, read from the first (``number_toc_pages``).
+Pagination (chapters, headings kept with what follows, charts with their reading, findings two to
+a page) is the print stylesheet's. The page footer (title, period, slice, "page n of m", on every
+page but the cover) is not stamped afterwards: it is in the report's own print stylesheet as CSS
+page-margin boxes (``@page { @bottom-right { content: counter(page) } }``), which Chromium prints
+since version 131. So the footer uses the same fonts as the page, its text is real text, the
+document outline Chromium makes is untouched, and printing the HTML from a browser gives the same
+footer. One pass over the printed PDF then repairs its text layer (see ``repair_cjk_text``).
 
 ``check_html`` and ``check_pdf`` list what is wrong with a published file (empty list = fine).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import tempfile
 import unicodedata
 import uuid
 from functools import lru_cache
@@ -38,18 +45,24 @@ import nbformat
 
 from kit.errors import KitError
 from kit.i18n import t
+from kit.publish.browser import CHROMIUM_INSTALL
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "kit_report"
 REMOVE_TAG = "remove_cell"
-CJK_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei"'
+# "Kit CJK" is the report's own subset of Noto Sans CJK, embedded by build_report (see kit.publish.fonts)
+CJK_FONTS = '"Kit CJK", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei"'
 # English reports still show Chinese slice values (e.g. region 华东), so CJK fonts stay in the stack
 FONT_STACKS = {
     "zh": f"{CJK_FONTS}, sans-serif",
     "en": f'"Helvetica Neue", Arial, "Liberation Sans", {CJK_FONTS}, sans-serif',
 }
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
-CHROMIUM_INSTALL = "apt-get install -y chromium fonts-noto-cjk"
+# The report runs no script (the contents' button is CSS) and loads nothing: images and fonts
+# are data: URIs, styles inline (pandas and the kit's tables carry style attributes, hence
+# 'unsafe-inline' for styles only). frame-ancestors cannot be set from a <meta>.
+CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+       "base-uri 'none'; form-action 'none'")
 PDF_TIMEOUT_SECONDS = 180
 A4_POINTS = (595.28, 841.89)
 
@@ -60,11 +73,13 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 # ---------------------------------------------------------------- HTML
 
 
-def build_report(notebooks: list[Path], meta: dict, out_html: Path) -> Path:
+def build_report(notebooks: list[Path], meta: dict, out_html: Path, anchors: list[str | None] | None = None) -> Path:
     """Write one self-contained HTML report from the executed section notebooks, in report order.
 
-    The first notebook is the executive summary (its headings are not numbered). ``meta`` carries
-    the cover fields, ``lang``, ``quality`` rows and translated ``labels`` (see ``report_meta``).
+    The first notebook is the executive summary (its headings are not numbered); ``anchors`` may
+    name others that are not (see ``number_headings``). ``meta`` carries the cover fields,
+    ``lang``, ``quality`` rows, ``quality_block`` (False: an appendix notebook shows them) and
+    translated ``labels`` (see ``report_meta``).
     """
     from nbconvert import HTMLExporter
 
@@ -72,7 +87,8 @@ def build_report(notebooks: list[Path], meta: dict, out_html: Path) -> Path:
     for nb in parts:
         drop_removed_cells(nb)
         drop_stderr(nb)
-    toc = number_headings(parts)
+    toc = number_headings(parts, anchors)
+    describe_images(parts, meta["labels"])
     merged = merge_notebooks(parts, meta["title"])
     exporter = HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES)],
@@ -84,9 +100,24 @@ def build_report(notebooks: list[Path], meta: dict, out_html: Path) -> Path:
         exclude_anchor_links=True,
     )
     body, _ = exporter.from_notebook_node(merged, resources={"kit": template_values(meta, toc)})
+    body = embed_font(body)
     out_html = Path(out_html)
     _write_atomically(out_html, body.encode("utf-8"))
     return out_html
+
+
+FONT_FACE_MARK = "/* kit: @font-face */"
+_DATA_URI = re.compile(r"data:[^\"')\s]+")
+
+
+def embed_font(page: str) -> str:
+    """Put the ``@font-face`` rules of the report's CJK font (only the glyphs this page uses) in
+    place of the template's mark. The characters are read from the whole page (text, generated
+    CSS content, footer strings), less its data URIs."""
+    from kit.publish.fonts import font_face_css
+
+    text = html.unescape(_DATA_URI.sub("", page))
+    return page.replace(FONT_FACE_MARK, font_face_css(text), 1)
 
 
 def drop_removed_cells(nb: nbformat.NotebookNode) -> None:
@@ -97,25 +128,34 @@ def drop_removed_cells(nb: nbformat.NotebookNode) -> None:
 
 
 def drop_stderr(nb: nbformat.NotebookNode) -> None:
-    """Remove stderr stream outputs: warnings and logs are for the analyst, not the reader."""
+    """Remove stderr stream outputs: warnings and logs are for the analyst, not the reader. Code
+    cells left without output are removed too: their input is hidden, so they show nothing, and
+    as empty boxes they would stand between a chart and its text (the print stylesheet keeps
+    neighbouring cells together) or take a blank page of their own."""
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
 
 
-def number_headings(notebooks: list[nbformat.NotebookNode]) -> list[dict]:
+def number_headings(notebooks: list[nbformat.NotebookNode], anchors: list[str | None] | None = None) -> list[dict]:
     """Number the level-1 and level-2 Markdown headings in place; return the table of contents.
 
-    The first notebook (the executive summary) keeps its headings unnumbered, with ids ``summary``,
-    ``summary-2`` ... The others: level 1 -> ``1``, ``2`` ... (id ``sec-1``), level 2 -> ``1.1``,
-    ``1.2`` ... (id ``sec-1-1``). Ids come from the numbers, so they are unique, stable and ASCII
-    even for Chinese headings. Each entry: level, number ("" when unnumbered), id, text.
+    ``anchors`` gives, per notebook, the id prefix of an unnumbered notebook (``summary``,
+    ``intro``, ``appendix``) or None for a numbered one; by default the first notebook (the
+    executive summary) is unnumbered as ``summary`` and the others numbered. An unnumbered
+    notebook's headings get ids ``<prefix>``, ``<prefix>-2`` ... The others: level 1 -> ``1``,
+    ``2`` ... (id ``sec-1``), level 2 -> ``1.1``, ``1.2`` ... (id ``sec-1-1``). Ids come from
+    the numbers, so they are unique, stable and ASCII even for Chinese headings. Each entry:
+    level, number ("" when unnumbered), id, text.
     """
+    if anchors is None:
+        anchors = ["summary"] + [None] * (len(notebooks) - 1)
     toc: list[dict] = []
     n1 = 0
     n2 = 0
-    summary_count = 0
+    unnumbered_count: dict[str, int] = {}
     for index, nb in enumerate(notebooks):
         for cell in nb.cells:
             if cell.cell_type != "markdown":
@@ -131,10 +171,11 @@ def number_headings(notebooks: list[nbformat.NotebookNode]) -> list[dict]:
                     continue
                 marks, text = match.group(1), match.group(2)
                 level = len(marks)
-                if index == 0:
-                    summary_count += 1
+                prefix = anchors[index]
+                if prefix is not None:
+                    count = unnumbered_count[prefix] = unnumbered_count.get(prefix, 0) + 1
                     number = ""
-                    anchor = "summary" if summary_count == 1 else f"summary-{summary_count}"
+                    anchor = prefix if count == 1 else f"{prefix}-{count}"
                 elif level == 1:
                     n1, n2 = n1 + 1, 0
                     number, anchor = str(n1), f"sec-{n1}"
@@ -146,6 +187,40 @@ def number_headings(notebooks: list[nbformat.NotebookNode]) -> list[dict]:
                 toc.append({"level": level, "number": number, "id": anchor, "text": heading_text(text)})
             cell.source = "\n".join(lines)
     return toc
+
+
+IMAGE_TYPES = ("image/png", "image/jpeg")
+_ANY_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+
+
+def describe_images(notebooks: list[nbformat.NotebookNode], labels: dict) -> None:
+    """Give every image output without an alt text one in the report's language: "图表：<the
+    heading it is under>" ("Chart: ..."), or "图表" before any heading. Charts drawn by the kit
+    carry their title as alt (output metadata ``{"image/png": {"alt": ...}}``) and keep it."""
+    heading = ""
+    for nb in notebooks:
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                found = _headings_in(cell.source)
+                heading = heading_text(found[-1]) if found else heading
+                continue
+            for out in cell.get("outputs", []):
+                for mime in IMAGE_TYPES:
+                    if mime in out.get("data", {}):
+                        meta = out.setdefault("metadata", {}).setdefault(mime, {})
+                        if not str(meta.get("alt") or "").strip():
+                            meta["alt"] = f"{labels['figure']}{labels['colon']}{heading}" if heading else labels["figure"]
+
+
+def _headings_in(markdown: str) -> list[str]:
+    """The Markdown of the ATX headings (any level) of a cell, outside fenced code."""
+    found, in_fence = [], False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (match := _ANY_HEADING.match(line)):
+            found.append(match.group(1))
+    return found
 
 
 def heading_text(markdown: str) -> str:
@@ -179,7 +254,9 @@ def template_values(meta: dict, toc: list[dict]) -> dict:
         "labels": labels,
         "toc": toc,
         "quality": quality,
+        "quality_block": meta.get("quality_block", True),
         "html_lang": HTML_LANG.get(lang, lang),
+        "csp": CSP,
         "font_stack": FONT_STACKS.get(lang, FONT_STACKS["en"]),
         "footer_left_css": css_string(footer),
         "footer_right_css": page_counter_css(labels["page"]),
@@ -220,21 +297,26 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def print_pdf(html_path: Path, pdf: Path, header: dict | None = None) -> Path:
     """Print the report HTML to an A4 PDF with headless Chromium; returns the PDF path.
 
-    The footer comes from the HTML's print stylesheet (written by ``build_report``). ``header``
-    (title, period, slice, lang; as ``kit.publish.batch`` passes it) is optional: when given, the
-    printed PDF must show its title in the footer of every page after the cover, otherwise a
-    KitError says that this Chromium does not print page-margin boxes.
+    One Chromium (``kit.publish.browser``) loads the page and prints it, then prints it again
+    with the table of contents' page numbers (``number_toc_pages``). The footer comes from the
+    HTML's print stylesheet (written by ``build_report``). ``header`` (title, period, slice, lang;
+    as ``kit.publish.batch`` passes it) is optional: when given, the printed PDF must show its
+    title in the footer of every page after the cover, otherwise a KitError says that this
+    Chromium does not print page-margin boxes.
     """
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        raise KitError(f"printing the PDF needs Chromium and the Noto CJK fonts: {CHROMIUM_INSTALL} "
-                       "(or publish with --no-pdf)")
+    from kit.publish.browser import Browser, find_chromium
+
+    chromium = find_chromium()
     pdf = Path(pdf)
     pdf.parent.mkdir(parents=True, exist_ok=True)
     raw = pdf.with_name(f".{pdf.name}.{uuid.uuid4().hex[:8]}.raw")
     tmp = pdf.with_name(f".{pdf.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        run_chromium(chromium, Path(html_path), raw)
+        with Browser(chromium, timeout=PDF_TIMEOUT_SECONDS) as browser:
+            page = browser.page()
+            page.open(Path(html_path))
+            page.print_pdf(raw)
+            number_toc_pages(page, raw)
         repair_cjk_text(raw, tmp)
         if header and header.get("title"):
             missing = _pages_without(tmp, header["title"])
@@ -248,31 +330,56 @@ def print_pdf(html_path: Path, pdf: Path, header: dict | None = None) -> Path:
     return pdf
 
 
-def chromium_command(chromium: str, html_path: Path, pdf: Path, profile: str) -> list[str]:
-    return [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-pdf-header-footer", "--generate-pdf-document-outline",
-        f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", html_path.resolve().as_uri(),
-    ]
+TOC_PASSES = 3
+_FILL_TOC = """(pages => {
+  for (const box of document.querySelectorAll('.kit-toc-page[data-for]'))
+    box.textContent = pages[box.dataset.for] ?? '';
+})(%s)"""
 
 
-def run_chromium(chromium: str, html_path: Path, pdf: Path) -> None:
-    """Run one headless Chromium print; a fresh profile each time, killed with its children on timeout."""
-    with tempfile.TemporaryDirectory(prefix="kit-chromium-") as profile:
-        cmd = chromium_command(chromium, html_path, pdf, profile)
-        # its own session, so that a timeout kills the renderer and GPU children too
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
-        try:
-            _, err = proc.communicate(timeout=PDF_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise KitError(f"Chromium did not print {html_path.name} within {PDF_TIMEOUT_SECONDS} s") from None
-    if proc.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
-        last = [line for line in (err or "").splitlines() if line.strip()][-1:] or ["no message"]
-        raise KitError(f"Chromium could not print {html_path.name} (exit {proc.returncode}): {last[0]}")
+def number_toc_pages(page, pdf: Path) -> dict[str, int]:
+    """Print ``page`` again over ``pdf`` with the page of each heading in the table of contents.
+
+    Chromium prints no CSS ``target-counter()``, but the PDF it prints names each link target
+    (``/Dests``: id -> page). The numbers read from the first print go into the contents' empty
+    page boxes (``.kit-toc-page[data-for=id]``), and the page is printed again. The boxes are as
+    wide empty as filled, so nothing moves; the second print is checked, and printed once more
+    if the pages did move (a KitError after ``TOC_PASSES`` prints). Returns id -> page; prints
+    nothing when the page has no such boxes.
+    """
+    if not page.evaluate("document.querySelectorAll('.kit-toc-page[data-for]').length"):
+        return {}
+    pages = destination_pages(pdf)
+    for _ in range(TOC_PASSES - 1):
+        page.evaluate(_FILL_TOC % json.dumps(pages))
+        page.print_pdf(pdf)
+        again = destination_pages(pdf)
+        if again == pages:
+            return pages
+        pages = again
+    raise KitError(f"the table of contents' page numbers did not settle after {TOC_PASSES} prints")
+
+
+def destination_pages(pdf: Path) -> dict[str, int]:
+    """Named destination -> page number (1-based) in a PDF printed by Chromium, which names the
+    element of every in-page link target by its id."""
+    from urllib.parse import unquote
+
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        number = {page.objgen: n for n, page in enumerate(document.pages, start=1)}
+        found = {}
+        dests = document.Root.get("/Dests")
+        if dests is not None:
+            for key, dest in dests.items():
+                found[unquote(key[1:])] = number.get(dest[0].objgen)
+        names = document.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            for key, dest in pikepdf.NameTree(names.Dests).items():
+                dest = dest.get("/D", dest) if isinstance(dest, pikepdf.Dictionary) else dest
+                found[unquote(str(key))] = number.get(dest[0].objgen)
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def repair_cjk_text(src: Path, dst: Path) -> None:
@@ -283,6 +390,11 @@ def repair_cjk_text(src: Path, dst: Path) -> None:
     ⼀ (U+2F00) and so on: the page looks right but copy, search and text extraction get radicals.
     Radicals never appear in report text, so every radical in a ToUnicode map is replaced by the
     ideograph that shares its glyph. Pages, fonts and the outline are copied unchanged.
+
+    With the report's own embedded font (``embed_font``) there is nothing to fix: its character
+    map holds only the characters the report uses, no radical (demo report: 0 of 3 ToUnicode maps
+    changed, against 50 of 248 with the system font). The pass stays for a page printed without
+    it (no Noto CJK installed: the system's CJK font is used); it costs ~0.05 s.
     """
     import pikepdf
 
@@ -417,6 +529,9 @@ class _HtmlFacts(HTMLParser):
         self.ids: list[str] = []
         self.links: list[tuple[str, str, str]] = []  # (tag, attribute, value)
         self.scripts_with_src: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.csp: list[str] = []
+        self._script: list[str] | None = None
         self.toc_targets: list[str] = []
         self.text: list[str] = []
         self.stderr_outputs = 0
@@ -436,6 +551,10 @@ class _HtmlFacts(HTMLParser):
             self.stderr_outputs += 1
         if tag == "script" and a.get("src"):
             self.scripts_with_src.append(a["src"])
+        elif tag == "script":
+            self._script = []
+        if tag == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy":
+            self.csp.append(a.get("content") or "")
         if tag == "nav" and "kit-toc" in (a.get("class") or "").split():
             self._in_toc += 1
         elif self._in_toc and tag == "nav":
@@ -446,12 +565,17 @@ class _HtmlFacts(HTMLParser):
             self._skip += 1
 
     def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.inline_scripts.append("".join(self._script))
+            self._script = None
         if tag == "nav" and self._in_toc:
             self._in_toc -= 1
         if tag in ("style", "script") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
         if not self._skip:
             self.text.append(data)
 
@@ -459,7 +583,8 @@ class _HtmlFacts(HTMLParser):
 def check_html(path: Path, lang: str) -> list[str]:
     """Problems of a published report.html; an empty list means it is fine.
 
-    Checked: self-contained (no src/href to another file or host, only ``#anchors`` and ``data:``;
+    Checked: a Content-Security-Policy that allows no script but the page's own, by hash
+    (``csp_problems``); self-contained (no src/href to another file or host, only ``#anchors`` and ``data:``;
     no ``<script src>``; no ``url(...)`` or ``@import`` of a URL in CSS), no stderr output, warning or
     traceback, every in-page link and every table-of-contents entry resolves to a unique id, the
     ``lang`` attribute matches ``lang``.
@@ -470,6 +595,7 @@ def check_html(path: Path, lang: str) -> list[str]:
     problems = []
     if facts.lang != HTML_LANG.get(lang, lang):
         problems.append(f"<html lang> is {facts.lang!r}, expected {HTML_LANG.get(lang, lang)!r}")
+    problems += csp_problems(facts.csp, facts.inline_scripts)
     for src in facts.scripts_with_src:
         problems.append(f"script loaded from {src[:80]}")
     for tag, attr, value in facts.links:
@@ -497,6 +623,30 @@ def check_html(path: Path, lang: str) -> list[str]:
     return problems
 
 
+def csp_problems(policies: list[str], inline_scripts: list[str]) -> list[str]:
+    """What is wrong with a page's Content-Security-Policy (its ``<meta>`` policies) for the
+    scripts it holds: there must be one policy; its script-src must name no host, no
+    'unsafe-inline' or 'unsafe-eval'; each inline script must be allowed by its sha256 hash
+    (or there is no script and script-src is 'none')."""
+    if not policies:
+        return ["no Content-Security-Policy"]
+    directives = {}
+    for part in policies[0].split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    sources = directives.get("script-src", directives.get("default-src"))
+    if sources is None:
+        return ["the Content-Security-Policy does not restrict scripts (no script-src or default-src)"]
+    problems = [f"script-src allows {s}" for s in sources
+                if not (s == "'none'" or s.startswith(("'sha256-", "'sha384-", "'sha512-")))]
+    for script in inline_scripts:
+        digest = "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+        if digest not in sources:
+            problems.append(f"inline script {script.strip()[:40]!r} is not allowed by its hash {digest}")
+    return problems
+
+
 def check_pdf(path: Path, expected: dict | list) -> list[str]:
     """Problems of a published report.pdf; an empty list means it is fine.
 
@@ -504,7 +654,8 @@ def check_pdf(path: Path, expected: dict | list) -> list[str]:
     "zh") for the page label of the footer and the CJK font check; ``footer`` a string (e.g. the
     title) every page after the cover must carry; ``min_pages``. A plain list is taken as ``texts``.
     Checked: every page A4, text extractable, the texts found, "page n of m" on every page but the
-    cover, a non-empty outline (bookmarks), a CJK font embedded when lang is zh.
+    cover, a non-empty outline (bookmarks), a CJK font embedded when lang is zh, no Type 3 font
+    (text must be in embedded fonts, see ``kit.publish.fonts``).
     """
     import pikepdf
 
@@ -517,6 +668,7 @@ def check_pdf(path: Path, expected: dict | list) -> list[str]:
         with document.open_outline() as outline:
             has_outline = bool(outline.root)
         fonts = _font_names(document)
+        type3 = _type3_fonts(document)
     problems = []
     if len(sizes) < expected.get("min_pages", 2):
         problems.append(f"{len(sizes)} page(s), expected at least {expected.get('min_pages', 2)}")
@@ -546,6 +698,8 @@ def check_pdf(path: Path, expected: dict | list) -> list[str]:
         problems.append("the PDF has no outline (bookmarks)")
     if lang == "zh" and not any(_is_cjk_font(name) for name in fonts):
         problems.append("no CJK font embedded")
+    if type3:
+        problems.append(f"{type3} Type 3 font(s): text drawn as glyph procedures, not an embedded font")
     return problems
 
 
@@ -584,6 +738,15 @@ def _font_names(document) -> set[str]:
                 names.add(str(descriptor.get("/FontName", "")))
                 names.add(str(descriptor.get("/FontFamily", "")))
     return names
+
+
+def _type3_fonts(document) -> int:
+    seen = set()
+    for page in document.pages:
+        for font in _fonts(page.obj.get("/Resources"), set()):
+            if str(font.get("/Subtype", "")) == "/Type3":
+                seen.add(font.objgen if font.is_indirect else id(font))
+    return len(seen)
 
 
 def _is_cjk_font(name: str) -> bool:

@@ -22,7 +22,7 @@ from kit.run import Run
 
 SHELL_LABELS = ("toc", "period", "comparison", "slice", "generated_at", "kit_version", "fingerprint",
                 "quality_title", "quality_none", "quality_level", "quality_table", "quality_check",
-                "quality_count", "quality_message", "page")
+                "quality_count", "quality_message", "page", "figure", "colon", "close")
 
 
 def markdown_outputs_to_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -65,8 +65,15 @@ def report_meta(run: Run) -> dict:
     }
 
 
-def assemble(run: Run, notebooks: list[Path], out_dir: Path) -> Path:
-    """Build ``out_dir/report.html`` from the executed notebooks, in report order."""
+APPENDIX = "99_appendix"
+"""The section notebook that shows the data-quality notes (with the glossary): when the report
+has it, the export template's own data-quality block is left out."""
+
+
+def assemble(run: Run, notebooks: list[Path], out_dir: Path, anchors: list[str | None] | None = None) -> Path:
+    """Build ``out_dir/report.html`` from the executed notebooks, in report order; ``anchors``:
+    per notebook, the id prefix of an unnumbered one's headings, None for a numbered one
+    (default: the first unnumbered, see :func:`kit.publish.export.number_headings`)."""
     from kit.publish.export import build_report
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,11 +83,13 @@ def assemble(run: Run, notebooks: list[Path], out_dir: Path) -> Path:
             target = Path(tmp) / path.name
             nbformat.write(nb, target)
             prepared.append(target)
-        return build_report(prepared, report_meta(run), out_dir / "report.html")
+        meta = report_meta(run) | {"quality_block": not any(Path(p).stem == APPENDIX for p in notebooks)}
+        return build_report(prepared, meta, out_dir / "report.html", anchors)
 
 
-def write_metrics(run: Run, path: Path, timings: dict | None = None) -> None:
-    """``metrics.json``: every headline figure of every section, with the run's identity."""
+def write_metrics(run: Run, path: Path, timings: dict | None = None, failed_sections: list[dict] = ()) -> None:
+    """``metrics.json``: every headline figure of every section, with the run's identity, and the
+    analyst's own sections that failed and were left out of the report (``failed_sections``)."""
     meta = run.meta
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -89,6 +98,7 @@ def write_metrics(run: Run, path: Path, timings: dict | None = None) -> None:
         "generated_at": datetime.now().isoformat(timespec="seconds"),
         "sections": run.metrics(),
         "timings_seconds": {k: round(v, 2) for k, v in (timings or {}).items()},
+        "failed_sections": list(failed_sections),
     }
     validate_metrics(doc)  # a key the schema does not define fails here, not in a dashboard
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,0 +1,236 @@
+"""The prepared dataset: a shop's data read, checked and conformed once, shared by every run
+that reads the same sources with the same preparation settings.
+
+A run of a report used to load, validate and prepare the whole shop again: a matrix of eight
+regions read 57M events eight times. Now :func:`prepare_dataset` does it once per dataset and
+keeps the result in a cache folder (``output/.cache/datasets/`` for ``kit publish``,
+``.cache/datasets/`` for notebooks opened in JupyterLab; ``KIT_CACHE_DIR`` elsewhere), as
+Parquet: every table of the contract as the run reads it (orders without duplicates and
+with each paid order's neighbours, order lines with their order's columns, events with
+users stitched and sessions derived), the session table, the loader's data-quality notes
+and ``dataset.json``. Each run then cuts its slice from it (:func:`kit.run.prepare_run`).
+
+The cache key is the sources' identity (each file's path, size and modification time; for a
+database, the query and the rows' window) and every setting that changes the preparation
+(column, value and event mappings, time zone, session gap, the kit's version and this
+module's :data:`LAYOUT`): a changed file is a new key, so a stale dataset is never read. A
+damaged one (a file missing or unreadable, a build that did not finish) is prepared again,
+with a warning in the data-quality notes. The cache keeps at most ``KIT_CACHE_GB`` gigabytes
+(default :data:`MAX_GB`), dropping the least recently used datasets first; ``kit cache
+clear`` empties it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from kit import __version__
+from kit.errors import DataError
+from kit.params import RunParams
+
+LAYOUT = 1
+"""Version of a dataset's folder layout: a change of the preparation changes every key."""
+MAX_GB = 20.0
+"""Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
+META = "dataset.json"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One prepared dataset in its cache folder."""
+
+    folder: Path
+
+    @property
+    def meta(self) -> dict:
+        return json.loads((self.folder / META).read_text(encoding="utf-8"))
+
+    @property
+    def quality(self) -> list[dict]:
+        """The loader's data-quality notes (warnings and infos of the whole dataset)."""
+        return json.loads((self.folder / "quality.json").read_text(encoding="utf-8"))
+
+    def table(self, name: str) -> pl.LazyFrame | None:
+        path = self.folder / f"{name}.parquet"
+        return pl.scan_parquet(path) if path.exists() else None
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.meta["rows"])
+
+
+def default_cache(output: Path | None = None) -> Path:
+    """Where datasets are kept: ``KIT_CACHE_DIR`` when set, else ``<output>/.cache/datasets``
+    (``kit publish``), else ``.cache/datasets`` beside the kit (notebooks)."""
+    if os.environ.get("KIT_CACHE_DIR"):
+        return Path(os.environ["KIT_CACHE_DIR"])
+    if output is not None:
+        return Path(output) / ".cache" / "datasets"
+    return Path(__file__).resolve().parent.parent / ".cache" / "datasets"
+
+
+def settings(params: RunParams) -> dict:
+    """Everything the prepared dataset depends on: the sources' identity and the preparation
+    settings (see the module docstring). Two runs with equal settings share a dataset."""
+    from kit.data.load import windows
+    from kit.data.read import source_files
+
+    sources = {}
+    for name, source in params.data.sources().items():
+        described = source.model_dump(mode="json", exclude_none=True)
+        if source.database is not None:
+            described.pop("database", None)
+            described["database"] = {"url": source.database.url, "table": source.database.table,
+                                     "query": source.database.query,
+                                     "window": [str(t) for t in windows(params).get(name, ())]}
+        else:
+            path = params.resolve(source.path)
+            described["path"] = str(path)
+            described["files"] = [[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in source_files(path)]
+        sources[name] = described
+    return {"sources": sources, "events": params.events, "timezone": params.timezone,
+            "session_gap_minutes": params.conversion.session_gap_minutes, "layout": LAYOUT, "kit": __version__}
+
+
+def dataset_key(params: RunParams) -> str:
+    """A short hash of :func:`settings`."""
+    text = json.dumps(settings(params), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+def prepare_dataset(params: RunParams, cache_dir: Path, progress=None) -> tuple[Dataset, list[dict]]:
+    """The run's dataset, from the cache or prepared now; and notes for the data-quality
+    appendix (a damaged dataset that was prepared again). Raises :class:`DataError` when the
+    data has errors (nothing is kept then)."""
+    step = progress or (lambda message: None)
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    key = dataset_key(params)
+    folder = cache_dir / key
+    notes: list[dict] = []
+    # one process prepares a dataset at a time: a batch's runs wait for the first to finish
+    with open(cache_dir / f".{key}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if folder.exists():
+            damage = damaged(folder)
+            if damage is None:
+                os.utime(folder / META)  # the last use, for the size cap
+                step("reusing the prepared data")
+                return Dataset(folder), notes
+            notes.append({"level": "warning", "table": "cache", "check": "cache_rebuilt", "column": None,
+                          "count": 0, "examples": [],
+                          "message": f"the prepared data in {folder} was damaged ({damage}) and was prepared again"})
+            shutil.rmtree(folder)
+        _build(params, folder, step)
+    evict(cache_dir, keep=folder)
+    return Dataset(folder), notes
+
+
+def damaged(folder: Path) -> str | None:
+    """Why a cached dataset cannot be used (None when it can): its description missing or
+    unreadable (a build that did not finish), or a table file missing or not Parquet."""
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"no readable {META}"
+    for name in meta.get("rows", {}):
+        path = folder / f"{name}.parquet"
+        try:
+            pl.read_parquet_schema(path)
+        except Exception:  # noqa: BLE001 - any failure to read it means rebuilding it
+            return f"{path.name} missing or unreadable"
+    return None
+
+
+def _build(params: RunParams, folder: Path, step) -> None:
+    """Load, check and conform the data, write every table and the session table into a new
+    folder, then rename it into place (a reader never sees half a dataset)."""
+    from kit.contract import lines_with_orders
+    from kit.data.load import load_tables
+    from kit.metrics.customers import with_paid_neighbours
+    from kit.metrics.sessions import derive_sessions, session_table, stitch_users
+    from kit.run import _jsonable, data_errors_message, fingerprint
+
+    step("loading and validating")
+    loaded = load_tables(params)
+    if loaded.errors:
+        raise DataError(data_errors_message(params, loaded.errors))
+    tables = dict(loaded.tables)
+    if "orders" in tables:
+        tables["orders"] = with_paid_neighbours(
+            tables["orders"].unique("order_id", keep="first", maintain_order=True))
+    if "customers" in tables:
+        tables["customers"] = tables["customers"].unique("customer_id", keep="first", maintain_order=True)
+    if "events" in tables:
+        tables["events"] = derive_sessions(stitch_users(tables["events"]), params.conversion.session_gap_minutes)
+    if "order_items" in tables and "orders" in tables:
+        # the inner join also drops the lines of orders outside the data
+        tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    try:
+        step("writing the prepared data")
+        for name, lf in tables.items():
+            lf.sink_parquet(tmp / f"{name}.parquet")
+        if "events" in tables:
+            step("building the sessions")
+            session_table(pl.scan_parquet(tmp / "events.parquet")).sink_parquet(tmp / "sessions.parquet")
+        files = [f for fs in loaded.files.values() for f in fs]
+        files += [tmp / f"{name}.parquet" for name, source in params.data.sources().items()
+                  if source.database is not None and (tmp / f"{name}.parquet").exists()]
+        # the notes of the data itself; whether it reaches back far enough depends on each run's period
+        quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
+        (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
+                                          encoding="utf-8")
+        meta = {"key": folder.name, "settings": settings(params), "prepared_at": datetime.now().isoformat(timespec="seconds"),
+                "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item()
+                         for p in sorted(tmp.glob("*.parquet"))},
+                "read_rows": loaded.rows, "fingerprint": fingerprint(files), "kit_version": __version__}
+        (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def size_gb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1024**3
+
+
+def evict(cache_dir: Path, keep: Path | None = None, max_gb: float | None = None) -> list[Path]:
+    """Drop the least recently used datasets until the cache holds at most ``max_gb``
+    (``KIT_CACHE_GB``, default :data:`MAX_GB`); ``keep`` is never dropped. Returns what went."""
+    cap = max_gb if max_gb is not None else float(os.environ.get("KIT_CACHE_GB", MAX_GB))
+    datasets = [d for d in Path(cache_dir).iterdir() if d.is_dir() and not d.name.startswith(".")]
+    datasets.sort(key=lambda d: (d / META).stat().st_mtime if (d / META).exists() else 0.0)
+    total = sum(size_gb(d) for d in datasets)
+    dropped = []
+    for d in datasets:
+        if total <= cap:
+            break
+        if keep is not None and d.resolve() == Path(keep).resolve():
+            continue
+        total -= size_gb(d)
+        shutil.rmtree(d, ignore_errors=True)
+        dropped.append(d)
+    return dropped
+
+
+def clear(cache_dir: Path) -> int:
+    """Empty the cache; returns how many datasets were dropped."""
+    cache_dir = Path(cache_dir)
+    if not cache_dir.exists():
+        return 0
+    count = sum(1 for d in cache_dir.iterdir() if d.is_dir() and not d.name.startswith("."))
+    shutil.rmtree(cache_dir)
+    return count

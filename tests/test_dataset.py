@@ -1,0 +1,105 @@
+"""The prepared dataset: read, checked and conformed once per dataset, shared by every run of
+it, never stale, rebuilt when damaged, kept under a size cap."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import polars as pl
+import pytest
+from conftest import write_params
+
+from kit.dataset import dataset_key, evict, prepare_dataset
+from kit.params import load_params
+from kit.run import prepare_run
+
+
+@pytest.fixture
+def shop(tmp_path, small_demo):
+    """A copy of the small demo shop that the tests may change."""
+    copy = tmp_path / "shop"
+    shutil.copytree(small_demo, copy)
+    return copy
+
+
+def _params(tmp_path, shop, extra="", name="t.yaml"):
+    return load_params(write_params(tmp_path, shop, extra, name=name))[0]
+
+
+def test_runs_of_one_dataset_share_it_and_a_sliced_run_writes_only_its_slice(tmp_path, shop):
+    cache = tmp_path / "cache"
+    whole = prepare_run(_params(tmp_path, shop), tmp_path / "w1", cache_dir=cache)
+    east = prepare_run(_params(tmp_path, shop, "slice: {region: 华东}\n", "east.yaml"), tmp_path / "w2",
+                       cache_dir=cache)
+    q3 = prepare_run(_params(tmp_path, shop, "comparison: none\n", "q3.yaml"), tmp_path / "w3", cache_dir=cache)
+    assert len([d for d in cache.iterdir() if d.is_dir() and not d.name.startswith(".")]) == 1
+    dataset = whole.meta["dataset"]
+    assert whole.data_dir == cache / dataset and q3.data_dir == cache / dataset  # read where they are
+    assert east.data_dir == tmp_path / "w2" / "data" and (east.data_dir / "sessions.parquet").exists()
+    customers = east.customers.select(pl.col("region").unique()).collect()["region"].to_list()
+    assert customers == ["华东"]
+    assert east.orders.select(pl.len()).collect().item() < whole.orders.select(pl.len()).collect().item()
+
+
+def test_the_second_run_reads_the_prepared_dataset(tmp_path, shop):
+    cache = tmp_path / "cache"
+    said = []
+    prepare_run(_params(tmp_path, shop), tmp_path / "w1", progress=said.append, cache_dir=cache)
+    first = json.loads(next(cache.glob("*/dataset.json")).read_text(encoding="utf-8"))["prepared_at"]
+    said.clear()
+    prepare_run(_params(tmp_path, shop), tmp_path / "w2", progress=said.append, cache_dir=cache)
+    assert "reusing the prepared data" in said and "loading and validating" not in said
+    assert json.loads(next(cache.glob("*/dataset.json")).read_text(encoding="utf-8"))["prepared_at"] == first
+
+
+def test_a_changed_source_file_is_never_read_from_the_cache(tmp_path, shop):
+    cache = tmp_path / "cache"
+    params = _params(tmp_path, shop)
+    run = prepare_run(params, tmp_path / "w1", cache_dir=cache)
+    before = run.orders.select(pl.len()).collect().item()
+    # drop the last 50 orders of one part file: a changed file, a new dataset
+    part = sorted((shop / "orders").glob("*.parquet"))[0]
+    frame = pl.read_parquet(part)
+    frame.head(frame.height - 50).write_parquet(part)
+    assert dataset_key(_params(tmp_path, shop)) != run.meta["dataset"]
+    again = prepare_run(_params(tmp_path, shop), tmp_path / "w2", cache_dir=cache)
+    assert again.meta["dataset"] != run.meta["dataset"]
+    assert again.orders.select(pl.len()).collect().item() == before - 50
+
+
+def test_a_damaged_dataset_is_prepared_again_with_a_warning(tmp_path, shop):
+    cache = tmp_path / "cache"
+    run = prepare_run(_params(tmp_path, shop), tmp_path / "w1", cache_dir=cache)
+    sessions = cache / run.meta["dataset"] / "sessions.parquet"
+    sessions.write_bytes(sessions.read_bytes()[:1000])  # cut short: no Parquet footer
+    again = prepare_run(_params(tmp_path, shop), tmp_path / "w2", cache_dir=cache)
+    assert again.sessions.select(pl.len()).collect().item() == run.sessions.select(pl.len()).collect().item()
+    warnings = [q for q in again.quality if q["check"] == "cache_rebuilt"]
+    assert len(warnings) == 1 and "sessions.parquet" in warnings[0]["message"]
+    # a build that did not finish (no dataset.json) is not used either
+    (cache / again.meta["dataset"] / "dataset.json").unlink()
+    third = prepare_run(_params(tmp_path, shop), tmp_path / "w3", cache_dir=cache)
+    assert [q["check"] for q in third.quality].count("cache_rebuilt") == 1
+
+
+def test_the_cache_keeps_to_its_size_dropping_the_least_recently_used(tmp_path, shop):
+    cache = tmp_path / "cache"
+    old, _ = prepare_dataset(_params(tmp_path, shop), cache)
+    newer, _ = prepare_dataset(_params(tmp_path, shop, "timezone: UTC\n", "utc.yaml"), cache)
+    assert old.folder != newer.folder  # another preparation setting, another dataset
+    os.utime(old.folder / "dataset.json", (1, 1))  # used long ago
+    dropped = evict(cache, keep=newer.folder, max_gb=0.0)
+    assert dropped == [old.folder] and newer.folder.exists()
+
+
+def test_kit_cache_list_and_clear(tmp_path, shop, capsys):
+    from kit.cli import main
+
+    cache = tmp_path / "cache"
+    prepare_dataset(_params(tmp_path, shop), cache)
+    assert main(["cache", "list", "--dir", str(cache)]) == 0
+    assert "1 prepared dataset(s)" in capsys.readouterr().out
+    assert main(["cache", "clear", "--dir", str(cache)]) == 0
+    assert not cache.exists()
