@@ -17,7 +17,7 @@ def bridge_waterfall(bridge: pl.DataFrame, comparison_label: str, period_label: 
     start = 1.0
     for r in rows:  # GMV = product of the factors
         start *= r["value_prev"]
-    ax = axes(ax, "wide", height=1.6)
+    ax = axes(ax, "wide", height=1.3)
     labels = [comparison_label] + [loc.t(f"summary.factor.{r['factor']}") for r in rows] + [period_label]
     level = start
     ax.bar(0, start, color=GREY, width=0.6)

@@ -49,7 +49,7 @@ for _part in (report, profile, conversion, retention, rfm, clv, experiments, dia
 
 _CJK = ("\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3200-\u32ff"
         "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff")
-_WORD = rf"[{_CJK}\w¥$€£%+\-–/]"  # what sits on the other side: CJK, letters, digits, signs, a folder's /
+_WORD = rf"[{_CJK}\w¥$€£%+\-–]"  # what sits on the other side: CJK, letters, digits, signs
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) +(?={_WORD})|(?<={_WORD}) +(?=[{_CJK}])")
 
 
