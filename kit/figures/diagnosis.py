@@ -5,6 +5,7 @@ stake without double counting and the action plan, written as ``findings.json``.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -148,8 +149,10 @@ def total_at_stake(run: Run, found: list[Finding]) -> dict[str, float]:
         for customer in ids:
             if share > per_customer.get(customer, 0.0):
                 per_customer[customer] = share
-    total = rest + sum(per_customer.values())
-    plain = sum(f.money_at_stake for f in found)
+    # fsum: exact, so the order of the customers (the action lists' rows, which a database and a
+    # Parquet source give differently) does not move the last digit
+    total = math.fsum([rest, *per_customer.values()])
+    plain = math.fsum(f.money_at_stake for f in found)
     return {"total": total, "sum": plain, "overlap": plain - total}
 
 
