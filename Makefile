@@ -42,8 +42,8 @@ system:                                         ## chromium (PDF), CJK fonts, po
 	  fi; \
 	fi
 
-demo: setup                                     ## build the demo shop into data/demo/ if missing
-	@test -f data/demo/manifest.json || $(KIT) demo --out data/demo
+demo: setup                                     ## build the demo shop into data/demo/ if missing or made by an older generator
+	@$(KIT) demo --out data/demo
 
 # JupyterLab lives in its own venv: installed beside nbformat it adds ~0.9 s to every
 # `import nbformat` (jsonschema format checkers), which every report run would pay. Its kernel

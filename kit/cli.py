@@ -8,6 +8,7 @@ summary.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -31,8 +32,12 @@ def cmd_demo(args) -> int:
     console = _console(args.quiet)
     manifest = out / "manifest.json"
     if manifest.exists() and not args.force:
-        console.print(f"demo shop already at {out} (use --force to rebuild)")
-        return 0
+        made_by = json.loads(manifest.read_text(encoding="utf-8")).get("generator_version")
+        if made_by == demo.GENERATOR_VERSION:
+            console.print(f"demo shop already at {out} (use --force to rebuild)")
+            return 0
+        # a shop from an older generator lacks what the sections now read (e.g. the experiments)
+        console.print(f"demo shop at {out} was made by generator {made_by}; rebuilding it with {demo.GENERATOR_VERSION}")
     from rich.progress import Progress
 
     with Progress(console=console, transient=True, disable=args.quiet) as bar:

@@ -37,7 +37,7 @@ import polars as pl
 
 from kit.contract import AGE_BANDS, CITY_TIERS, EVENT_STEPS, TABLES
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"  # 1.1: the experiments table
 CHUNK_CUSTOMERS = 50_000
 """Customers per chunk; fixed, so that the output does not depend on the machine."""
 

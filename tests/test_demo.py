@@ -302,3 +302,23 @@ def test_progress_is_reported_per_chunk(tmp_path):
     calls = []
     demo.generate(tmp_path / "shop", customers=50, progress=lambda stage, done, total: calls.append((done, total)))
     assert calls[0] == (0, 1) and calls[-1] == (1, 1)
+
+
+def test_kit_demo_keeps_a_current_shop_and_rebuilds_one_from_an_older_generator(tmp_path, capsys):
+    from kit.cli import main
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--customers", "300", "--quiet"]) == 0
+    manifest = out / "manifest.json"
+    meta = json.loads(manifest.read_text(encoding="utf-8"))
+    assert meta["generator_version"] == demo.GENERATOR_VERSION
+    orders = next((out / "orders").glob("*.parquet"))
+    stamp = orders.stat().st_mtime_ns
+    assert main(["demo", "--out", str(out), "--customers", "300"]) == 0
+    assert "already at" in capsys.readouterr().out and orders.stat().st_mtime_ns == stamp
+    manifest.write_text(json.dumps({**meta, "generator_version": "0.9"}), encoding="utf-8")
+    (out / "experiments").rename(tmp_path / "gone")  # as a shop from before the experiments
+    assert main(["demo", "--out", str(out), "--customers", "300"]) == 0
+    assert "rebuilding" in capsys.readouterr().out
+    assert json.loads(manifest.read_text(encoding="utf-8"))["generator_version"] == demo.GENERATOR_VERSION
+    assert (out / "experiments").is_dir()

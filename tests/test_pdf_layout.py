@@ -71,7 +71,7 @@ def ink_bottoms(pdf: Path, folder: Path) -> list[float]:
 def part_starts(report) -> set[int]:
     """Pages where a part begins: the cover, the contents, each chapter (summary, 1, 2 ...)."""
     chapters = [link["href"][1:] for link in report["soup"].select("nav.kit-toc li.toc-h1 > a")]
-    return {1, 2} | {report["dests"][c] for c in chapters if c != "data-quality"}
+    return {1, 2} | {report["dests"][c] for c in chapters if c in report["dests"]}
 
 
 def body_pages(report) -> range:
@@ -147,10 +147,8 @@ def test_no_page_is_under_a_third_full_but_the_last_of_a_part(report, tmp_path):
             if fills[n - 1] < 1 / 3 and n not in last_of_part}
     assert not thin, f"pages less than a third full: {thin}"
     assert fills[-1] > 0.05, "the last page (the appendix) is not a one-line page"
-    # the template's data-quality block follows the last chapter on its page rather than taking a
-    # page of its own; a report with the appendix notebook (99_appendix) has no such block, its
-    # appendix is a chapter
-    if "data-quality" in report["dests"]:
+    if "data-quality" in report["dests"]:  # the template's short quality block (no appendix notebook)
+        # follows the last chapter on its page rather than taking a page of its own
         appendix_page = report["lines"][report["dests"]["data-quality"] - 1]
         assert squeeze(appendix_page[0][1]) != squeeze(report["soup"].select_one("#data-quality").get_text())
 
@@ -203,3 +201,36 @@ def test_the_contents_give_the_page_where_each_heading_is(report):
         found = [n for n in range(contents_page + 1, len(report["lines"]) + 1)
                  if any(squeeze(line) == heading for _, line in report["lines"][n - 1])]
         assert found and found[0] == page, f"{heading!r}: contents say page {page}, found on {found[:1]}"
+
+
+def test_a_summary_that_runs_over_its_page_is_scaled_to_fit_it(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from kit.i18n import t
+    from kit.publish import export
+    from kit.publish.report import SHELL_LABELS
+
+    rows = "\n".join(f"| 行动 {k} | 对象 {k} 的客户 | 运营 | ¥{k},000 |" for k in range(1, 9))
+    summary = new_notebook(cells=[new_markdown_cell("# 摘要"), new_markdown_cell(
+        "本段文字占据摘要页的大部分篇幅，直到页面底部附近。" * 70),
+        new_markdown_cell(f"## 优先行动\n\n| 行动 | 对象 | 负责 | 预期挽回 |\n| --- | --- | --- | --- |\n{rows}")])
+    chapter = new_notebook(cells=[new_markdown_cell("# 第一章"), new_markdown_cell("正文。")])
+    paths = []
+    for name, nb in (("00_summary", summary), ("01_first", chapter)):
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+        paths.append(tmp_path / f"{name}.ipynb")
+    meta = {"title": "摘要测试", "period": "2025-Q4", "comparison": "2025-Q3", "slice": "全部数据",
+            "generated_at": "2025-12-01 10:00", "kit_version": "0", "fingerprint": "f", "lang": "zh",
+            "quality": [], "labels": {k: t(f"report.{k}", "zh") for k in SHELL_LABELS}}
+    html_path = build_report(paths, meta, tmp_path / "report.html")
+
+    with monkeypatch.context() as m:  # as printed before: the table runs over to a second page
+        m.setattr(export, "fit_summary", lambda page, pdf: 1.0)
+        dests = destination_pages(print_pdf(html_path, tmp_path / "plain.pdf"))
+    assert dests["sec-1"] == dests["summary"] + 2
+    pdf = print_pdf(html_path, tmp_path / "report.pdf")
+    dests = destination_pages(pdf)
+    assert dests["sec-1"] == dests["summary"] + 1, "the summary fits its page"
+    summary_page = squeeze("".join(text for _, text in page_lines(pdf)[dests["summary"] - 1]))
+    assert "行动8" in summary_page and "¥8,000" in summary_page  # all of it, smaller

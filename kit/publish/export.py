@@ -297,8 +297,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def print_pdf(html_path: Path, pdf: Path, header: dict | None = None) -> Path:
     """Print the report HTML to an A4 PDF with headless Chromium; returns the PDF path.
 
-    One Chromium (``kit.publish.browser``) loads the page and prints it, then prints it again
-    with the table of contents' page numbers (``number_toc_pages``). The footer comes from the
+    One Chromium (``kit.publish.browser``) loads the page and prints it, scales the summary
+    down when it ran over its page (``fit_summary``), then prints it again with the table of
+    contents' page numbers (``number_toc_pages``). The footer comes from the
     HTML's print stylesheet (written by ``build_report``). ``header`` (title, period, slice, lang;
     as ``kit.publish.batch`` passes it) is optional: when given, the printed PDF must show its
     title in the footer of every page after the cover, otherwise a KitError says that this
@@ -316,6 +317,7 @@ def print_pdf(html_path: Path, pdf: Path, header: dict | None = None) -> Path:
             page = browser.page()
             page.open(Path(html_path))
             page.print_pdf(raw)
+            fit_summary(page, raw)
             number_toc_pages(page, raw)
         repair_cjk_text(raw, tmp)
         if header and header.get("title"):
@@ -328,6 +330,45 @@ def print_pdf(html_path: Path, pdf: Path, header: dict | None = None) -> Path:
         raw.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)
     return pdf
+
+
+SUMMARY_ZOOMS = (0.92, 0.85, 0.78)
+"""The scales tried, in turn, on a summary that runs over its page (below ~0.78 its text would
+be smaller than a footnote's)."""
+_ZOOM_SUMMARY = """(zoom => {
+  const anchor = document.getElementById('summary');
+  let cell = anchor && anchor.closest('.jp-Cell');
+  while (cell) {
+    cell.style.zoom = zoom;
+    cell = cell.nextElementSibling;
+    if (cell && cell.querySelector('h1')) break;
+  }
+})(%s)"""
+
+
+def fit_summary(page, pdf: Path) -> float:
+    """Print ``page`` again over ``pdf`` with the executive summary scaled down until it fits its
+    one page (a director reads it as one page; a long finding title or a fourth action line may
+    push its last table over). ``pdf`` is the first print: the summary runs over when the next
+    chapter does not start on the page after the summary's. Returns the scale used (1.0: as it
+    was; the smallest of ``SUMMARY_ZOOMS`` is kept even if the summary still runs over)."""
+    chapters = page.evaluate("JSON.stringify([...document.querySelectorAll('nav.kit-toc li.toc-h1 > a')]"
+                             ".map(a => a.getAttribute('href').slice(1)))")
+    chapters = json.loads(chapters) if chapters else []
+
+    def overflows() -> bool:
+        pages = destination_pages(pdf)
+        after = sorted(pages[c] for c in chapters if c in pages and pages[c] > pages["summary"])
+        return bool(after) and after[0] > pages["summary"] + 1
+
+    if "summary" not in destination_pages(pdf) or not overflows():
+        return 1.0
+    for zoom in SUMMARY_ZOOMS:
+        page.evaluate(_ZOOM_SUMMARY % zoom)
+        page.print_pdf(pdf)
+        if not overflows():
+            return zoom
+    return SUMMARY_ZOOMS[-1]
 
 
 TOC_PASSES = 3
