@@ -70,6 +70,9 @@ def _missing_notes(html: str) -> list[str]:
 # ---------------------------------------------------------------- drop each optional table and column
 
 
+FIGURE_SECTIONS = ("01_profile", "02_conversion", "03_rfm", "05_experiments", "04_diagnosis")
+"""The sections whose figures a drop may change (with the summary, which every run has)."""
+
 DROPS = [(f"no-{t}", t, None) for t in TABLES if t != "orders"] + [
     (f"no-{name}.{c.name}", name, c.name) for name, table in TABLES.items() for c in table.columns if not c.required]
 """Every optional table of the data contract, and every optional column, dropped in turn."""
@@ -151,7 +154,10 @@ def dropped(tmp_path_factory):
                   if not (t == table and column is None)}
         folder = root / label
         _write_shop(folder, tables)
-        params.append(_params(folder, label.replace(".", "-"), tables))
+        # a dropped column runs the sections with figures (the introduction and the appendix list
+        # tables and count columns whatever they are: they run for each dropped table)
+        extra = f"sections: [{', '.join(FIGURE_SECTIONS)}]\n" if column else ""
+        params.append(_params(folder, label.replace(".", "-"), tables, extra))
     out = root / "output"
     return out, publish(params, jobs=2, quiet=True, output=out, pdf=False)
 

@@ -149,10 +149,9 @@ def total_at_stake(run: Run, found: list[Finding]) -> dict[str, float]:
         for customer in ids:
             if share > per_customer.get(customer, 0.0):
                 per_customer[customer] = share
-    # fsum: exact, so the order of the customers (the action lists' rows, which a database and a
-    # Parquet source give differently) does not move the last digit
+    # fsum: exact whatever the order of the lists' rows (a database does not keep it)
     total = math.fsum([rest, *per_customer.values()])
-    plain = math.fsum(f.money_at_stake for f in found)
+    plain = math.fsum(f.money_at_stake or 0.0 for f in found)
     return {"total": total, "sum": plain, "overlap": plain - total}
 
 
