@@ -6,7 +6,9 @@ by :class:`kit.i18n.Locale` (one definition of how a number reads); all text is 
 and the HTML carries only class names (the export template's CSS styles them):
 
 - ``kit-cards`` / ``kit-card`` (``label``, ``value``, ``change up|down|flat good|bad``, ``prev``);
-- ``kit-table`` (``td.num`` right-aligned; ``span.up`` / ``span.down`` coloured changes);
+- ``kit-table`` (``td.num`` right-aligned; ``span.up`` / ``span.down``: a change for the better /
+  for the worse, the report's green and red, whatever its sign: a fall of a "lower is better"
+  column such as ``return_rate_change`` is ``up``, see :func:`kit.i18n.numbers.good_when_up`);
 - ``kit-note``, ``kit-missing``, ``kit-small-sample``;
 - ``kit-findings`` (``li.sev-high|sev-medium|sev-low``) and ``kit-finding`` (``id="finding-<id>"``).
 """
@@ -19,7 +21,16 @@ import polars as pl
 from IPython.display import HTML, display
 
 from kit.i18n import Locale
-from kit.i18n.numbers import KINDS, NUMERIC_KINDS, direction, guess_kind, is_missing, value_kind
+from kit.i18n.numbers import (
+    KINDS,
+    NUMERIC_KINDS,
+    direction,
+    good_when_up,
+    guess_kind,
+    is_missing,
+    tone,
+    value_kind,
+)
 
 SEVERITIES = ("high", "medium", "low")
 
@@ -89,14 +100,13 @@ def _card_change(card: dict, loc: Locale) -> tuple[str, str]:
     way = direction(x)
     if way == "flat":
         return text, "change flat"
-    good = (way == "up") == bool(card.get("good_when_up", True))
-    return text, f"change {way} {'good' if good else 'bad'}"
+    return text, f"change {way} {tone(x, bool(card.get('good_when_up', True)))}"
 
 
 def kpi_card_html(card: dict, loc: Locale) -> str:
     """One card: label, value, its change (coloured good or bad) and the previous value."""
     change, classes = _card_change(card, loc)
-    prev = f"{loc.t('kpi.vs_prev')} {_card_value(card.get('prev'), card['unit'], loc)}"
+    prev = loc.tidy(f"{loc.t('kpi.vs_prev')} {_card_value(card.get('prev'), card['unit'], loc)}")
     return ('<div class="kit-card">'
             + _div("label", card["label"])
             + _div("value", _card_value(card.get("value"), card["unit"], loc))
@@ -126,10 +136,10 @@ def _cell_class(kind: str) -> str:
     return "num" if kind in NUMERIC_KINDS else "label" if kind == "label" else ""
 
 
-def _cell(x, kind: str, loc: Locale) -> str:
+def _cell(x, kind: str, loc: Locale, good_up: bool = True) -> str:
     text = _esc(loc.value(x, kind))
     if kind in ("pp", "change") and direction(x) != "flat":
-        text = f'<span class="{direction(x)}">{text}</span>'
+        text = f'<span class="{"up" if tone(x, good_up) == "good" else "down"}">{text}</span>'
     return f'<td class="{_cell_class(kind)}">{text}</td>' if _cell_class(kind) else f"<td>{text}</td>"
 
 
@@ -148,7 +158,9 @@ def table_html(frame: pl.DataFrame, columns: dict[str, tuple[str, str]] | None, 
 
     ``columns`` maps a source column to ``(header, kind)`` and sets which columns show,
     in its order; without it every column shows under its own name with the kind from
-    :func:`kit.i18n.numbers.guess_kind`. Cut rows are counted in a ``kit-note`` under the table.
+    :func:`kit.i18n.numbers.guess_kind`. Changes are coloured for the better or the worse by
+    their column's name (:func:`kit.i18n.numbers.good_when_up`: a fall of ``return_rate_change``
+    is green). Cut rows are counted in a ``kit-note`` under the table.
     """
     columns = columns or _guess_columns(frame)
     _check_columns(frame, columns)
@@ -157,7 +169,7 @@ def table_html(frame: pl.DataFrame, columns: dict[str, tuple[str, str]] | None, 
         for h, kind in columns.values()
     )
     body = "".join(
-        "<tr>" + "".join(_cell(row[c], kind, loc) for c, (_, kind) in columns.items()) + "</tr>"
+        "<tr>" + "".join(_cell(row[c], kind, loc, good_when_up(c)) for c, (_, kind) in columns.items()) + "</tr>"
         for row in frame.head(max_rows).iter_rows(named=True)
     )
     markup = f'<table class="kit-table"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
@@ -194,7 +206,7 @@ def _money_at_stake(finding: dict, loc: Locale) -> str:
     money = finding.get("money_at_stake")
     if is_missing(money) or money == 0:
         return ""
-    text = f"{loc.t('finding.money_at_stake')} {loc.money(money)}"
+    text = loc.tidy(f"{loc.t('finding.money_at_stake')} {loc.money(money)}")
     return f'<span class="money">{_esc(text)}</span>'
 
 
@@ -222,7 +234,7 @@ def findings_list(findings: list[dict], loc: Locale) -> None:
 def _evidence_value(name: str, value, loc: Locale) -> str:
     if isinstance(value, list | tuple):
         return loc.join(_evidence_value(name, v, loc) for v in value)
-    return loc.value(value, value_kind(name, value))
+    return loc.tidy(loc.value(value, value_kind(name, value)))  # generated text too ("设备 App")
 
 
 def _evidence_html(evidence: dict, loc: Locale) -> str:

@@ -75,6 +75,19 @@ def heading(text: str, level: int = 1) -> None:
     display(Markdown(f"{'#' * level} {as_markdown(text)}"))
 
 
+CLOSING_CJK = "。！？；：，、）」』"
+"""Full-width punctuation a Chinese sentence (or clause) ends with: no space follows it."""
+
+
+def join_sentences(sentences) -> str:
+    """Sentences one after another: a space after an English one, none after a Chinese one
+    (Chinese text has no ASCII space after its full-width punctuation; see :func:`kit.i18n.tidy`)."""
+    text = ""
+    for s in (s for s in sentences if s):
+        text += s if not text or text[-1] in CLOSING_CJK else " " + s
+    return text
+
+
 def in_language(loc: Locale, **texts: str) -> str:
     """The text in the run's language, from one keyword per language (``zh=..., en=...``).
 
@@ -92,7 +105,7 @@ def in_language(loc: Locale, **texts: str) -> str:
 
 def say(*sentences: str) -> None:
     """A paragraph of generated narrative (plain text: it is escaped, see :func:`as_markdown`)."""
-    text = " ".join(s for s in sentences if s)
+    text = join_sentences(sentences)
     if text:
         display(Markdown(as_markdown(text)))
 

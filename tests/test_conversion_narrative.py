@@ -28,8 +28,8 @@ def funnel(prev: bool = True) -> pl.DataFrame:
 
 def test_funnel_sentences_zh_and_en():
     zh = nv.funnel_sentences(funnel(), ZH)
-    assert zh[0] == "最薄弱的环节是「提交订单」：到达「加入购物车」的会话中只有 40.0% 继续到这一步，对比期为 50.0%（-10.0 个百分点）。"
-    assert zh[1] == "共 1,000 个会话，其中 100 个完成「支付」，整体转化率 10.0%。"
+    assert zh[0] == "最薄弱的环节是「提交订单」：到达「加入购物车」的会话中只有40.0%继续到这一步，对比期为50.0%（-10.0个百分点）。"
+    assert zh[1] == "共1,000个会话，其中100个完成「支付」，整体转化率10.0%。"
     en = nv.funnel_sentences(funnel(), EN, unit="user")
     assert en[0] == ("The weakest step is Checkout: only 40.0% of the users that reached Add to cart went on to it, "
                      "against 50.0% in the comparison period (-10.0 pp).")
@@ -53,7 +53,7 @@ def by_device(p_worst: float) -> pl.DataFrame:
 def test_worst_group_sentence_significant_or_not():
     # PC 5.0% vs the rest 90/800 = 11.25%: gap 6.25 points -> "6.3" (half away from zero)
     zh = nv.worst_group_sentence(by_device(0.0004), ZH)
-    assert zh == "按设备看，「PC」转化最差：5.0%，比其余会话（11.3%）低 6.3 个百分点（p < 0.001，差异显著）。"
+    assert zh == "按设备看，「PC」转化最差：5.0%，比其余会话（11.3%）低6.3个百分点（p < 0.001，差异显著）。"
     en = nv.worst_group_sentence(by_device(0.2), EN)
     assert en == ("By device, PC converts lowest: 5.0% against 11.3% for the other sessions "
                   "(6.3 pp lower; p = 0.200, not a significant difference).")
@@ -72,7 +72,7 @@ def test_time_to_convert_sentence():
     ttc = pl.DataFrame({"converted": [5.0], "median_minutes": [42.0], "p90_minutes": [180.0]})
     assert nv.time_to_convert_sentence(ttc, EN) == (
         "Sessions that paid took a median of 42 min from their first product view to pay; 90% within 3.0 h.")
-    assert nv.time_to_convert_sentence(ttc, ZH) == "完成支付的会话从首次浏览商品到支付的中位时长为 42 分钟，90% 在 3.0 小时以内。"
+    assert nv.time_to_convert_sentence(ttc, ZH) == "完成支付的会话从首次浏览商品到支付的中位时长为42分钟，90%在3.0小时以内。"
     none = pl.DataFrame({"converted": [0.0], "median_minutes": [None], "p90_minutes": [None]},
                         schema_overrides={"median_minutes": pl.Float64, "p90_minutes": pl.Float64})
     assert nv.time_to_convert_sentence(none, EN) is None
@@ -81,7 +81,7 @@ def test_time_to_convert_sentence():
 def test_duration_units():
     assert nv.duration(5.5, EN) == "5.5 min"
     assert nv.duration(90, EN) == "1.5 h"
-    assert nv.duration(3 * 1440, ZH) == "3.0 天"
+    assert nv.duration(3 * 1440, ZH) == "3.0天"
 
 
 def cart_summary(prev: float | None) -> pl.DataFrame:
@@ -102,10 +102,10 @@ def test_cart_sentences(lang):
     s = nv.cart_sentences(cart_summary(0.70), [cart_by_source()], Locale(lang, "¥"))
     assert len(s) == 3
     if lang == "zh":
-        assert s[0] == ("400 个加购会话中有 300 个在 24 小时内未支付，购物车放弃率 75.0%，对比期为 70.0%（+5.0 个百分点）；"
-                        "放弃的购物车价值 ¥12,346。")
-        assert s[1] == "按流量来源看，「搜索」放弃率最高：90.0%（100 个购物车）。"
-        assert s[2] == "已支付的购物车从加购到支付的中位时长为 30 分钟，90% 在 6.0 小时以内。"
+        assert s[0] == ("400个加购会话中有300个在24小时内未支付，购物车放弃率75.0%，对比期为70.0%（+5.0个百分点）；"
+                        "放弃的购物车价值¥1.2万。")
+        assert s[1] == "按流量来源看，「搜索」放弃率最高：90.0%（100个购物车）。"
+        assert s[2] == "已支付的购物车从加购到支付的中位时长为30分钟，90%在6.0小时以内。"
     else:
         assert s[0] == ("300 of 400 carts were not paid within 24 hours: a cart abandonment of 75.0%, against 70.0% "
                         "in the comparison period (+5.0 pp); the abandoned carts were worth ¥12,346.")
@@ -139,5 +139,5 @@ def test_roi_sentence_names_best_worst_and_the_largest_fall():
                         "roi_prev": [6.0, 3.0, None], "roi_change_rel": [-1 / 6, -0.5, None]})
     # best 邮件短信 8.00, worst 信息流广告 1.50; largest fall: 信息流广告 -50% (3.00 -> 1.50)
     assert roi_sentence(roi, ZH) == ("投入产出比最高的渠道是邮件短信（ROI 8.00），最低的是信息流广告（1.50）。"
-                                       "信息流广告 的 ROI 由上期的 3.00 降至 1.50。")
+                                       "信息流广告的ROI由上期的3.00降至1.50。")
     assert "fell from 3.00 to 1.50" in roi_sentence(roi, EN)

@@ -77,12 +77,12 @@ def test_notes_are_escaped_and_translated():
     assert not el.children  # the script tag is text, not an element
 
     el = parse(d.missing_html(Missing(("marketing_spend",)).note(ZH))).find("div", "kit-missing")
-    assert el.text.startswith("本部分需要 marketing_spend 表") and "data.marketing_spend" in el.text
+    assert el.text.startswith("本部分需要marketing_spend表") and "data.marketing_spend" in el.text
 
     el = parse(d.small_sample_html(1234, "customers", EN)).find("div", "kit-small-sample")
     assert "only 1,234 customers" in el.text
     el = parse(d.small_sample_html(12, "sessions", ZH)).find("div", "kit-small-sample")
-    assert "仅 12 个会话" in el.text
+    assert "仅12个会话" in el.text
 
 
 # ------------------------------------------------------------------ KPI cards
@@ -110,9 +110,9 @@ def test_churn_up_is_bad_and_shown_in_points():
     card = parse(d.kpi_cards_html([churn], ZH)).find("div", "kit-card")
     assert card.find("div", "value").text == "20.0%"
     change = card.find("div", "change")
-    assert change.text == "+5.0 个百分点"
+    assert change.text == "+5.0个百分点"
     assert change.classes == {"change", "up", "bad"}
-    assert card.find("div", "prev").text == "较上期 15.0%"
+    assert card.find("div", "prev").text == "较上期15.0%"
 
 
 def test_card_down_classes_and_missing_prev():
@@ -133,7 +133,11 @@ def test_card_unchanged_is_flat_without_colour():
     same = _card(value=100.0, prev=100.0, change=0.0, change_rel=0.0)
     change = parse(d.kpi_cards_html([same], EN)).find("div", "change")
     assert change.classes == {"change", "flat"}
-    assert change.text == "+0.0%"
+    assert change.text == "flat"
+    # a rate unchanged to the tenth of a point reads 持平 (not "+0.0 个百分点"), in grey
+    rate = _card(value=0.444, prev=0.4441, change=-0.0001, change_rel=-0.0002, unit="pct")
+    change = parse(d.kpi_cards_html([rate], ZH)).find("div", "change")
+    assert change.classes == {"change", "flat"} and change.text == "持平"
 
 
 # ------------------------------------------------------------------ tables
@@ -166,16 +170,37 @@ def test_table_with_column_spec():
     name, gmv, pp, rel = rows[0]
     assert name.text == "<b>Shoes</b>" and not name.children  # escaped, not bold
     assert "num" not in name.classes
-    assert gmv.text == "$12,346" and "num" in gmv.classes
-    assert pp.text == "+1.5 个百分点" and pp.find("span").classes == {"up"}
+    assert gmv.text == "$1.2万" and "num" in gmv.classes  # Chinese money in 万
+    assert pp.text == "+1.5个百分点" and pp.find("span").classes == {"up"}
     assert rel.text == "+10.0%" and rel.find("span").classes == {"up"}
     # row 2: falls are coloured down; money below 100 keeps cents
     assert rows[1][1].text == "$80.00"
-    assert rows[1][2].find("span", "down").text == "-2.0 个百分点"
+    assert rows[1][2].find("span", "down").text == "-2.0个百分点"
     assert rows[1][3].find("span", "down").text == "-25.0%"
     # row 3: nulls are dashes, a zero change is not coloured
-    assert [c.text for c in rows[2]] == ["–", "–", "+0.0 个百分点", "–"]
+    assert [c.text for c in rows[2]] == ["–", "–", "持平", "–"]
     assert not rows[2][2].children and not rows[2][3].children
+
+
+def test_lower_is_better_columns_colour_a_fall_green_and_a_rise_red():
+    frame = pl.DataFrame({"category": ["服饰", "数码"], "return_rate_change": [-0.008, 0.006],
+                          "visit_to_pay_change": [-0.003, 0.004], "churn_rate_change": [0.017, 0.0]})
+    rows = _rows(d.table_html(frame, {"category": ("品类", "text"), "return_rate_change": ("较上期", "pp"),
+                                      "visit_to_pay_change": ("较上期", "pp"),
+                                      "churn_rate_change": ("较上期", "pp")}, ZH))
+    # span.up is the report's green (for the better), span.down its red (for the worse)
+    assert rows[0][1].find("span").classes == {"up"} and rows[0][1].text == "-0.8个百分点"  # fewer returns
+    assert rows[1][1].find("span").classes == {"down"}  # more returns
+    assert rows[0][2].find("span").classes == {"down"} and rows[1][2].find("span").classes == {"up"}
+    assert rows[0][3].find("span").classes == {"down"}  # churn up
+    assert rows[1][3].text == "持平" and not rows[1][3].children
+
+
+def test_churn_card_rise_is_bad_whichever_way_it_is_named():
+    card = _card(label="流失率", value=0.578, prev=0.562, change=0.017, change_rel=0.03, unit="pct",
+                 good_when_up=False)
+    change = parse(d.kpi_cards_html([card], ZH)).find("div", "change")
+    assert change.classes == {"change", "up", "bad"} and change.text == "+1.7个百分点"
 
 
 def test_table_guessed_kinds():
@@ -234,8 +259,8 @@ def test_findings_list_links_to_blocks():
     link = first.find("a")
     assert link.attrs["href"] == "#finding-funnel.step_drop.device.App.pay"
     assert link.text == "App 支付转化下降 <i>严重</i>" and not link.children
-    assert first.find("span", "money").text == "涉及金额 ¥123,457"
-    assert first.text.endswith("— 涉及金额 ¥123,457")
+    assert first.find("span", "money").text == "涉及金额¥12.3万"
+    assert first.text.endswith("— 涉及金额¥12.3万")
     # no money attached: no money part
     assert not items[1].find_all("span", "money") and "—" not in items[1].text
     assert parse(d.findings_list_html(findings, EN)).find_all("span", "sev")[1].text == "low"
@@ -275,8 +300,8 @@ def test_finding_block_says_what_the_money_is_held_against_and_the_action():
     assert how == ["对照：对比期（2025-Q3）水平 40.0%", "算法：进入该环节的会话 × (对比期转化率 − 本期转化率) × 每笔支付金额"]
     action = [li.text for li in block.find("div", "action").find_all("li")]
     assert action[0] == "对象：App 进入「支付」的 800 个会话" and "负责：产品技术" in action
-    assert "预期挽回：¥61,728（假设：修复后恢复差距的 50%）" in action and "复查：2026-01-30" in action
-    assert action[-1] == "行动名单：actions/funnel.step_drop.device.App.pay.csv（512 名客户，随报告提供）"
+    assert "预期挽回：¥6.2万（假设：修复后恢复差距的50%）" in action and "复查：2026-01-30" in action
+    assert action[-1] == "行动名单：actions/funnel.step_drop.device.App.pay.csv（512名客户，随报告提供）"
     # the recommendation that is the action's lever is not said twice
     recs = [li.text for li in block.find("div", "recommendations").find_all("li")]
     assert recs == ["A & B 测试"]

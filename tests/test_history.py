@@ -149,33 +149,33 @@ def _history(measure="churn", higher=True, focus="东北", dimension="region", o
 
 @pytest.mark.parametrize(("history", "zh", "en"), [
     (_history(onset=Onset(date(2025, 8, 1), None, 0.46, 0.59, None, 1e-4, 0.48, 0.42)),
-     "东北的月流失率自 2025-08 起上升：此前为 46.0%，此后为 59.0%；同期其他地区合计为 48.0% 和 42.0%。",
+     "东北的月流失率自2025-08起上升：此前为46.0%，此后为59.0%；同期其他地区合计为48.0%和42.0%。",
      "东北's monthly churn rose from 2025-08: 46.0% before, 59.0% since; the other regions pooled: 48.0% and 42.0%."),
     (_history("repurchase", False, None, None, onset=Onset(date(2025, 1, 1), None, 0.28, 0.03, None, 1e-9)),
-     "全店的首购 90 天复购率自 2025-01 起下降：此前为 28.0%，此后为 3.0%。",
+     "全店的首购90天复购率自2025-01起下降：此前为28.0%，此后为3.0%。",
      "the whole shop's 90-day repurchase fell from 2025-01: 28.0% before, 3.0% since."),
     (_history("returns", True, "服饰", "category", onset=Onset(date(2024, 3, 1), date(2024, 6, 1), 0.05, 0.3, 0.06, 1e-5)),
-     "服饰的退货率在 2024-03 至 2024-06 期间上升（30.0%，此前 5.0%，之后 6.0%）。",
+     "服饰的退货率在2024-03至2024-06期间上升（30.0%，此前5.0%，之后6.0%）。",
      "服饰's return rate rose from 2024-03 to 2024-06 (30.0%, against 5.0% before and 6.0% after)."),
     # no onset: 30 of 200 vs 100 of 200: pooled 0.325, z = 0.35 / sqrt(0.325 x 0.675 x 0.01) = 7.5: lower
     (_history("returns", True, "服饰", "category", focus_k=(15.0, 15.0)),
-     "2025-01 至 2025-02 的数据中未发现起始点：整个期间服饰的退货率（15.0%）低于其他品类合计（50.0%）。",
+     "2025-01至2025-02的数据中未发现起始点：整个期间服饰的退货率（15.0%）低于其他品类合计（50.0%）。",
      "No onset in the data from 2025-01 to 2025-02: over all of it 服饰's return rate (15.0%) is lower than the other "
      "categories pooled (50.0%)."),
     # 48 of 200 vs 50 of 200: z = 0.23, p = 0.82: similar
     (_history(focus_k=(24.0, 24.0), rest_k=(25.0, 25.0)),
-     "2025-01 至 2025-02 的数据中未发现起始点：整个期间东北的月流失率（24.0%）与其他地区合计（25.0%）无明显差异。",
+     "2025-01至2025-02的数据中未发现起始点：整个期间东北的月流失率（24.0%）与其他地区合计（25.0%）无明显差异。",
      "No onset in the data from 2025-01 to 2025-02: over all of it 东北's monthly churn (24.0%) is similar to the other "
      "regions pooled (25.0%)."),
     (_history("abandonment", True, None, "device", focus_k=(70.0, 72.0)),
-     "2025-01 至 2025-02 的数据中未发现起始点：全店的购物车放弃率每月在 70.0% 至 72.0% 之间。",
+     "2025-01至2025-02的数据中未发现起始点：全店的购物车放弃率每月在70.0%至72.0%之间。",
      "No onset in the data from 2025-01 to 2025-02: the whole shop's cart abandonment stayed between 70.0% and 72.0% a month."),
     (_history("roi", False, "信息流广告", "channel", kind="ratio", focus_k=(250.0, 150.0), rest_k=(500.0, 480.0)),
-     "2025-01 至 2025-02，信息流广告的投放 ROI从 2.50 变为 1.50；其他渠道合计从 5.00 变为 4.80（未做起始点检验：不是计数的比率）。",
+     "2025-01至2025-02，信息流广告的投放ROI从2.50变为1.50；其他渠道合计从5.00变为4.80（未做起始点检验：不是计数的比率）。",
      "From 2025-01 to 2025-02, 信息流广告's ROI went from 2.50 to 1.50; the other channels pooled from 5.00 to 4.80 "
      "(no onset test: not a rate of counts)."),
     (_history("concentration", True, None, None, focus_k=(60.0, 68.5)),
-     "2025-01 至 2025-02，全店的前 20% 客户的 GMV 占比每月在 60.0% 至 68.5% 之间（未做起始点检验：不是计数的比率）。",
+     "2025-01至2025-02，全店的前20%客户的GMV占比每月在60.0%至68.5%之间（未做起始点检验：不是计数的比率）。",
      "From 2025-01 to 2025-02, the whole shop's top 20% buyers' share of GMV ranged from 60.0% to 68.5% a month "
      "(no onset test: not a rate of counts)."),
 ])

@@ -70,9 +70,9 @@ def test_an_index_of_chinese_reports_is_chinese_with_rate_changes_in_points(tmp_
     text, page = _page(tmp_path)
     assert page.lang == "zh-CN"
     assert page.heads == ["报告", "范围", "GMV", "支付订单", "活跃客户", "客单价", "访问-支付转化率", "生成时间", "文件"]
-    assert "已发布的报告" in text and "共 1 份报告" in text and "Published" not in text
-    assert '8.0%<br><small class="good">+0.2 个百分点</small>' in text, "a rate changes by points, as in the report"
-    assert '¥5,686,496<br><small class="bad">-4.9%</small>' in text, "amounts change relatively"
+    assert "已发布的报告" in text and "共1份报告" in text and "Published" not in text
+    assert '8.0%<br><small class="good">+0.2个百分点</small>' in text, "a rate changes by points, as in the report"
+    assert '¥568.6万<br><small class="bad">-4.9%</small>' in text, "amounts change relatively"
     assert "+2.2%" not in text
     assert "全部数据" in text and "演示 &lt;b&gt;报告&lt;/b&gt;" in text and "b" not in page.tags
     assert page.scripts == 0 and csp_problems(page.csp, []) == []
@@ -94,10 +94,10 @@ def test_a_mixed_index_has_bilingual_headings_and_each_row_in_its_report_languag
     assert "已发布的报告 · Published reports" in text
     assert text.index("English report") < text.index("中文报告"), "newest first"
     assert '<tr lang="en">' in text and '<tr lang="zh-CN">' in text
-    assert "+0.2 个百分点" in text and "+0.2 pp" in text
+    assert "+0.2个百分点" in text and "+0.2 pp" in text
 
 
 def test_an_empty_index_says_how_to_publish(tmp_path):
     text, page = _page(tmp_path)
-    assert "尚未发布报告：运行 make report。" in text and "No report published yet" in text
+    assert "尚未发布报告：运行make report。" in text and "No report published yet" in text
     assert csp_problems(page.csp, []) == []

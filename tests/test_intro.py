@@ -65,9 +65,9 @@ def test_sources_name_each_table_its_rows_and_dates(run):
 
 def test_purpose_names_the_period_the_comparison_and_the_slice(run):
     scope = intro.scope(run)
-    assert intro_text.purpose(scope, ZH) == ("本报告分析全部客户在 2025-Q4（2025-10-01 至 2025-12-31）的表现：客户是谁、"
-                                             "如何访问与转化、价值几何，并诊断问题、给出建议。各项指标与对比期 2025-Q3"
-                                             "（2025-07-01 至 2025-09-30）比较。")
+    assert intro_text.purpose(scope, ZH) == ("本报告分析全部客户在2025-Q4（2025-10-01至2025-12-31）的表现：客户是谁、"
+                                             "如何访问与转化、价值几何，并诊断问题、给出建议。各项指标与对比期2025-Q3"
+                                             "（2025-07-01至2025-09-30）比较。")
     assert intro_text.purpose(scope._replace(comparison=None, slice={"region": ["华东", "华北"]}), EN) == (
         "This report looks at the slice region = 华东, 华北: its customers in 2025-Q4 (2025-10-01 to 2025-12-31): who "
         "they are, how they visit and convert, what they are worth, what goes wrong and what to do about it. This run "
@@ -93,18 +93,18 @@ def test_the_glossary_holds_every_kpi_once_with_the_runs_parameters(run):
     assert rows["rule.product.quality"]["definition"] == DIAGNOSIS_TEXT["diag.formula.product.quality"]["zh"]
     assert "同一客户只计一次" in rows["total_at_stake"]["definition"]
     churned = appendix.glossary(run, ("stage_churned",))["definition"][0]
-    assert churned == "期末时最近一次支付距期末 120 天及以上（按最近一次购买的时间，不同于 KPI 流失率）"
+    assert churned == "期末时最近一次支付距期末120天及以上（按最近一次购买的时间，不同于KPI流失率）"
     assert intro.definitions(run)["key"].to_list() == list(intro.DEFINITIONS)
 
 
 def test_quality_counts_by_hand(run):
     counts = {(r["table"], r["check"]): (r["count"], r["share"]) for r in appendix.quality_counts(run).iter_rows(named=True)}
     assert counts[("订单", "行数")] == (6, None)
-    assert counts[("订单", "状态为 paid")] == (5, 5 / 6) and counts[("订单", "状态为 cancelled")] == (1, 1 / 6)
+    assert counts[("订单", "状态为paid")] == (5, 5 / 6) and counts[("订单", "状态为cancelled")] == (1, 1 / 6)
     assert counts[("订单", "客户不在客户表中")] == (1, 1 / 6)  # order 5 of x
-    assert counts[("订单", "channel 缺失")] == (1, 1 / 6)  # order 6
-    assert counts[("客户", "行数")] == (3, None) and counts[("客户", "gender 缺失")] == (1, 1 / 3)
-    assert counts[("客户", "region 缺失")] == (0, 0.0)
+    assert counts[("订单", "channel缺失")] == (1, 1 / 6)  # order 6
+    assert counts[("客户", "行数")] == (3, None) and counts[("客户", "gender缺失")] == (1, 1 / 3)
+    assert counts[("客户", "region缺失")] == (0, 0.0)
     # columns the data does not have at all (e.g. orders.device) are not listed as missing
     assert not any(check.startswith("device") for _, check in counts)
     assert appendix.quality_notes(run).columns == ["level", "table", "check", "count", "message"]
@@ -117,7 +117,7 @@ def test_the_three_ways_of_losing_a_customer_side_by_side(run):
     # active; b last 12-31: active (first order 08-01, before the period); x first order 12-05: new
     stages = lifecycle_counts(run.orders, run.period, run.comparison, 60, 120)
     assert defs_text.lifecycle_note(stages, 0.0, 60, 120, ZH) == (
-        "口径：这里的“已流失”按最近一次购买计，期末时已满 120 天未购买（“流失风险”为 60 至 120 天），占 0.0%；"
+        "口径：这里的“已流失”按最近一次购买计，期末时已满120天未购买（“流失风险”为60至120天），占0.0%；"
         "摘要中的流失率（KPI）指对比期购买、本期未再购买的客户占比（0.0%），两者口径不同。")
     assert defs_text.lifecycle_note(stages, None, 60, 120, EN).endswith(
         "The churn rate (KPI) needs a comparison period, which this run has not.")
@@ -127,7 +127,7 @@ def test_the_three_ways_of_losing_a_customer_side_by_side(run):
     assert by_stage["customers"].to_list() == [1, 2, 0, 0]
     assert by_stage["mean_p_alive"].to_list()[:2] == pytest.approx([1.0, 0.6])
     assert by_stage["likely_alive_share"].to_list()[:2] == pytest.approx([1.0, 0.5])  # a 0.4 < 0.5 <= b 0.8
-    assert by_stage["definition"][3] == "期末时最近一次支付距期末 120 天及以上（按最近一次购买的时间，不同于 KPI 流失率）"
+    assert by_stage["definition"][3] == "期末时最近一次支付距期末120天及以上（按最近一次购买的时间，不同于KPI流失率）"
     assert defs_text.alive_note(by_stage, EN) == (
         "Probability alive is the BG/NBD model's estimate, not a churn definition: by lifecycle stage, \u201cchurned\u201d "
         "customers have a mean probability alive of \u2013 and \u201cactive\u201d ones 60.0% (the table puts the two "

@@ -62,7 +62,7 @@ def test_a_failed_sections_note_keeps_its_heading_or_names_the_notebook(tmp_path
                          as_version=4)
     assert note.cells[0].source == "# 退货分析"
     html = note.cells[1].outputs[0]["data"]["text/html"]
-    assert 'class="kit-missing"' in html and "returns.ipynb 的代码单元格 [5] 出错" in html and "&lt;b&gt;" in html
+    assert 'class="kit-missing"' in html and "returns.ipynb的代码单元格 [5] 出错" in html and "&lt;b&gt;" in html
     gone = nbformat.read(failed_section_notebook(tmp_path / "none.ipynb", {**failure, "notebook": "my_part",
                                                                             "cell": None}, Locale("en"),
                                                  tmp_path / "g"), as_version=4)
@@ -104,7 +104,7 @@ def test_own_sections_publish_numbered_and_a_failing_one_leaves_a_note(own_secti
     html = (report / "report.html").read_text(encoding="utf-8")
     assert '<span class="secno">1</span> 退货分析' in html and '<span class="secno">1.1</span> 各星期的支付订单' in html
     assert '<span class="secno">2</span> 坏掉的分析' in html  # the failed section keeps its place and number
-    assert "笔记本 broken.ipynb 的代码单元格 [5] 出错（ZeroDivisionError: division by zero）" in html
+    assert "笔记本broken.ipynb的代码单元格 [5] 出错（ZeroDivisionError: division by zero）" in html
     assert "Traceback" not in html and "的支付订单最多" in html
     metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))
     validate_metrics(metrics)

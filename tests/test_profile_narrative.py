@@ -30,7 +30,7 @@ def test_share_text_top_group_with_change_then_the_next():
     # 三线 500 vs 一线 382: z = 118 / sqrt(882) = 3.97, p = 7e-5 (larger); its share 50% vs 60% of 1,000:
     # pooled 0.55, z = 0.1 / sqrt(0.55 x 0.45 x 2 / 1000) = 4.49, p = 7e-6 (a change). The largest significant
     # shift (三线, -10 pp) is the top group already and unknown's is not named, so the second group is
-    assert N.share_text(TIERS, ZH) == "三线城市占比最高（50.0%），较上期下降 10.0 个百分点。其次是一线城市（38.2%）。"
+    assert N.share_text(TIERS, ZH) == "三线城市占比最高（50.0%），较上期下降10.0个百分点。其次是一线城市（38.2%）。"
     assert N.share_text(TIERS, EN) == ("tier-3 cities are the largest group (50.0%), down 10.0 pp on the previous "
                                          "period. Next come tier-1 cities (38.2%).")
 
@@ -41,9 +41,9 @@ def test_share_text_names_the_mover_and_ties_without_comparison():
                             "share_prev": [0.41, 0.25, 0.34], "share_change": [-0.01, 0.10, -0.09]})
     # 华东 4000 vs 华北 3500: z = 500 / sqrt(7500) = 5.8 (larger). 华东's -1 pp of 10,000: pooled 0.405,
     # z = 0.01 / sqrt(0.405 x 0.595 x 2 / 10000) = 1.44, p = 0.15 > 0.01: about the same. 华北 +10 pp: z = 15.6
-    assert N.share_text(regions, ZH) == "华东占比最高（40.0%），与上期基本持平。变化最大的是华北，占比提升 10.0 个百分点至 35.0%。"
+    assert N.share_text(regions, ZH) == "华东占比最高（40.0%），与上期基本持平。变化最大的是华北，占比提升10.0个百分点至35.0%。"
     # at alpha 0.2 华东's change passes
-    assert N.share_text(regions, ZH, alpha=0.2).startswith("华东占比最高（40.0%），较上期下降 1.0 个百分点。")
+    assert N.share_text(regions, ZH, alpha=0.2).startswith("华东占比最高（40.0%），较上期下降1.0个百分点。")
     tied = pl.DataFrame({"device": ["App", "PC"], "sessions": [5.0, 5.0], "share": [0.5, 0.5],
                          "share_prev": [None, None], "share_change": [None, None]})
     assert N.share_text(tied, EN) == "App and PC are tied as the largest groups (50.0% each)."
@@ -69,7 +69,7 @@ def test_age_gender_text_sums_genders_and_gives_the_share_of_women():
         "share": [0.3, 0.1, 0.2, 0.4], "share_prev": [None] * 4,
     })
     # 25-34 = 0.3 + 0.1 = 40% ties with unknown 40%; women among known gender = 50 / 60
-    assert N.age_gender_text(table, ZH) == "25-34 岁、年龄未知并列占比最高（各 40.0%）。已知性别的客户中女性占 83.3%。"
+    assert N.age_gender_text(table, ZH) == "25-34岁、年龄未知并列占比最高（各40.0%）。已知性别的客户中女性占83.3%。"
     assert N.age_gender_text(table, EN) == ("25-34 and age unknown are tied as the largest groups (40.0% each). "
                                               "Women are 83.3% of the customers whose gender is known.")
 
@@ -80,7 +80,7 @@ def test_new_by_tier_text_names_the_fastest_tiers():
                           "new_customers_change_rel": [0.0, 1.46, 1.46]})
     # total 4690 vs 2500 -> +87.6%: z = 2190 / sqrt(7190) = 25.8. 三线 and 四线及以下 tie at +146%; their shares of
     # the new customers rise from 20% to 26.2% (z = 5.9) and from 40% to 52.5% (z = 10.1): both faster than the rest
-    assert N.new_by_tier_text(table, ZH) == "本期新客 4,690 人，较上期增长 87.6%。三线城市、四线及以下城市新客增速最快（+146.0%）。"
+    assert N.new_by_tier_text(table, ZH) == "本期新客4,690人，较上期增长87.6%。三线城市、四线及以下城市新客增速最快（+146.0%）。"
     assert N.new_by_tier_text(table, EN) == ("4,690 new customers this period, up 87.6% on the previous period. New "
                                                "customers grow fastest in tier-3 cities and tier-4 and smaller cities (+146.0%).")
 
@@ -91,7 +91,7 @@ def test_new_by_tier_text_says_the_tiers_grew_alike_when_no_tier_outgrew_the_res
                           "new_customers_change_rel": [0.0, 0.23, 0.23]})
     # total 469 vs 400: z = 69 / sqrt(869) = 2.34, p = 0.019 > 0.01: flat. 三线's share 100/400 = 25% -> 123/469
     # = 26.2%: z = 0.42, p = 0.67: not faster than the others
-    assert N.new_by_tier_text(table, ZH) == "本期新客 469 人，与上期持平。各城市级别的新客增速无明显差异。"
+    assert N.new_by_tier_text(table, ZH) == "本期新客469人，与上期持平。各城市级别的新客增速无明显差异。"
     assert N.new_by_tier_text(table, EN) == ("469 new customers this period, flat on the previous period. New customers "
                                                "grew at similar rates in every city tier.")
 
@@ -104,7 +104,7 @@ def test_heatmap_text_peaks_and_busiest_day():
     # itself is in tests/test_weekdays.py
     days = pl.DataFrame({"weekday": [1, 6], "days": [13.0, 13.0], "visits": [52.0, 52.0], "visits_per_day": [4.0, 4.0],
                          "sd_per_day": [1.0, 0.5], "share": [0.5, 0.5]})
-    assert N.heatmap_text(heat, peaks, ZH, days) == "访问高峰出现在 12:00、20:00。一周各天的日均访问量无明显差异（每天 4 次）。"
+    assert N.heatmap_text(heat, peaks, ZH, days) == "访问高峰出现在12:00、20:00。一周各天的日均访问量无明显差异（每天4次）。"
     assert N.heatmap_text(heat, peaks, EN, days) == ("Visits peak at 12:00 and 20:00. Visits per day are similar on "
                                                      "every weekday (4 a day).")
     assert N.heatmap_text(heat, peaks, EN) == "Visits peak at 12:00 and 20:00."  # without the weekdays: no day named
@@ -117,7 +117,7 @@ def test_aov_and_long_tail_texts():
     assert N.aov_text(overall, by_cat, Locale("en", "$")) == ("AOV is $65.00 this period, up 30.0% on the previous period. "
                                                       "z has the highest spend per order ($80.00) and x the lowest ($55.00).")
     tail = pl.DataFrame({"category": ["茶具"], "gmv_share": [0.02], "gmv_change_rel": [1.5]})
-    assert N.long_tail_text(tail, True, ZH) == "长尾品类中增长最快的是茶具（+150.0%，占 GMV 2.0%）。"
+    assert N.long_tail_text(tail, True, ZH) == "长尾品类中增长最快的是茶具（+150.0%，占GMV 2.0%）。"
     assert N.long_tail_text(tail.clear(), False, EN) == "Without a comparison period the growth of small categories is unknown."
 
 
@@ -178,5 +178,5 @@ def test_quality_text_names_the_most_returned_and_lowest_rated_category():
     table = pl.DataFrame({"category": ["服饰", "食品", "图书"], "lines": [10.0, 30.0, 10.0],
                           "return_rate": [0.3, 0.0, 0.1], "rating": [3.2, 4.6, None]})
     # overall = (0.3*10 + 0*30 + 0.1*10) / 50 = 4 / 50 = 8.0%
-    assert quality_text(table, ZH) == "退货率最高的品类是服饰（30.0%），全店为 8.0%。评分最低的是服饰（平均 3.2 分）。"
+    assert quality_text(table, ZH) == "退货率最高的品类是服饰（30.0%），全店为8.0%。评分最低的是服饰（平均3.2分）。"
     assert quality_text(table, EN).startswith("服饰 is returned most often (30.0% of lines, against 8.0% for the shop).")

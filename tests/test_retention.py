@@ -110,11 +110,11 @@ def test_repurchase_drivers_lift_and_interval():
 
 def test_sentences_in_both_languages():
     intervals = pl.DataFrame({"intervals": [3.0], "p25": [15.0], "median": [20.0], "p75": [25.0], "median_prev": [4.0]})
-    assert text.interval_text(intervals, ZH) == "相邻两次购买的间隔中位数为 20.0 天，一半的间隔在 15.0–25.0 天之间（上期中位数 4.0 天）。"
+    assert text.interval_text(intervals, ZH) == "相邻两次购买的间隔中位数为20.0天，一半的间隔在15.0–25.0天之间（上期中位数4.0天）。"
     assert text.interval_text(intervals, EN).endswith("(previous period: 4.0 days).")
     churn = pl.DataFrame({"region": ["华东", "东北"], "was_active": [100, 50], "lost": [50, 40], "churn_rate": [0.5, 0.8]})
     # total (50 + 40) / 150 = 60%
-    assert text.churn_text(churn, "region", ZH) == "上期购买的客户中，东北本期未回购的比例最高（80.0%），全店为 60.0%。"
+    assert text.churn_text(churn, "region", ZH) == "上期购买的客户中，东北本期未回购的比例最高（80.0%），全店为60.0%。"
 
 
 EMPTY = parse_period("2024-Q4")  # a comparison period with no orders at all

@@ -25,7 +25,7 @@ def kpis(value, change):
 
 def test_repurchase_rate_sentence_with_and_without_comparison():
     assert text.repurchase_rate_text(kpis(0.25, 0.05), ZH) == (
-        "本期复购率（下单 2 次及以上的客户占购买客户的比例）为 25.0%，较上期 +5.0 个百分点。")
+        "本期复购率（下单2次及以上的客户占购买客户的比例）为25.0%，较上期+5.0个百分点。")
     assert text.repurchase_rate_text(kpis(0.25, None), EN) == (
         "The repurchase rate (customers with two or more paid orders among all buyers) is 25.0%.")
     assert text.repurchase_rate_text(kpis(None, None), EN) == ""
@@ -40,7 +40,7 @@ def test_n_day_repurchase_sentence():
     assert text.repurchase_text(first(), EN) == (
         "First-time buyers came back within 30/60/90 days at 10.0%/15.0%/20.0% (400 buyers followed for 90 days)"
         " (-3.1 pp on the previous period).")
-    assert text.repurchase_text(first(None), ZH) == "首次购买客户的 30/60/90 天复购率分别为 10.0%/15.0%/20.0%（90 天口径覆盖 400 名新客）。"
+    assert text.repurchase_text(first(None), ZH) == "首次购买客户的30/60/90天复购率分别为10.0%/15.0%/20.0%（90天口径覆盖400名新客）。"
     assert text.repurchase_text(first(None, 0.0), ZH) == "数据不足，无法计算该口径。"
 
 
@@ -52,8 +52,8 @@ def cohorts():
 
 def test_cohort_sentence_compares_the_latest_cohort_with_earlier_ones():
     assert text.cohort_text(cohorts(), ZH) == (
-        "2025-12 首购客户在第 1 个月的留存率为 10.0%，此前各月同类客户平均为 25.0%。"
-        "2025-10 首购客户在第 3 个月的留存率为 5.0%。")
+        "2025-12首购客户在第1个月的留存率为10.0%，此前各月同类客户平均为25.0%。"
+        "2025-10首购客户在第3个月的留存率为5.0%。")
     assert text.cohort_text(cohorts(), EN).startswith(
         "Of the customers who first bought in 2025-12, 10.0% bought again in month 1 (earlier cohorts: 25.0% on average). ")
     assert text.cohort_text(cohorts().head(0), EN) == "Not enough history to measure this."
@@ -67,7 +67,7 @@ def test_lifecycle_sentence_names_the_biggest_move_between_two_stages():
                                                                                              "churned"],
                           "customers": [500, 400, 120, 80]})
     assert text.lifecycle_text(counts, flows, ZH) == (
-        "期末新客与活跃客户合计占全部客户的 40.0%，较上期 -10.0 个百分点。最大的阶段流动是从「活跃」到「流失风险」，共 120 人。")
+        "期末新客与活跃客户合计占全部客户的40.0%，较上期-10.0个百分点。最大的阶段流动是从「活跃」到「流失风险」，共120人。")
     assert text.lifecycle_text(counts, None, EN) == (
         "At the period end 40.0% of all customers are new or active (-10.0 pp on the previous period).")
 
@@ -81,7 +81,7 @@ def drivers():
 def test_drivers_sentence_keeps_significant_values_only():
     # device pc has the highest lift but p = 0.2: left out
     assert text.drivers_text(drivers(), ZH) == (
-        "首单优惠为「使用」的新客复购最好：30.0%，是整体的 1.50 倍。首单渠道为「live」的新客复购最差：10.0%（整体的 0.50 倍）。")
+        "首单优惠为「使用」的新客复购最好：30.0%，是整体的1.50倍。首单渠道为「live」的新客复购最差：10.0%（整体的0.50倍）。")
     assert text.drivers_text(drivers().filter(pl.col("p_value") > 0.1), EN) == (
         "No first-order attribute changes repurchase significantly.")
 

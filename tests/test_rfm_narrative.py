@@ -58,7 +58,7 @@ def test_every_segment_has_a_name_and_an_action_in_both_languages():
 
 def test_sizes_sentences_zh_en():
     zh = sizes_sentences(profiles(), ZH)
-    assert zh[0] == "客户最多的是「休眠客户」，共 600 人，占 60.0%。"
+    assert zh[0] == "客户最多的是「休眠客户」，共600人，占60.0%。"
     assert "冠军客户" in zh[1] and "70.0%" in zh[1] and "30.0%" in zh[1]
     en = sizes_sentences(profiles(), EN)
     assert en[0] == "The largest segment is Hibernating with 600 customers (60.0%)."
@@ -78,7 +78,7 @@ def test_migration_sentences_name_the_biggest_flow():
     assert en[1] == "Next: At Risk -> Hibernating 80."
     assert en[2] == "40 new customers joined, most of them in Champions (75.0%)."
     zh = migration_sentences(migration, ZH)
-    assert zh[0].startswith("最大的迁移是从「冠军客户」到「流失风险」：120 人")
+    assert zh[0].startswith("最大的迁移是从「冠军客户」到「流失风险」：120人")
 
 
 def test_migration_without_moves():
@@ -94,7 +94,7 @@ def test_concentration_sentences_with_change():
     assert en == ["The top 20% of customers (20) bring 70.0% of the period's GMV.",
                   "In the comparison period it was 65.0% (+5.0 pp)."]
     zh = concentration_sentences(now, None, ZH)
-    assert zh == ["消费额最高的前 20% 客户（20 人）贡献了本期 70.0% 的 GMV。"]
+    assert zh == ["消费额最高的前20%客户（20人）贡献了本期70.0%的GMV。"]
 
 
 def test_grid_sentence_and_size_changes_and_notes():
@@ -106,7 +106,7 @@ def test_grid_sentence_and_size_changes_and_notes():
                           "customers_change_rel": [-0.2, 0.25]})
     assert size_change_sentences(sizes, EN) == ["Champions went from 100 to 80 customers (-20.0%)."]
     levels = pl.DataFrame({"score": ["r_score", "f_score", "m_score"], "levels": [5, 2, 5]})
-    assert few_levels_notes(levels, ZH) == ["注意：F 分 只有 2 个不同分值（大量客户取值相同）。"]
+    assert few_levels_notes(levels, ZH) == ["注意：F分只有2个不同分值（大量客户取值相同）。"]
     assert few_levels_notes(None, ZH) == []
     assert "2025-03-31" in method_sentence(Method("cn8", "median", None, None), date(2025, 3, 31), ZH)
     assert "中位数" in method_sentence(Method("cn8", "median", None, None), date(2025, 3, 31), ZH)

@@ -59,8 +59,8 @@ def test_two_visits_every_day_make_no_weekday_busier():
     assert (thu_noon["visits"], thu_noon["days"], thu_noon["visits_per_day"]) == (26, 13, 2.0)
     assert wed_noon["share"] == pytest.approx(thu_noon["share"]) == pytest.approx(1 / 7)
     # the sentence: no weekday named (the old total-based one said "Wednesday, 15.4% of visits")
-    assert N.heatmap_text(grid, P.peak_hours(grid), ZH, week) == ("访问高峰出现在 12:00。"
-                                                                 "一周各天的日均访问量无明显差异（每天 2 次）。")
+    assert N.heatmap_text(grid, P.peak_hours(grid), ZH, week) == ("访问高峰出现在12:00。"
+                                                                 "一周各天的日均访问量无明显差异（每天2次）。")
     assert N.heatmap_text(grid, P.peak_hours(grid), EN, week).endswith(
         "Visits per day are similar on every weekday (2 a day).")
 
@@ -72,7 +72,7 @@ def test_a_weekday_with_more_visits_per_date_is_the_busiest():
     assert week["visits_per_day"].to_list() == [2.0, 2.0, 2.0, 3.0, 2.0, 2.0, 2.0]
     grid = P.visit_heatmap(sessions, Q4)
     # the next busiest is the first of the tied weekdays in week order, Monday
-    assert N.heatmap_text(grid, P.peak_hours(grid), ZH, week).endswith("周四日均访问最多（每天 3 次，其次的周一为 2 次）。")
+    assert N.heatmap_text(grid, P.peak_hours(grid), ZH, week).endswith("周四日均访问最多（每天3次，其次的周一为2次）。")
     assert N.heatmap_text(grid, P.peak_hours(grid), EN, week).endswith(
         "Busiest day: Thu (3 visits a day, against 2 on Mon).")
 
@@ -89,7 +89,7 @@ def test_busiest_weekdays_not_told_apart_are_named_together():
     assert welch_p(30, math.sqrt(2), 2, 10, math.sqrt(2), 2) == pytest.approx(1 - 20 / math.sqrt(2) / math.sqrt(200 + 2))
     grid = P.visit_heatmap(_sessions(lambda d: 1), two_weeks)
     peaks = grid.clear()
-    assert N.heatmap_text(grid, peaks, ZH, week) == "周六、周日日均访问最多，彼此无明显差异（每天 28 至 30 次）。"
+    assert N.heatmap_text(grid, peaks, ZH, week) == "周六、周日日均访问最多，彼此无明显差异（每天28至30次）。"
     assert N.heatmap_text(grid, peaks, EN, week) == "Busiest days: Sat and Sun, with similar visits per day (28 to 30)."
     # at alpha 0.001 the weekdays are not told apart from Saturday either
     assert N.heatmap_text(grid, peaks, EN, week, alpha=0.001) == ("Visits per day are similar on every weekday "

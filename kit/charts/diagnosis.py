@@ -17,8 +17,25 @@ from datetime import date
 
 import polars as pl
 
-from kit.charts import ACCENT, DOWN, GREY, MAIN, WIDTHS, axes, date_axis, pct_axis, use_theme
+from kit.charts import (
+    ACCENT,
+    DOWN,
+    GREY,
+    LABEL,
+    MAIN,
+    TEXT,
+    axes,
+    blank_figure,
+    change_colour,
+    date_axis,
+    figure,
+    legend,
+    number_axis,
+    pct_axis,
+    use_theme,
+)
 from kit.i18n import Locale
+from kit.i18n.numbers import good_when_up
 
 PAIRS = (  # evidence value, its comparison, whether it is a rate (shown in %)
     ("rate", "rate_prev", True),
@@ -39,7 +56,7 @@ def dated_drop_chart(daily: pl.DataFrame, finding: dict, loc: Locale, ax=None):
     group = where.get(dimension, "all")
     series = daily.filter((pl.col("dimension") == dimension) & (pl.col("group") == group)
                           & (pl.col("step") == where["step"])).sort("date")
-    ax = axes(ax, "wide", height=2.8)
+    ax = axes(ax, "wide", height=2.6)
     ax.plot(series["date"].to_list(), series["rate"].to_list(), color=MAIN, marker="o", markersize=2, linewidth=1.2)
     start, end = date.fromisoformat(ev["start"]), date.fromisoformat(ev["end"])
     ax.axvspan(start, end, color=DOWN, alpha=0.12, label=loc.t("diag.chart.drop_days"))
@@ -47,16 +64,19 @@ def dated_drop_chart(daily: pl.DataFrame, finding: dict, loc: Locale, ax=None):
     ax.axhline(ev["rate_during"], color=DOWN, linestyle="--", linewidth=1, label=loc.t("diag.chart.during"))
     if series.height:
         date_axis(ax, series["date"].min(), series["date"].max(), max_ticks=8)
-    pct_axis(ax, "y")
+    pct_axis(ax, "y", loc=loc)
     ax.set_ylabel(loc.t("diag.chart.rate"))
-    ax.legend(loc="lower left")
-    ax.set_title(finding["title"], fontsize=10)
+    legend(ax)
+    ax.set_title(finding["title"])
     return ax
 
 
 def comparison_chart(finding: dict, loc: Locale, ax=None):
     """Two bars: the finding's value in the period and in the comparison period (or the
-    shop's overall rate for a group below it); None when the evidence has no pair."""
+    shop's overall rate for a group below it), each labelled; the period's bar green when it
+    is the better of the two and red when the worse, by the metric's direction (a higher
+    churn, return or abandonment rate is worse: :func:`kit.i18n.numbers.good_when_up` of the
+    rule and the value's name). None when the evidence has no pair."""
     ev = finding["evidence"]
     for value, before, is_rate in PAIRS:
         if ev.get(value) is None:
@@ -65,17 +85,24 @@ def comparison_chart(finding: dict, loc: Locale, ax=None):
         if other_key is None:
             continue
         use_theme()
-        ax = axes(ax, "half", height=2.4)
+        ax = axes(ax, "half", height=1.6, grid="none")
         labels = [loc.t("diag.chart.now"),
                   loc.t("diag.chart.overall" if other_key == "overall_rate" else "diag.chart.previous")]
         values = [ev[value], ev[other_key]]
-        bars = ax.barh(labels[::-1], values[::-1], color=[GREY, ACCENT])
-        for bar, v in zip(bars, values[::-1], strict=True):
-            ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                    f" {v * 100:.1f}%" if is_rate else f" {v:,.2f}".rstrip("0").rstrip("."), va="center", fontsize=9)
-        if is_rate:
-            pct_axis(ax, "x")
+        good_up = good_when_up(f"{finding['rule']}.{value}")
+        # colour by the change as the evidence writes it: in points for rates, relative otherwise
+        change = values[0] - values[1] if is_rate else (values[0] / values[1] - 1 if values[1] else 0.0)
+        ax.barh([0, 1], values, height=0.6, color=[change_colour(change, good_up), GREY])
+        for y, v in enumerate(values):
+            ax.annotate(loc.pct(v) if is_rate else loc.number(v, 2), (v, y), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=TEXT)
+        ax.set_yticks([0, 1], labels)
+        ax.set_ylim(1.5, -0.5)
         ax.set_xlim(0, max(values) * 1.25 or 1)
+        if is_rate:
+            pct_axis(ax, "x", loc=loc)
+        else:
+            number_axis(ax, "x", loc)
         return ax
     return None
 
@@ -104,12 +131,13 @@ def _month_axis(ax, months) -> None:
         return
     ticks = months if len(months) <= 8 else [m for m in months if m.month in (1, 4, 7, 10)] or months[::3]
     ax.set_xticks(_mid_month(ticks), [m.strftime("%Y-%m") for m in ticks])
-    ax.tick_params(axis="x", labelsize=8)
 
 
-def _value_axis(ax, history, axis: str = "y") -> None:
+def _value_axis(ax, history, loc: Locale, axis: str = "y") -> None:
     if history.kind == "pct":
-        pct_axis(ax, axis)
+        pct_axis(ax, axis, loc=loc)
+    else:
+        number_axis(ax, axis, loc)
 
 
 def _title(text: str) -> str:
@@ -169,15 +197,14 @@ def history_chart(history, finding: dict, loc: Locale, ax=None):
         ax.axvline(onset.start, color=DOWN, linestyle=":", linewidth=1.2)
         ax.annotate(loc.t("history.chart.onset", month=onset.start.strftime("%Y-%m")), xy=(onset.start, 1),
                     xycoords=("data", "axes fraction"), xytext=(3, -10), textcoords="offset points", color=DOWN,
-                    fontsize=9)
+                    fontsize=TEXT)
     _month_axis(ax, months)
-    _value_axis(ax, history)
+    _value_axis(ax, history, loc)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(_wrap(loc.t(f"history.def.{history.measure}") if history.measure != "step"
-                        else measure_name(history, loc), loc), fontsize=8)
-    ax.set_title(_title(loc.t("history.chart.monthly", where=where_name(history, loc), what=measure_name(history, loc))),
-                 fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, ncol=4, bbox_to_anchor=(0, -0.14), frameon=False)
+                        else measure_name(history, loc), loc))
+    ax.set_title(_title(loc.t("history.chart.monthly", where=where_name(history, loc), what=measure_name(history, loc))))
+    ax.legend(loc="upper left", ncol=4, bbox_to_anchor=(0, -0.14))  # below the plot, off the data
     return ax
 
 
@@ -214,20 +241,19 @@ def peers_chart(history, finding: dict, loc: Locale, ax=None):
                     capsize=2)
     ends = table["ci_high"].to_list()[::-1] if history.kind == "pct" else values
     for bar, v, end in zip(bars, values, ends, strict=True):
-        text = f" {v * 100:.1f}%" if history.kind == "pct" else f" {v:.2f}"
+        text = loc.pct(v) if history.kind == "pct" else loc.number(v, 2)
         ax.annotate(text, xy=(max(v, end if end is not None else v), bar.get_y() + bar.get_height() / 2),
-                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=TEXT)
     if history.peers_rest is not None:
         label = (loc.t("history.chart.rest", others=others_name(history, loc)) if history.focus is not None
                  else loc.t("history.whole_shop"))
         ax.axvline(history.peers_rest, color=MAIN, linestyle="--", linewidth=1, label=label)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=8, frameon=False)
-    _value_axis(ax, history, "x")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1))  # below the plot, off the data
+    _value_axis(ax, history, loc, "x")
     top = max([*values, *(table["ci_high"].drop_nulls().to_list() or [0])])
     ax.set_xlim(0, top * 1.3 or 1)
-    ax.tick_params(axis="y", labelsize=8)
     ax.set_title(_title(loc.t("history.chart.peers", dim=dimension_name(history, loc), what=_peers_measure(history, loc))),
-                 fontsize=10)
+                 fontsize=LABEL)  # a panel of finding_history_chart
     return ax
 
 
@@ -247,7 +273,7 @@ def curves_chart(history, finding: dict, loc: Locale, ax=None):
     at = _spread([part["value"][-1] for _, part in peers], gap=top * 0.06)
     for (group, part), y in zip(peers, at, strict=True):
         ax.plot(part["days"].to_list(), part["value"].to_list(), color=PEER, linewidth=1)
-        ax.text(part["days"][-1], y, f" {member_name(history, group[0], loc)}", fontsize=7, color="#777777",
+        ax.text(part["days"][-1], y, f" {member_name(history, group[0], loc)}", fontsize=TEXT, color="#777777",
                 va="center")
     rest = curves.filter(pl.col("role") == "rest")
     if rest.height:
@@ -259,11 +285,11 @@ def curves_chart(history, finding: dict, loc: Locale, ax=None):
     ax.set_xticks(sorted(set(curves["days"].to_list())))
     ax.set_xlim(right=curves["days"].max() * 1.25)
     ax.set_ylim(bottom=0)
-    pct_axis(ax, "y")
-    ax.set_xlabel(loc.t("history.axis.days"), fontsize=8)
-    ax.set_ylabel(loc.t("history.axis.back"), fontsize=8)
-    ax.set_title(loc.t("history.chart.curves"), fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=8, frameon=False, ncol=2)
+    pct_axis(ax, "y", loc=loc)
+    ax.set_xlabel(loc.t("history.axis.days"))
+    ax.set_ylabel(loc.t("history.axis.back"))
+    ax.set_title(loc.t("history.chart.curves"), fontsize=LABEL)  # a panel of finding_history_chart
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)  # below the plot, off the data
     return ax
 
 
@@ -271,18 +297,16 @@ def finding_history_chart(history, finding: dict, loc: Locale):
     """The finding as a trend and against its peers, one figure: the monthly history across the
     top; below it the period's members (:func:`peers_chart`) and, for repurchase findings, the
     repurchase curves (:func:`curves_chart`). Returns the Figure."""
-    import matplotlib.pyplot as plt
-
     use_theme()
     below = [c for c, present in ((peers_chart, history.peers is not None and history.peers.height > 0),
                                   (curves_chart, history.curves is not None and history.curves.height > 0)) if present]
     if not below:
-        fig, ax = plt.subplots(figsize=(WIDTHS["wide"], 3.0), layout="constrained")
+        fig, ax = figure("wide", 3.0)
         history_chart(history, finding, loc, ax=ax)
         return fig
     rows = history.peers.height if history.peers is not None else 6
     lower = max(2.4, 0.28 * rows + 0.9)
-    fig = plt.figure(figsize=(WIDTHS["wide"], 3.0 + lower), layout="constrained")
+    fig = blank_figure("wide", 3.0 + lower)
     grid = fig.add_gridspec(2, len(below), height_ratios=[3.0, lower])
     history_chart(history, finding, loc, ax=fig.add_subplot(grid[0, :]))
     for i, chart in enumerate(below):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.charts import GREY, axes, date_axis, palette, pct_axis, use_theme
+from kit.charts import GREY, axes, date_axis, legend, palette, pct_axis, use_theme
 from kit.i18n import Locale
 from kit.narrative.experiments import metric_name
 
@@ -16,7 +16,7 @@ def cumulative_chart(daily: pl.DataFrame, info: dict, loc: Locale, ax=None):
     day, the 95% interval as a band, the zero line in grey; days before each arm has a few units
     are left out. ``info`` is the experiment's row (name, control, primary metric)."""
     use_theme()
-    ax = axes(ax, "wide", height=3.2)
+    ax = axes(ax, "wide", height=2.8)
     data = daily.filter(pl.col("lift").is_not_null()).sort("variant", "date") if daily.height else daily
     variants = data["variant"].unique(maintain_order=True).to_list() if data.height else []
     colors = palette(max(len(variants), 1))
@@ -28,8 +28,8 @@ def cumulative_chart(daily: pl.DataFrame, info: dict, loc: Locale, ax=None):
     ax.axhline(0, color=GREY, linewidth=1, linestyle="--")
     if data.height:
         date_axis(ax, data["date"].min(), data["date"].max(), max_ticks=5)
-        ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
-    pct_axis(ax, "y")
+        legend(ax)
+    pct_axis(ax, "y", loc=loc)
     metric = metric_name(info["primary_metric"], loc)
     ax.set_xlabel(loc.t("exp.chart.x"))
     ax.set_ylabel(loc.t("exp.chart.y", metric=metric))

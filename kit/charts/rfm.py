@@ -1,13 +1,24 @@
 """Charts of sections 3.1-3.2 (RFM segments). Each takes a small table from
-:mod:`kit.metrics.segments` and returns a matplotlib Figure."""
+:mod:`kit.metrics.segments` and returns its Axes."""
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
-import seaborn as sns
+from matplotlib.colors import Normalize
 
-from kit.charts import ACCENT, GREY, MAIN, SEQUENTIAL, axes, pct_axis, use_theme
+from kit.charts import (
+    ACCENT,
+    GREY,
+    MAIN,
+    SEQUENTIAL,
+    axes,
+    heatmap,
+    legend,
+    note,
+    pct_axis,
+    use_theme,
+)
+from kit.charts.profile import paired_bars
 from kit.i18n import Locale
 from kit.i18n.labels import segment_name
 from kit.metrics.segments import NEW, SEGMENTS
@@ -26,33 +37,41 @@ def segment_sizes_chart(profiles: pl.DataFrame, loc: Locale, scheme: str | None 
     use_theme()
     order = _ordered(profiles["segment"].to_list(), scheme)
     data = profiles.to_pandas().set_index("segment").loc[order]
-    names = [segment_name(s, loc) for s in order]
-    ax = axes(ax, "wide", height=max(2.6, 0.45 * len(order) + 1))
-    y = np.arange(len(order))
-    ax.barh(y - 0.2, data["share"].to_numpy(), height=0.4, color=MAIN, label=loc.t("rfm.legend.customers"))
-    ax.barh(y + 0.2, data["revenue_share"].fillna(0).to_numpy(), height=0.4, color=ACCENT,
-            label=loc.t("rfm.legend.revenue"))
-    ax.set_yticks(y, names)
-    ax.invert_yaxis()
+    ax = axes(ax, "wide", height=max(2.0, 0.3 * len(order) + 0.9), grid="x")
+    paired_bars(ax, [segment_name(s, loc) for s in order],
+                [(data["share"].tolist(), MAIN, loc.t("rfm.legend.customers")),
+                 (data["revenue_share"].fillna(0).tolist(), ACCENT, loc.t("rfm.legend.revenue"))])
     ax.set_title(loc.t("rfm.chart.sizes"))
     ax.set_xlabel(loc.t("rfm.axis.share"))
     pct_axis(ax, "x")
-    ax.legend(loc="best")
+    legend(ax)
     return ax
 
 
 def rf_heatmap(grid: pl.DataFrame, loc: Locale, value: str = "customers", ax=None):
     """Heatmap of R score (rows, 5 = most recent on top) x F score (columns) with the customers
-    (or revenue, ``value="revenue"``) in each cell (:func:`kit.metrics.segments.rf_grid`)."""
+    (or revenue, ``value="revenue"``) in each cell (:func:`kit.metrics.segments.rf_grid`).
+    Scores no customer has (ties share a score: when most customers bought once, F has no 2
+    or 3) are left out, and a note under the axis names them."""
     use_theme()
-    table = (grid.to_pandas().pivot(index="r_score", columns="f_score", values=value)
+    table = (grid.to_pandas().pivot(index="r_score", columns="f_score", values="customers")
              .reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5]).fillna(0))
-    ax = axes(ax, "half", height=3.6)
-    sns.heatmap(table, ax=ax, cmap=SEQUENTIAL, annot=True, fmt=",.0f", cbar=False, linewidths=0.5,
-                annot_kws={"fontsize": 8})
+    values = (grid.to_pandas().pivot(index="r_score", columns="f_score", values=value)
+              .reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5]).fillna(0))
+    rows = [r for r in table.index if table.loc[r].sum() > 0] or list(table.index)
+    cols = [c for c in table.columns if table[c].sum() > 0] or list(table.columns)
+    shown = values.loc[rows, cols].to_numpy(dtype=float)
+    ax = axes(ax, "half", height=0.32 * len(rows) + 1.2, grid="none")
+    labels = [[loc.integer(v) if value == "customers" else loc.money(v) for v in row] for row in shown]
+    heatmap(ax, shown, [str(c) for c in cols], [str(r) for r in rows], cmap=SEQUENTIAL, labels=labels)
     ax.set_title(loc.t("rfm.chart.grid" if value == "customers" else "rfm.chart.grid_value"))
     ax.set_ylabel(loc.t("rfm.axis.r_score"))
     ax.set_xlabel(loc.t("rfm.axis.f_score"))
+    gone = [(score, [str(v) for v in axis if v not in kept]) for score, axis, kept in
+            (("F", table.columns, cols), ("R", table.index, rows))]
+    gone = [loc.t("rfm.note.no_score", score=score, levels=loc.join(levels)) for score, levels in gone if levels]
+    if gone:
+        note(ax, ("；" if loc.lang == "zh" else "; ").join(gone))
     return ax
 
 
@@ -71,11 +90,14 @@ def migration_heatmap(migration: pl.DataFrame, loc: Locale, scheme: str | None =
         index=from_order, columns=to_order).fillna(0)
     shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0, 1), axis=0)
     size = max(len(from_order), len(to_order))
-    ax = axes(ax, "wide", height=max(3.0, 0.45 * size + 1.5))
-    sns.heatmap(shares, ax=ax, cmap=SEQUENTIAL, annot=counts.to_numpy(), fmt=",.0f", cbar=False, linewidths=0.5,
-                vmin=0, vmax=1, annot_kws={"fontsize": 8})
-    ax.set_yticks(np.arange(len(from_order)) + 0.5, [segment_name(s, loc) for s in from_order], rotation=0)
-    ax.set_xticks(np.arange(len(to_order)) + 0.5, [segment_name(s, loc) for s in to_order], rotation=35, ha="right")
+    ax = axes(ax, "wide", height=max(2.6, 0.3 * size + 1.6), grid="none")
+    heatmap(ax, shares.to_numpy(dtype=float), [segment_name(s, loc) for s in to_order],
+            [segment_name(s, loc) for s in from_order], cmap=SEQUENTIAL, norm=Normalize(0, 1),
+            labels=[[loc.integer(v) for v in row] for row in counts.to_numpy()])
+    ax.tick_params(axis="x", rotation=30)
+    for tick in ax.get_xticklabels():
+        tick.set_ha("right")
+        tick.set_rotation_mode("anchor")
     ax.set_title(loc.t("rfm.chart.migration", before=before, now=now))
     ax.set_ylabel(loc.t("rfm.axis.from"))
     ax.set_xlabel(loc.t("rfm.axis.to"))
@@ -88,14 +110,15 @@ def lorenz_chart(curve: pl.DataFrame, concentration: pl.DataFrame | None, loc: L
     the top ``top`` of customers' share (1 - curve at 1 - top) marked."""
     use_theme()
     pdf = curve.to_pandas()
-    ax = axes(ax, "half", height=3.6)
+    ax = axes(ax, "half", height=3.0)
     ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", label=loc.t("rfm.legend.equality"))
     ax.plot(pdf["customer_share"], pdf["revenue_share"], color=MAIN)
     ax.fill_between(pdf["customer_share"], pdf["revenue_share"], pdf["customer_share"], color=MAIN, alpha=0.12)
     if concentration is not None and concentration.height and concentration["top_share"][0] is not None:
         share = concentration["top_share"][0]
         ax.vlines(1 - top, 1 - share, 1, color=ACCENT, linewidth=2,
-                  label=f"{loc.t('rfm.legend.top', top=loc.pct(top, 0))}: {loc.pct(share)}")
+                  label=loc.t("report.name_value", name=loc.t("rfm.legend.top", top=loc.pct(top, 0)),
+                              value=loc.pct(share)))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_title(loc.t("rfm.chart.lorenz"))
@@ -103,5 +126,5 @@ def lorenz_chart(curve: pl.DataFrame, concentration: pl.DataFrame | None, loc: L
     ax.set_ylabel(loc.t("rfm.axis.revenue_share"))
     pct_axis(ax, "x")
     pct_axis(ax, "y")
-    ax.legend(loc="upper left")
+    legend(ax)
     return ax

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.charts import DOWN, GREY, MAIN, UP, axes, thousands_axis, use_theme
+from kit.charts import DOWN, GREY, MAIN, TEXT, UP, axes, money_axis, use_theme
 from kit.i18n import Locale
 
 
@@ -17,7 +17,7 @@ def bridge_waterfall(bridge: pl.DataFrame, comparison_label: str, period_label: 
     start = 1.0
     for r in rows:  # GMV = product of the factors
         start *= r["value_prev"]
-    ax = axes(ax, "wide", height=1.6)
+    ax = axes(ax, "wide", height=1.3)
     labels = [comparison_label] + [loc.t(f"summary.factor.{r['factor']}") for r in rows] + [period_label]
     level = start
     ax.bar(0, start, color=GREY, width=0.6)
@@ -25,14 +25,14 @@ def bridge_waterfall(bridge: pl.DataFrame, comparison_label: str, period_label: 
         effect = r["effect"]
         ax.bar(i, effect, bottom=level, color=UP if effect >= 0 else DOWN, width=0.6)
         ax.text(i, level + max(effect, 0), ("+" if effect >= 0 else "-") + loc.money(abs(effect)),
-                ha="center", va="bottom", fontsize=9)
+                ha="center", va="bottom", fontsize=TEXT)
         level += effect
     ax.bar(len(rows) + 1, level, color=MAIN, width=0.6)
     for x, v in ((0, start), (len(rows) + 1, level)):
-        ax.text(x, v, loc.money(v), ha="center", va="bottom", fontsize=9)
+        ax.text(x, v, loc.money(v), ha="center", va="bottom", fontsize=TEXT)
     ax.set_xticks(range(len(labels)), labels)
     low = min(start, level, *(start + sum(r["effect"] for r in rows[:k]) for k in range(len(rows) + 1)))
     ax.set_ylim(max(0.0, low * 0.85), max(start, level) * 1.08)
-    thousands_axis(ax, "y", prefix=loc.currency)
+    money_axis(ax, loc, "y")
     ax.set_title(loc.t("summary.bridge.title"))
     return ax

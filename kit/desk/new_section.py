@@ -59,7 +59,7 @@ work_dir = None'''
 START = '''import polars as pl
 
 from kit import notebook as nbk
-from kit.charts import MAIN, axes, show as chart, thousands_axis
+from kit.charts import MAIN, axes, count_axis, show as chart
 from kit.contract import paid
 from kit.figures import needs
 from kit.metrics.common import in_period
@@ -90,7 +90,7 @@ def weekday_bars(table: pl.DataFrame, loc, ax=None):
     ax.bar([WEEKDAYS[loc.lang][d - 1] for d in table["weekday"]], table["orders"], color=MAIN)
     ax.set_title(nbk.in_language(loc, zh="各星期的支付订单", en="Paid orders by weekday"))
     ax.set_ylabel(nbk.in_language(loc, zh="支付订单", en="Paid orders"))
-    thousands_axis(ax)
+    count_axis(ax, loc=loc)
     return ax
 
 

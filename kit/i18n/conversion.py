@@ -51,7 +51,8 @@ TEXT: dict[str, dict[str, str]] = {
     "conv.chart.funnel": {"zh": "转化漏斗", "en": "Conversion funnel"},
     "conv.chart.count": {"zh": "{unit}数", "en": "Number of {unit}"},
     "conv.chart.step_conversion": {"zh": "步骤转化率", "en": "Step conversion"},
-    "conv.chart.rate_label": {"zh": "{rate}（环比 {change}）", "en": "{rate} (vs prev. {change})"},
+    "conv.chart.change_label": {"zh": "（环比{change}）", "en": "(vs prev. {change})"},
+    "conv.chart.overall_line": {"zh": "灰线：全店", "en": "grey line: the whole shop"},
     "conv.chart.previous": {"zh": "对比期", "en": "Comparison period"},
     "conv.chart.current": {"zh": "本期", "en": "This period"},
     "conv.chart.breakdown": {"zh": "各{dimension}的步骤转化率（95% 置信区间）",
@@ -60,6 +61,8 @@ TEXT: dict[str, dict[str, str]] = {
     "conv.chart.rate": {"zh": "转化率", "en": "Conversion"},
     "conv.chart.cart": {"zh": "购物车放弃率", "en": "Cart abandonment"},
     "conv.chart.abandonment_rate": {"zh": "放弃率", "en": "Abandonment rate"},
+    "conv.chart.cart_note": {"zh": "灰色竖线为对比期放弃率；数字为较对比期的变化（个百分点），下降为绿色",
+                             "en": "Grey tick: the comparison period's rate; numbers: the change in points, a fall in green"},
     # ------------------------------------------------------------------ narrative
     "conv.weakest": {
         "zh": "最薄弱的环节是「{step}」：到达「{before}」的{unit}中只有 {rate} 继续到这一步，对比期为 {rate_prev}（{change}）。",

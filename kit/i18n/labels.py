@@ -3,7 +3,9 @@ stages, repurchase drivers. One place for every chart, table and sentence."""
 
 from __future__ import annotations
 
+from kit.contract import AGE_BANDS, CITY_TIERS
 from kit.i18n.locale import Locale
+from kit.metrics.profile import ORDERS_PER_CUSTOMER_BUCKETS
 
 UNKNOWN = "unknown"
 """The group of rows whose attribute is missing (see :data:`kit.metrics.common.UNKNOWN`)."""
@@ -11,6 +13,31 @@ UNKNOWN = "unknown"
 TRANSLATED = {"age_band": "profile.age_band", "gender": "profile.gender", "city_tier": "profile.city_tier",
               "weekday": "profile.weekday", "visitor": "conv.visitor"}
 """Columns whose values have their own label (``<prefix>.<value>``); other columns show their values."""
+
+
+ORDER: dict[str, tuple] = {
+    "age_band": AGE_BANDS,  # young -> old
+    "city_tier": CITY_TIERS,  # 一线 -> 四线及以下
+    "orders": ORDERS_PER_CUSTOMER_BUCKETS,  # paid orders per customer: 1, 2, 3, 4, 5+
+    "weekday": (1, 2, 3, 4, 5, 6, 7),  # Monday first
+}
+"""Columns whose values have an order of their own, which every chart and sentence keeps."""
+
+
+def is_ordered(column: str) -> bool:
+    """Whether ``column``'s values have an order of their own (:data:`ORDER`)."""
+    return column in ORDER
+
+
+def in_order(column: str, values) -> list:
+    """``values`` in their column's own order (:data:`ORDER`; values it does not know, such
+    as ``unknown``, after it, as they came), or as they came for other columns."""
+    values = list(dict.fromkeys(values))
+    order = ORDER.get(column)
+    if order is None:
+        return values
+    known = [v for v in order if v in set(values)]
+    return known + [v for v in values if v not in set(order)]
 
 
 def group_name(column: str, value, loc: Locale) -> str:

@@ -30,6 +30,13 @@ class Locale:
 
         return t(key, self.lang, **values)
 
+    def tidy(self, text: str) -> str:
+        """Text put together outside :meth:`t` made to follow the language's spacing rule
+        (:func:`kit.i18n.tidy`: no ASCII space next to a Chinese character)."""
+        from kit.i18n import tidy
+
+        return tidy(text, self.lang)
+
     def label(self, prefix: str, value) -> str:
         """The translated label of a data value (``prefix.value``), or the value itself."""
         from kit.i18n import label
@@ -60,17 +67,25 @@ class Locale:
         return numbers.fmt_num(x, digits)
 
     def money(self, x, digits: int | None = None) -> str:
-        return numbers.fmt_money(x, self.currency, digits)
+        """Money as :func:`kit.i18n.numbers.fmt_money` writes it in this language (``¥568.6万``)."""
+        return numbers.fmt_money(x, self.currency, digits, self.lang)
 
     def pct(self, x, digits: int = 1) -> str:
         return numbers.fmt_pct(x, digits)
 
-    def pp(self, x, digits: int = 1) -> str:
-        """A change of a rate in percentage points, with the language's unit."""
-        return numbers.fmt_pp(x, self.t("report.unit.pp"), digits)
+    def pp(self, x, digits: int = 1, unit: bool = True) -> str:
+        """A change of a rate in percentage points, with the language's unit (``+1.5个百分点``;
+        without it when ``unit`` is False, for a chart whose axis names it); 持平 (flat) when
+        it rounds to zero."""
+        return numbers.fmt_pp(x, self.t("report.unit.pp") if unit else "", digits, flat=self.t("report.flat"))
 
     def change(self, rel, digits: int = 1) -> str:
-        return numbers.fmt_change(rel, digits)
+        """A relative change with its sign (``+23.0%``); 持平 (flat) when it rounds to zero."""
+        return numbers.fmt_change(rel, digits, flat=self.t("report.flat"))
+
+    def ticks(self, values, kind: str = "num", absolute: bool = False) -> list[str]:
+        """Axis tick labels (see :func:`kit.i18n.numbers.tick_labels`) in this language and currency."""
+        return numbers.tick_labels(values, kind, self.currency, self.lang, absolute)
 
     def value(self, x, kind: str) -> str:
         """``x`` written as ``kind`` (see :data:`kit.i18n.numbers.KINDS`)."""

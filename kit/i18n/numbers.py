@@ -1,17 +1,30 @@
 """Numbers as readers see them, as plain text: thousands separators, one-decimal
-percentages, the run's currency symbol, signed changes.
+percentages, the run's currency symbol, signed changes, chart tick labels.
 
 Rounding is half away from zero on the number as printed (``2.5`` -> ``3``, ``2.675`` ->
 ``2.68``), not Python's round-half-to-even; a value that rounds to zero never shows as
 ``-0.0``. Missing values (None, NaN, infinite) show as :data:`DASH`.
 
+Money (:func:`fmt_money`), one rule for every card, table, sentence and chart axis:
+
+- below 100: two decimals (``¥35.20``);
+- from 100: whole units with thousands separators (``¥5,686``, English ``¥5,686,496``);
+- Chinese only, from 10,000: 万 with one decimal (``¥568.7万``), from 100,000,000: 亿 with
+  two (``¥1.23亿``). The unit follows the number as rounded, so ``9,999.6`` is ``¥1.0万``.
+
+Rates are percentages with one decimal (``38.2%``), their changes percentage points with one
+decimal; a change that rounds to zero at the digits shown is "flat" (持平), see
+:func:`direction`. Chart axes write their ticks with :func:`tick_labels`: the same units,
+and the fewest decimals that keep every label exact and different from its neighbours.
+
 These are the one definition of how a number is written; the report reaches them through
-:class:`kit.i18n.Locale`, which adds the language (e.g. the percentage-point unit).
+:class:`kit.i18n.Locale`, which adds the language (the percentage-point unit, 持平).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
@@ -64,14 +77,43 @@ def fmt_auto(x) -> str:
     return DASH if is_missing(x) else fmt_num(x, 2 if abs(x) < 10 else 1)
 
 
-def fmt_money(x, currency: str, digits: int | None = None) -> str:
-    """``12345.6`` -> ``¥12,346``; below 100 two decimals are kept (``¥35.20``); ``-5`` -> ``-¥5.00``."""
+MONEY_UNITS: dict[str, tuple[tuple[int, str, int], ...]] = {
+    "zh": ((10_000, "万", 1), (100_000_000, "亿", 2)),
+}
+"""Per language, the large units money is written in: (size, unit, decimals), smallest first."""
+
+
+def _plain(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def _money_text(x, digits: int | None, lang: str) -> str:
+    """``|x|`` as the money rule writes it, without sign or currency."""
+    exact = abs(Decimal(str(x)))
+    if digits is not None:
+        return fixed(exact, digits)
+    text = fixed(exact, 2)
+    if _plain(text) < 100:
+        return text
+    text = fixed(exact, 0)
+    written = _plain(text)  # the amount as the text says it
+    # each unit takes over when the number, as written one unit down, reaches it:
+    # 9,999.6 is written 10,000, so 1.0万; 99,999,999 is 10,000.0万, so 1.00亿
+    for size, unit, places in MONEY_UNITS.get(lang, ()):
+        if written < size:
+            break
+        mantissa = fixed(exact / size, places)
+        text, written = mantissa + unit, _plain(mantissa) * size
+    return text
+
+
+def fmt_money(x, currency: str, digits: int | None = None, lang: str = "en") -> str:
+    """Money by the rule above: ``12345.6`` -> ``¥12,346`` (``lang="zh"``: ``¥1.2万``);
+    ``35.2`` -> ``¥35.20``; ``-5`` -> ``-¥5.00``. ``digits`` fixes the decimals (no 万/亿)."""
     if is_missing(x):
         return DASH
-    if digits is None:
-        digits = 2 if abs(x) < 100 else 0
-    text = fixed(abs(x), digits)
-    sign = "-" if x < 0 and text.strip("0.,") else ""  # no "-¥0.00" for a tiny negative
+    text = _money_text(x, digits, lang)
+    sign = "-" if x < 0 and text.strip("0.,万亿") else ""  # no "-¥0.00" for a tiny negative
     return f"{sign}{currency}{text}"
 
 
@@ -80,15 +122,25 @@ def fmt_pct(x, digits: int = 1) -> str:
     return DASH if is_missing(x) else f"{fixed(x * 100, digits)}%"
 
 
-def fmt_pp(x, unit: str, digits: int = 1) -> str:
+def fmt_pp(x, unit: str, digits: int = 1, flat: str | None = None) -> str:
     """A difference of two rates in percentage points: ``0.015`` -> ``+1.5`` followed by
-    ``unit`` (the language's word for points, e.g. `` pp``)."""
-    return DASH if is_missing(x) else f"{fixed(x * 100, digits, signed=True)}{unit}"
+    ``unit`` (the language's word for points, e.g. `` pp``); ``flat`` (the language's word,
+    e.g. 持平) instead when it rounds to zero at ``digits`` (see :func:`direction`)."""
+    if is_missing(x):
+        return DASH
+    if flat is not None and direction(x, digits) == "flat":
+        return flat
+    return f"{fixed(x * 100, digits, signed=True)}{unit}"
 
 
-def fmt_change(rel, digits: int = 1) -> str:
-    """A relative change with its sign: ``0.23`` -> ``+23.0%``; missing -> ``–``."""
-    return DASH if is_missing(rel) else f"{fixed(rel * 100, digits, signed=True)}%"
+def fmt_change(rel, digits: int = 1, flat: str | None = None) -> str:
+    """A relative change with its sign: ``0.23`` -> ``+23.0%``; missing -> ``–``; ``flat``
+    instead of ``+0.0%`` when given."""
+    if is_missing(rel):
+        return DASH
+    if flat is not None and direction(rel, digits) == "flat":
+        return flat
+    return f"{fixed(rel * 100, digits, signed=True)}%"
 
 
 def direction(x, digits: int = 1) -> str:
@@ -98,6 +150,69 @@ def direction(x, digits: int = 1) -> str:
     if is_missing(x) or not fixed(x * 100, digits).strip("0.,-"):
         return "flat"
     return "up" if x > 0 else "down"
+
+
+LOWER_IS_BETTER = ("return", "churn", "churned", "abandon", "abandoned", "abandonment", "cac", "refund", "lost")
+"""Words of a metric's name that make a rise bad: return rate, churn (and the churned segment),
+cart abandonment, acquisition cost, refunds, customers lost. Every colour of a change (KPI
+cards, table cells, charts) reads :func:`good_when_up`."""
+
+
+def good_when_up(name: str) -> bool:
+    """Whether a rise of the metric ``name`` (a column or KPI key such as ``return_rate_change``,
+    or a finding's rule and value, ``customers.churn.rate``) is good: False when one of its
+    words (split at ``_``, ``.`` and other non-letters) is a :data:`LOWER_IS_BETTER` word."""
+    return not set(re.split(r"[^a-z]+", name.lower())) & set(LOWER_IS_BETTER)
+
+
+def tone(x, good_up: bool = True, digits: int = 1) -> str:
+    """``good``, ``bad`` or ``flat``: how a change ``x`` (relative or in points) reads for a
+    metric that is better up (``good_up``) or better down; flat as :func:`direction` says."""
+    way = direction(x, digits)
+    if way == "flat":
+        return "flat"
+    return "good" if (way == "up") == good_up else "bad"
+
+
+def _exact_places(values: list[float], most: int = 3) -> int:
+    """The fewest decimals (up to ``most``) that write every value exactly."""
+    for places in range(most + 1):
+        if all(abs(round(v, places) - v) < 1e-9 * max(1.0, abs(v)) for v in values):
+            return places
+    return most
+
+
+def tick_labels(values, kind: str = "num", currency: str = "", lang: str = "en",
+                absolute: bool = False) -> list[str]:
+    """The labels of an axis's ticks (evenly spaced values), written as :func:`fmt_money`,
+    :func:`fmt_pct` or :func:`fmt_num` write numbers, with one unit and one number of decimals
+    for the whole axis: the fewest that write every tick exactly (so two ticks never share
+    a label: 0, 0.5%, 1% reads ``0% 0.5% 1.0% ...``, never ``0% 0% 1%``). Zero is ``0``
+    (``0%``, ``¥0``). ``kind``: ``pct`` (shares, 0-1), ``money`` (in Chinese in 万 or 亿 when
+    the largest tick reaches them: ``¥50万``), anything else a plain number; ``absolute``
+    writes ``|value|`` (a population pyramid's left side)."""
+    values = [abs(v) if absolute else v for v in (float(v) for v in values)]
+    if not values:
+        return []
+    size, unit, prefix, suffix = 1, "", "", ""
+    if kind == "pct":
+        values, suffix = [v * 100 for v in values], "%"
+    elif kind == "money":
+        prefix = currency
+        top = max(abs(v) for v in values)
+        for step, name, _ in MONEY_UNITS.get(lang, ()):
+            if top >= step:
+                size, unit = step, name
+    scaled = [round(v / size, 9) for v in values]
+    places = _exact_places(scaled)
+    labels = []
+    for v in scaled:
+        if v == 0:
+            labels.append(f"{prefix}0{suffix}")
+            continue
+        text = fixed(abs(v), places)
+        labels.append(f"{'-' if v < 0 else ''}{prefix}{text}{unit}{suffix}")
+    return labels
 
 
 def guess_kind(name: str, dtype: pl.DataType) -> str:

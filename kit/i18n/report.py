@@ -14,7 +14,9 @@ TEXT: dict[str, dict[str, str]] = {
     # punctuation the code puts between generated parts (zh: full width, GB/T 15834)
     "report.list_sep": {"zh": "、", "en": ", "},
     "report.colon": {"zh": "：", "en": ": "},
-    "report.unit.pp": {"zh": " 个百分点", "en": " pp"},  # after a signed number of percentage points
+    "report.name_value": {"zh": "{name}：{value}", "en": "{name}: {value}"},
+    "report.unit.pp": {"zh": "个百分点", "en": " pp"},  # after a signed number of percentage points
+    "report.flat": {"zh": "持平", "en": "flat"},  # a change that rounds to zero (+0.0%, +0.0 pp)
     "report.quality_title": {"zh": "附录：数据质量", "en": "Appendix: data quality"},
     "report.quality_none": {"zh": "未发现数据质量问题。", "en": "No data-quality problems found."},
     "report.quality_level": {"zh": "级别", "en": "Level"},

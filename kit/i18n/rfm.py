@@ -116,6 +116,8 @@ TEXT: dict[str, dict[str, str]] = {
     "rfm.chart.migration": {"zh": "客户群迁移（{before} → {now}）", "en": "Segment migration ({before} -> {now})"},
     "rfm.chart.lorenz": {"zh": "消费额集中度（洛伦兹曲线）", "en": "Revenue concentration (Lorenz curve)"},
     "rfm.axis.share": {"zh": "占比", "en": "Share"},
+    "rfm.note.no_score": {"zh": "{score}分为{levels}的客户不存在（排名并列者同分），未显示",
+                          "en": "No customer scores {score} = {levels} (ties in rank share a score): not shown"},
     "rfm.axis.r_score": {"zh": "R 分（越高越近）", "en": "R score (higher = more recent)"},
     "rfm.axis.f_score": {"zh": "F 分", "en": "F score"},
     "rfm.axis.from": {"zh": "期初客户群", "en": "Segment at the comparison end"},
@@ -144,7 +146,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The top 20% of customers ({customers}) bring {share} of the period's GMV.",
     },
     "rfm.concentration_change": {
-        "zh": "上期为 {share_prev}，变化 {change}。",
+        "zh": "上期为 {share_prev}（{change}）。",
         "en": "In the comparison period it was {share_prev} ({change}).",
     },
     "rfm.migration_flow": {

@@ -32,6 +32,8 @@ DURATION_BINS_MIN: tuple[float, ...] = (0, 1, 3, 5, 10, 20, 30, 60)
 """Lower edges (minutes) of the session-duration histogram; the last bin is open (60+)."""
 ORDERS_PER_CUSTOMER_MAX = 5
 """Orders-per-customer buckets are 1, 2, 3, 4 and 5+."""
+ORDERS_PER_CUSTOMER_BUCKETS = tuple(str(i) for i in range(1, ORDERS_PER_CUSTOMER_MAX)) + (f"{ORDERS_PER_CUSTOMER_MAX}+",)
+"""The buckets of :func:`orders_per_customer`, in their order."""
 WEEKDAYS = 7
 HOURS = 24
 
@@ -507,16 +509,17 @@ def _nice_step(raw: pl.Expr) -> pl.Expr:
             .when(ratio <= 5).then(5 * mag).otherwise(10 * mag))
 
 
-def order_value_distribution(orders: pl.LazyFrame, period: Period, bins: int = 20) -> pl.DataFrame:
+def order_value_distribution(orders: pl.LazyFrame, period: Period, bins: int = 20,
+                             quantile: float = 0.99) -> pl.DataFrame:
     """Paid orders per order-value bin of the period: ``bin_start, bin_end, paid_orders, share``.
 
-    Bin width = the 1-2-5 step at or above p99(amount) / ``bins``, so the long tail above
-    the 99th percentile does not squash the chart; orders beyond the last bin are counted
-    in it (its ``bin_end`` is null: open-ended). share = paid orders in the bin / all.
-    Only non-empty bins are listed.
+    Bin width = the 1-2-5 step at or above the ``quantile`` of the amounts (p99 by default) /
+    ``bins``, so the long tail above it does not squash the chart; orders beyond the last bin
+    are counted in it (its ``bin_end`` is null: open-ended). share = paid orders in the bin /
+    all. Only non-empty bins are listed.
     """
     in_p = paid(orders).filter(in_period("order_time", period)).select("amount")
-    width = _nice_step(pl.max_horizontal(pl.col("amount").quantile(0.99, interpolation="linear") / bins,
+    width = _nice_step(pl.max_horizontal(pl.col("amount").quantile(quantile, interpolation="linear") / bins,
                                          pl.lit(1e-9)))
     binned = in_p.with_columns(width.alias("width")).with_columns(
         pl.min_horizontal((pl.col("amount") / pl.col("width")).floor(), pl.lit(bins - 1.0)).alias("k"))
@@ -534,7 +537,7 @@ def orders_per_customer(orders: pl.LazyFrame, period: Period, comparison: Period
     "4", "5+"), ``customers``, ``share`` (+ comparison), share = customers in the bucket /
     active customers. All buckets listed, empty ones with 0."""
     top = ORDERS_PER_CUSTOMER_MAX
-    labels = [str(i) for i in range(1, top)] + [f"{top}+"]
+    labels = list(ORDERS_PER_CUSTOMER_BUCKETS)
 
     def buckets(p: Period) -> pl.LazyFrame:
         n = paid(orders).filter(in_period("order_time", p)).group_by("customer_id").agg(pl.len().alias("n"))

@@ -418,7 +418,7 @@ def category_text(table: pl.DataFrame, loc: Locale) -> str:
                            category=join_names([group_name("category", v, loc)
                                                 for v in reach["category"].to_list()], loc)))
     growing = table.filter(pl.col("gmv_change_rel").is_not_null() & (pl.col("gmv_change_rel") > 0))
-    if growing.height:
+    if growing.height and direction(growing["gmv_change_rel"].max()) == "up":
         fast = _top(growing, "gmv_change_rel")
         sentences.append(loc.t("profile.category_grower", growth=loc.change(fast["gmv_change_rel"][0]),
                            category=join_names([group_name("category", v, loc)
