@@ -211,3 +211,27 @@ def test_a_params_file_may_list_an_own_notebook_in_its_place(notebooks):
     assert stems(["mine", "02_conversion"])[:2] == [("00_summary", False), ("mine", True)]
     with pytest.raises(KitError, match="p.yaml: sections: unknown section.s. nothere"):
         batch.sections(["01_profile", "nothere"], "p.yaml")
+
+
+def test_the_templates_example_names_a_busiest_weekday_only_when_it_is_significant():
+    """The example figure counts orders per date of each weekday (a quarter has 14 of one) and
+    its sentence states a busiest day only when the difference passes the run's threshold."""
+    import polars as pl
+
+    from kit.desk.new_section import DEFINITIONS
+    from kit.i18n import Locale
+
+    space = {"pl": pl}
+    exec("from kit import notebook as nbk\nfrom kit.charts import MAIN, axes, count_axis\n"
+         "from kit.contract import paid\nfrom kit.figures import needs\nfrom kit.metrics.common import in_period\n"
+         "from kit.metrics.significance import count_ratio_p, significant\n"
+         + DEFINITIONS.format(), space)
+    loc = Locale("zh")
+    # 14 Wednesdays with 10 orders each, 13 of each other day with 10: alike per day (raw counts favour Wednesday)
+    alike = pl.DataFrame({"weekday": range(1, 8), "days": [13, 13, 14, 13, 13, 13, 13],
+                          "orders": [130, 130, 140, 130, 130, 130, 130]}).with_columns(
+        (pl.col("orders") / pl.col("days")).alias("orders_per_day"))
+    assert space["weekday_text"](alike, loc, 0.05) == "各星期每天的支付订单相近（每天10–10笔）。"
+    busy = alike.with_columns(pl.when(pl.col("weekday") == 7).then(390).otherwise(pl.col("orders")).alias("orders")
+                              ).with_columns((pl.col("orders") / pl.col("days")).alias("orders_per_day"))
+    assert space["weekday_text"](busy, loc, 0.05) == "周日每天的支付订单最多：30笔，其他日子平均10笔。"

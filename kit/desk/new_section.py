@@ -63,6 +63,7 @@ from kit.charts import MAIN, axes, count_axis, show as chart
 from kit.contract import paid
 from kit.figures import needs
 from kit.metrics.common import in_period
+from kit.metrics.significance import count_ratio_p, significant
 
 run = nbk.start(params_path, run_name, work_dir)
 loc = run.locale
@@ -73,11 +74,17 @@ DEFINITIONS = '''# A figure is a function from the run, as in kit/figures/: @nee
 # reads, so that a shop without them gets a note saying what to add instead of an error.
 @needs(orders=())
 def orders_by_weekday(run) -> pl.DataFrame:
-    """Paid orders and their GMV per weekday of the period (1 = Monday ... 7 = Sunday)."""
-    return (paid(run.orders).filter(in_period("order_time", run.period))
-            .group_by(pl.col("order_time").dt.weekday().alias("weekday"))
-            .agg(pl.len().alias("orders"), pl.col("amount").sum().round(2).alias("gmv"))
-            .sort("weekday").collect())
+    """Paid orders and their GMV per weekday of the period (1 = Monday ... 7 = Sunday), and per
+    date of that weekday: orders_per_day = orders / days (a quarter has 14 of one weekday and 13
+    of the others, so raw counts would favour that day)."""
+    dates = pl.DataFrame({{"date": pl.date_range(run.period.start, run.period.end, eager=True)}})
+    days = dates.group_by(pl.col("date").dt.weekday().alias("weekday")).agg(pl.len().alias("days"))
+    counts = (paid(run.orders).filter(in_period("order_time", run.period))
+              .group_by(pl.col("order_time").dt.weekday().alias("weekday"))
+              .agg(pl.len().alias("orders"), pl.col("amount").sum().round(2).alias("gmv"))
+              .collect())
+    return (days.join(counts, on="weekday", how="left").fill_null(0)
+            .with_columns((pl.col("orders") / pl.col("days")).alias("orders_per_day")).sort("weekday"))
 
 
 WEEKDAYS = {{"zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
@@ -85,27 +92,37 @@ WEEKDAYS = {{"zh": ["周一", "周二", "周三", "周四", "周五", "周六", 
 
 
 def weekday_bars(table: pl.DataFrame, loc, ax=None):
-    """Paid orders per weekday. A chart draws on ``ax`` when given and returns the Axes, as kit/charts/ do."""
+    """Paid orders per date of each weekday. A chart draws on ``ax`` when given and returns the Axes, as kit/charts/ do."""
     ax = axes(ax, height=3.0)
-    ax.bar([WEEKDAYS[loc.lang][d - 1] for d in table["weekday"]], table["orders"], color=MAIN)
+    ax.bar([WEEKDAYS[loc.lang][d - 1] for d in table["weekday"]], table["orders_per_day"], color=MAIN)
     ax.set_title(nbk.in_language(loc, zh="各星期的支付订单", en="Paid orders by weekday"))
-    ax.set_ylabel(nbk.in_language(loc, zh="支付订单", en="Paid orders"))
+    ax.set_ylabel(nbk.in_language(loc, zh="每天的支付订单", en="Paid orders a day"))
     count_axis(ax, loc=loc)
     return ax
 
 
-def weekday_text(table: pl.DataFrame, loc) -> str:
-    """The sentence under the chart, in the run's language, numbers written by loc."""
-    busiest = table.sort("orders", descending=True).row(0, named=True)
+def weekday_text(table: pl.DataFrame, loc, alpha: float) -> str:
+    """The sentence under the chart, in the run's language, numbers written by loc. It names the
+    busiest weekday only when its orders a day differ from the other days' at the run's
+    significance (a Poisson rate test, kit.metrics.significance); otherwise it says they are alike."""
+    busiest = table.sort("orders_per_day", descending=True).row(0, named=True)
+    rest = table.filter(pl.col("weekday") != busiest["weekday"])
+    p = count_ratio_p(busiest["orders"], rest["orders"].sum(), busiest["days"], rest["days"].sum())
+    if not significant(p, alpha):
+        return nbk.in_language(
+            loc, zh="各星期每天的支付订单相近（每天{{low}}–{{high}}笔）。", en="Paid orders a day are alike across weekdays ({{low}}-{{high}} a day).",
+        ).format(low=loc.number(table["orders_per_day"].min(), 0), high=loc.number(table["orders_per_day"].max(), 0))
     return nbk.in_language(
-        loc, zh="{{day}}的支付订单最多，占本期的 {{share}}。", en="{{day}} has the most paid orders: {{share}} of the period's.",
-    ).format(day=WEEKDAYS[loc.lang][busiest["weekday"] - 1], share=loc.pct(busiest["orders"] / table["orders"].sum()))'''
+        loc, zh="{{day}}每天的支付订单最多：{{value}}笔，其他日子平均{{rest}}笔。",
+        en="{{day}} has the most paid orders a day: {{value}}, against {{rest}} on the other days.",
+    ).format(day=WEEKDAYS[loc.lang][busiest["weekday"] - 1], value=loc.number(busiest["orders_per_day"], 0),
+             rest=loc.number(rest["orders"].sum() / rest["days"].sum(), 0))'''
 
 FIGURE = '''nbk.heading(nbk.in_language(loc, zh="各星期的支付订单", en="Paid orders by weekday"), 2)
 weekdays = orders_by_weekday(run)
-if nbk.available(weekdays, loc) and weekdays.height:  # a Missing note when the shop has no orders
+if nbk.available(weekdays, loc) and weekdays["orders"].sum():  # a Missing note when the shop has no orders
     chart(weekday_bars(weekdays, loc))
-    nbk.say(weekday_text(weekdays, loc))
+    nbk.say(weekday_text(weekdays, loc, run.params.diagnosis.significance))
     run.record(SECTION, {{"orders_by_weekday": weekdays.to_dicts()}})'''
 
 INTRO = '''**Your own section: {name}** ({title_zh} / {title_en}), made by `kit new-section`.
