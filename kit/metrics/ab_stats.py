@@ -204,33 +204,27 @@ def srm_test(counts, weights=None) -> tuple[float, float]:
     return statistic, float(chdtrc(counts.size - 1, statistic))
 
 
-def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjusted p-values (family-wise error rate); NaN stays NaN and is not counted."""
+def _adjusted(p_values, step) -> np.ndarray:
+    """Adjusted p-values: ``step(sorted_p, m)`` adjusts the finite p-values sorted ascending
+    (stable), the result is capped at 1 and put back in place; NaN stays NaN and is not counted."""
     p = _arr(p_values)
     out = np.full(p.shape, np.nan)
     ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if not m:
+    if not ok.size:
         return out
     order = ok[np.argsort(p[ok], kind="stable")]
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out[order] = np.minimum(adjusted, 1.0)
+    out[order] = np.minimum(step(p[order], ok.size), 1.0)
     return out
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error rate); NaN stays NaN and is not counted."""
+    return _adjusted(p_values, lambda p, m: np.maximum.accumulate((m - np.arange(m)) * p))
 
 
 def benjamini_hochberg(p_values) -> np.ndarray:
     """Benjamini-Hochberg's step-up adjusted p-values (false discovery rate); NaN stays NaN."""
-    p = _arr(p_values)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if not m:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
+    return _adjusted(p_values, lambda p, m: np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1])
 
 
 CORRECTIONS = {"holm": holm, "bh": benjamini_hochberg, "none": lambda p: _arr(p).copy()}
