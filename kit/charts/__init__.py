@@ -33,6 +33,9 @@ The theme, in one place:
 
 from __future__ import annotations
 
+import functools
+import gc
+from contextlib import contextmanager
 from datetime import date
 
 import matplotlib.pyplot as plt
@@ -108,6 +111,11 @@ def _theme() -> dict:
         "font.size": TEXT,
         "axes.spines.top": False,
         "axes.spines.right": False,
+        # where an Axes sits before the layout places it: near where it will end up, so
+        # that the one layout pass measures what hangs off its sides (a legend under it wider
+        # than matplotlib's default 77% of the figure) as it will be
+        "figure.subplot.left": 0.08,
+        "figure.subplot.right": 0.98,
         "figure.constrained_layout.h_pad": 0.03,
         "figure.constrained_layout.w_pad": 0.03,
     })
@@ -129,6 +137,34 @@ def use_theme() -> None:
         rc.update(changed)
 
 
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector paused (and resumed as it was): building and drawing
+    a chart makes tens of thousands of objects that live until the figure is drawn; the
+    collector, counting them, would meanwhile scan the kernel's whole heap several times per
+    chart (a tenth of the report's chart time). It runs afterwards on what is left."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def chart(build):
+    """A chart function of the report: the theme applied (:func:`use_theme`) and the figure
+    built with the collector paused (:func:`collector_paused`)."""
+
+    @functools.wraps(build)
+    def built(*args, **kwargs):
+        use_theme()
+        with collector_paused():
+            return build(*args, **kwargs)
+
+    return built
+
+
 def palette(n: int) -> list:
     """``n`` distinguishable colours starting with the main colour."""
     base = [MAIN, ACCENT, "#5b9a68", "#8e6bb0", "#c9a227", "#4aa3b5", "#b5566b", "#7a7a7a"]
@@ -144,7 +180,7 @@ def _legend_off_side(ax) -> bool:
     fraction of their height, which the layout changes, so the layout needs its second pass
     (:func:`legend`'s place, at the right and top-aligned, does not move that way)."""
     legend = ax.get_legend()
-    if legend is None:
+    if legend is None or getattr(legend, "_kit_fixed_offset", False):
         return False
     anchor, box = legend.get_bbox_to_anchor(), ax.bbox
     return anchor.y0 < box.y0 - 1 or anchor.y0 > box.y1 + 1
@@ -336,8 +372,31 @@ def date_axis(ax, first: date, last: date, max_ticks: int = 4) -> None:
 
 def legend(ax, **kwargs):
     """The legend of ``ax`` outside its plot area, to the right and top-aligned, so that it
-    never covers data (constrained layout makes room for it)."""
-    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+    never covers data (constrained layout makes room for it). Its gap from the plot is fixed
+    in inches, not a fraction of the axes' width, which the layout changes."""
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    gap = ScaledTranslation(0.06, 0, fig.dpi_scale_trans)
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), bbox_transform=ax.transAxes + gap,
+                     borderaxespad=0.0, **kwargs)
+
+
+def legend_below(ax, x: float = 0.0, loc: str = "upper left", gap: float = 0.04, **kwargs):
+    """The legend of ``ax`` under its x axis (tick labels and axis label), ``gap`` inches
+    below them, its ``loc`` corner at ``x`` (a fraction of the axes' width): for a legend too
+    wide for the side. Its distance below the axes is fixed in inches, measured from the axis'
+    decorations when it is called (call it after the x axis is set), not a fraction of the
+    axes' height, which the layout changes: so :class:`OnePassLayout` places it in one pass."""
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    below = ax.bbox.y0 - ax.xaxis.get_tightbbox(fig._get_renderer()).y0  # display units, at the figure's dpi
+    drop = ScaledTranslation(0, -(max(below, 0.0) / fig.dpi + gap), fig.dpi_scale_trans)
+    handle = ax.legend(loc=loc, bbox_to_anchor=(x, 0.0), bbox_transform=ax.transAxes + drop, borderaxespad=0.0,
+                       **kwargs)
+    handle._kit_fixed_offset = True
+    return handle
 
 
 def note(ax, text: str) -> None:
@@ -489,7 +548,6 @@ def png(fig) -> bytes:
     are written as an RGB PNG. (``savefig`` first draws a figure that has a layout engine
     without rendering it, to lay it out, then draws it again; with ``bbox_inches="tight"`` it
     measures it in between.)"""
-    import gc
     import io
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -501,16 +559,8 @@ def png(fig) -> bytes:
     if not isinstance(canvas, FigureCanvasAgg):  # another backend's canvas: let savefig switch to Agg
         fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=None)
         return buffer.getvalue()
-    # Drawing makes tens of thousands of short-lived objects (paths, transforms, boxes), freed
-    # as they go; the cyclic collector, counting them, would meanwhile scan the kernel's whole
-    # heap several times per chart. Paused while drawing, it runs afterwards on what is left.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         canvas.draw()
-    finally:
-        if collecting:
-            gc.enable()
     # the figure is opaque: RGB, a quarter less to compress than matplotlib's RGBA; zlib
     # level 3 is both faster and (on these flat-coloured charts) smaller than the default 6
     image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)

@@ -10,11 +10,11 @@ from kit.charts import (
     GREY,
     MAIN,
     axes,
+    chart,
     legend,
     money_axis,
     number_axis,
     pct_axis,
-    use_theme,
 )
 from kit.charts.profile import paired_bars
 from kit.i18n import Locale
@@ -22,10 +22,10 @@ from kit.i18n.labels import segment_name
 from kit.metrics.clv import FREQUENCY_BUCKETS
 
 
+@chart
 def value_by_segment(by_segment: pl.DataFrame, loc: Locale, months: int = 12, ax=None):
     """Horizontal bars: expected value over the horizon per segment (sum over its customers of
     expected purchases x expected spend), largest on top; the largest bar in the accent colour."""
-    use_theme()
     data = by_segment.sort("expected_value", descending=True)
     names = [segment_name(s, loc) for s in data["segment"].to_list()]
     values = data["expected_value"].to_list()
@@ -39,10 +39,10 @@ def value_by_segment(by_segment: pl.DataFrame, loc: Locale, months: int = 12, ax
     return ax
 
 
+@chart
 def p_alive_histogram(distribution: pl.DataFrame, loc: Locale, ax=None):
     """Share of customers per probability-alive band (:func:`kit.metrics.clv.p_alive_distribution`);
     bands below 0.5 (likely inactive) in grey."""
-    use_theme()
     bins = distribution.height
     pdf = distribution.to_pandas()
     ax = axes(ax, "half", height=2.4, grid="y")
@@ -57,10 +57,10 @@ def p_alive_histogram(distribution: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def holdout_predicted_vs_actual(holdout: pl.DataFrame, loc: Locale, ax=None):
     """Mean repeat purchases in the holdout per calibration-frequency bucket, predicted by
     BG/NBD (E[Y(t) | x, t_x, T] averaged over the bucket) against actual; the last bucket is 7+."""
-    use_theme()
     pdf = holdout.sort("frequency_bucket").to_pandas()
     ticks = [f"{b}+" if b == FREQUENCY_BUCKETS else str(b) for b in pdf["frequency_bucket"]]
     ax = axes(ax, "half", height=2.4)

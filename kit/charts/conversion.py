@@ -19,13 +19,13 @@ from kit.charts import (
     TEXT,
     axes,
     change_colour,
+    chart,
     count_axis,
     date_axis,
     figure,
     legend,
     palette,
     pct_axis,
-    use_theme,
 )
 from kit.i18n import Locale
 from kit.i18n.labels import dimension_name, group_name, step_name
@@ -37,13 +37,13 @@ MAX_LINES = 4
 """A daily panel draws at most this many groups' lines; more become one small panel per group."""
 
 
+@chart
 def funnel_chart(funnel: pl.DataFrame, loc: Locale, unit: str = "session", ax=None):
     """Horizontal bars: journeys reaching each step (first step on top), the weakest step in
     the accent colour, the comparison period's count as a grey tick; each bar labelled with
     its step conversion (count_k / count_(k-1)) and the change in points vs the comparison
     period, green when it rose and red when it fell. ``funnel`` is
     :func:`kit.metrics.funnel.funnel_table`."""
-    use_theme()
     pdf = funnel.sort("step_index").to_pandas()
     names = [step_name(s, loc) for s in pdf["step"]]
     y = np.arange(len(names))
@@ -74,10 +74,10 @@ def funnel_chart(funnel: pl.DataFrame, loc: Locale, unit: str = "session", ax=No
     return ax
 
 
+@chart
 def breakdown_chart(by_step: pl.DataFrame, loc: Locale, ax=None):
     """Step conversion per group of one dimension (dots) with its 95% Wilson interval
     (bars), one cluster per step. ``by_step`` is :func:`kit.metrics.funnel.step_conversion_by`."""
-    use_theme()
     data = by_step.filter(pl.col("rate").is_not_null()).sort("step_index", "group")
     dimension = by_step["dimension"][0] if by_step.height else "device"
     steps = data.select("step_index", "step").unique().sort("step_index")["step"].to_list()
@@ -122,6 +122,7 @@ def _same_scale(panels: list, rates: pl.Series, first, last, max_ticks: int, nbi
             ax.set_xlim(first, last)
 
 
+@chart
 def daily_chart(daily: pl.DataFrame, dimension: str, loc: Locale, max_groups: int = 6):
     """Small multiples of daily step conversion (converted / entered) of each group of
     ``dimension`` (``all``, ``device`` or ``source``; the ``max_groups`` groups with most
@@ -130,7 +131,6 @@ def daily_chart(daily: pl.DataFrame, dimension: str, loc: Locale, max_groups: in
     panel per group and step (rows: groups, columns: steps; a column on one scale), each
     with the whole shop's rate in grey behind it.
     ``daily`` is :func:`kit.metrics.funnel.daily_step_conversion`."""
-    use_theme()
     data = daily.filter(pl.col("dimension") == dimension)
     steps = list(dict.fromkeys(data["step"].to_list()))
     volume = data.group_by("group").agg(pl.col("entered").sum()).sort(["entered", "group"], descending=[True, False])
@@ -222,13 +222,13 @@ def _daily_grid(daily: pl.DataFrame, data: pl.DataFrame, steps: list, groups: li
     return fig
 
 
+@chart
 def cart_chart(by_tables: list[pl.DataFrame], loc: Locale, max_groups: int = 8):
     """One panel per dimension (device, source, category ...): abandonment rate per group
     (abandoned carts / carts), the highest in the accent colour, the comparison period's
     rate as a grey tick, and the change in points beside each bar: a fall green, a rise
     red (abandonment is lower-is-better). Each table is
     :func:`kit.metrics.cart.abandonment_by` or :func:`kit.metrics.cart.abandonment_by_category`."""
-    use_theme()
     tables = [tb for tb in by_tables if tb.height]
     rows = max([min(tb.height, max_groups) for tb in tables] or [1])
     fig, panels = figure("wide", height=max(2.0, 0.26 * rows + 1.0), ncols=max(len(tables), 1), squeeze=False,

@@ -27,12 +27,13 @@ from kit.charts import (
     axes,
     blank_figure,
     change_colour,
+    chart,
     date_axis,
     figure,
     legend,
+    legend_below,
     number_axis,
     pct_axis,
-    use_theme,
 )
 from kit.i18n import Locale
 from kit.i18n.numbers import good_when_up
@@ -47,10 +48,10 @@ PAIRS = (  # evidence value, its comparison, whether it is a rate (shown in %)
 )
 
 
+@chart
 def dated_drop_chart(daily: pl.DataFrame, finding: dict, loc: Locale, ax=None):
     """The daily conversion of the finding's step and group, the drop's days shaded, with
     the rates before and during the drop as dashed lines."""
-    use_theme()
     ev, where = finding["evidence"], finding["where"]
     dimension = next((k for k in where if k != "step"), "all")
     group = where.get(dimension, "all")
@@ -71,6 +72,7 @@ def dated_drop_chart(daily: pl.DataFrame, finding: dict, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def comparison_chart(finding: dict, loc: Locale, ax=None):
     """Two bars: the finding's value in the period and in the comparison period (or the
     shop's overall rate for a group below it), each labelled; the period's bar green when it
@@ -84,7 +86,6 @@ def comparison_chart(finding: dict, loc: Locale, ax=None):
         other_key = before if before and ev.get(before) is not None else ("overall_rate" if "overall_rate" in ev else None)
         if other_key is None:
             continue
-        use_theme()
         ax = axes(ax, "half", height=1.6, grid="none")
         labels = [loc.t("diag.chart.now"),
                   loc.t("diag.chart.overall" if other_key == "overall_rate" else "diag.chart.previous")]
@@ -164,13 +165,13 @@ def _spread(values: list[float], gap: float) -> list[float]:
     return placed
 
 
+@chart
 def history_chart(history, finding: dict, loc: Locale, ax=None):
     """The finding's measure month by month (:class:`kit.figures.history.History`): the
     finding's member (accent), the rest of its group pooled (dashed) and each other member
     (thin grey), the report period shaded, the onset marked from its first month."""
     from kit.narrative.history import measure_name, others_name, where_name
 
-    use_theme()
     ax = axes(ax, "wide", height=2.8)
     series = history.series.filter(pl.col("n") > 0).sort("month")
     months = sorted(set(series["month"].to_list()))
@@ -204,7 +205,7 @@ def history_chart(history, finding: dict, loc: Locale, ax=None):
     ax.set_ylabel(_wrap(loc.t(f"history.def.{history.measure}") if history.measure != "step"
                         else measure_name(history, loc), loc))
     ax.set_title(_title(loc.t("history.chart.monthly", where=where_name(history, loc), what=measure_name(history, loc))))
-    ax.legend(loc="upper left", ncol=4, bbox_to_anchor=(0, -0.14))  # below the plot, off the data
+    legend_below(ax, ncol=4)  # below the plot, off the data
     return ax
 
 
@@ -219,6 +220,7 @@ def _peers_measure(history, loc: Locale) -> str:
     return loc.t(key) if loc.has(key) else measure_name(history, loc)
 
 
+@chart
 def peers_chart(history, finding: dict, loc: Locale, ax=None):
     """The period's value of every member of the finding's group, worst first: the finding's
     member in the accent colour, 95% intervals for shares, the rest pooled as a dashed line
@@ -227,7 +229,6 @@ def peers_chart(history, finding: dict, loc: Locale, ax=None):
 
     if history.peers is None or history.peers.height == 0:
         return None
-    use_theme()
     table = history.peers.sort(["value", "group"], descending=[history.higher_is_worse, False])
     ax = axes(ax, "half", height=max(1.6, 0.3 * table.height + 0.8))
     labels = [member_name(history, g, loc) for g in table["group"].to_list()][::-1]
@@ -248,15 +249,17 @@ def peers_chart(history, finding: dict, loc: Locale, ax=None):
         label = (loc.t("history.chart.rest", others=others_name(history, loc)) if history.focus is not None
                  else loc.t("history.whole_shop"))
         ax.axvline(history.peers_rest, color=MAIN, linestyle="--", linewidth=1, label=label)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1))  # below the plot, off the data
     _value_axis(ax, history, loc, "x")
     top = max([*values, *(table["ci_high"].drop_nulls().to_list() or [0])])
     ax.set_xlim(0, top * 1.3 or 1)
     ax.set_title(_title(loc.t("history.chart.peers", dim=dimension_name(history, loc), what=_peers_measure(history, loc))),
                  fontsize=LABEL)  # a panel of finding_history_chart
+    if history.peers_rest is not None:
+        legend_below(ax, x=0.5, loc="upper center")  # below the plot, off the data
     return ax
 
 
+@chart
 def curves_chart(history, finding: dict, loc: Locale, ax=None):
     """The cohorts' repurchase curves: the share of first-time buyers who bought again within
     30, 60 ... 180 days, the finding's channel (accent) beside each other channel (grey,
@@ -265,16 +268,17 @@ def curves_chart(history, finding: dict, loc: Locale, ax=None):
 
     if history.curves is None or history.curves.height == 0:
         return None
-    use_theme()
     ax = axes(ax, "half", height=2.6)
     curves = history.curves.filter(pl.col("n") > 0).sort("days")
     peers = list(curves.filter(pl.col("role") == "peer").group_by("group", maintain_order=True))
     top = curves["value"].max() or 1.0
-    at = _spread([part["value"][-1] for _, part in peers], gap=top * 0.06)
+    at = _spread([part["value"][-1] for _, part in peers], gap=top * 0.085)
     for (group, part), y in zip(peers, at, strict=True):
         ax.plot(part["days"].to_list(), part["value"].to_list(), color=PEER, linewidth=1)
-        ax.text(part["days"][-1], y, f" {member_name(history, group[0], loc)}", fontsize=TEXT, color="#777777",
-                va="center")
+        # right-aligned at the plot's edge, not at the line's end in data units: a name that
+        # ran past the edge would make the layout depend on the width (a second layout pass)
+        ax.text(1.0, y, member_name(history, group[0], loc), transform=ax.get_yaxis_transform(), fontsize=TEXT,
+                color="#777777", va="center", ha="right")
     rest = curves.filter(pl.col("role") == "rest")
     if rest.height:
         ax.plot(rest["days"].to_list(), rest["value"].to_list(), color=MAIN, linestyle="--", linewidth=1.3,
@@ -283,21 +287,21 @@ def curves_chart(history, finding: dict, loc: Locale, ax=None):
     ax.plot(mine["days"].to_list(), mine["value"].to_list(), color=ACCENT, linewidth=2, marker="o", markersize=3,
             label=where_name(history, loc))
     ax.set_xticks(sorted(set(curves["days"].to_list())))
-    ax.set_xlim(right=curves["days"].max() * 1.25)
-    ax.set_ylim(bottom=0)
+    ax.set_xlim(right=curves["days"].max() * 1.5)  # room for the names
+    ax.set_ylim(0, max([top, *at]) * 1.1)  # the names spread above the highest line stay inside
     pct_axis(ax, "y", loc=loc)
     ax.set_xlabel(loc.t("history.axis.days"))
     ax.set_ylabel(loc.t("history.axis.back"))
     ax.set_title(loc.t("history.chart.curves"), fontsize=LABEL)  # a panel of finding_history_chart
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)  # below the plot, off the data
+    legend_below(ax, x=0.5, loc="upper center", ncol=2)  # below the plot, off the data
     return ax
 
 
+@chart
 def finding_history_chart(history, finding: dict, loc: Locale):
     """The finding as a trend and against its peers, one figure: the monthly history across the
     top; below it the period's members (:func:`peers_chart`) and, for repurchase findings, the
     repurchase curves (:func:`curves_chart`). Returns the Figure."""
-    use_theme()
     below = [c for c, present in ((peers_chart, history.peers is not None and history.peers.height > 0),
                                   (curves_chart, history.curves is not None and history.curves.height > 0)) if present]
     if not below:
@@ -309,6 +313,6 @@ def finding_history_chart(history, finding: dict, loc: Locale):
     fig = blank_figure("wide", 3.0 + lower)
     grid = fig.add_gridspec(2, len(below), height_ratios=[3.0, lower])
     history_chart(history, finding, loc, ax=fig.add_subplot(grid[0, :]))
-    for i, chart in enumerate(below):
-        chart(history, finding, loc, ax=fig.add_subplot(grid[1, i]))
+    for i, panel in enumerate(below):
+        panel(history, finding, loc, ax=fig.add_subplot(grid[1, i]))
     return fig

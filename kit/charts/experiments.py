@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.charts import GREY, axes, date_axis, legend, palette, pct_axis, use_theme
+from kit.charts import GREY, axes, chart, date_axis, legend, palette, pct_axis
 from kit.i18n import Locale
 from kit.narrative.experiments import metric_name
 
 
+@chart
 def cumulative_chart(daily: pl.DataFrame, info: dict, loc: Locale, ax=None):
     """One line per variant: its lift over the control (``lift``) on the units exposed up to each
     day, the 95% interval as a band, the zero line in grey; days before each arm has a few units
     are left out. ``info`` is the experiment's row (name, control, primary metric)."""
-    use_theme()
     ax = axes(ax, "wide", height=2.8)
     data = daily.filter(pl.col("lift").is_not_null()).sort("variant", "date") if daily.height else daily
     variants = data["variant"].unique(maintain_order=True).to_list() if data.height else []

@@ -18,6 +18,7 @@ from kit.charts import (
     TEXT,
     axes,
     change_colour,
+    chart,
     count_axis,
     diverging,
     figure,
@@ -28,7 +29,6 @@ from kit.charts import (
     number_axis,
     pct_axis,
     text_colour,
-    use_theme,
 )
 from kit.i18n import Locale
 from kit.i18n.labels import group_name, in_order, is_ordered
@@ -64,11 +64,11 @@ def _has_prev(table: pl.DataFrame, value: str) -> bool:
     return f"{value}_prev" in table.columns and table[f"{value}_prev"].is_not_null().any()
 
 
+@chart
 def age_gender_pyramid(table: pl.DataFrame, loc: Locale, ax=None):
     """Population pyramid: share of active customers per age band (youngest on top), women
     to the left and men to the right (customers of unknown gender are not drawn; their share
     is in the table)."""
-    use_theme()
     bands = in_order("age_band", table["age_band"].to_list())
     shares = {g: [table.filter((pl.col("age_band") == b) & (pl.col("gender") == g))["share"].sum() for b in bands]
               for g in ("F", "M")}
@@ -101,12 +101,12 @@ def paired_bars(ax, labels: list[str], series: list[tuple[list, str, str]]) -> N
     ax.set_ylim(len(labels) - 0.5, -0.5)
 
 
+@chart
 def share_bars(table: pl.DataFrame, loc: Locale, title: str = "profile.chart.region",
                axis: str = "profile.axis.share_customers", top: int = 12, ax=None):
     """Horizontal bars of each group's share (first column of the table), this period beside
     the comparison period when there is one. Groups with an order of their own (city tiers,
     orders per customer ...) keep it, all of them; others are largest first, at most ``top``."""
-    use_theme()
     column = table.columns[0]
     if is_ordered(column):
         order = in_order(column, table[column].to_list())
@@ -128,11 +128,11 @@ def share_bars(table: pl.DataFrame, loc: Locale, title: str = "profile.chart.reg
     return ax
 
 
+@chart
 def province_map(table: pl.DataFrame, loc: Locale, ax=None):
     """Tile-grid map: one square per province at its :data:`PROVINCE_GRID` place, coloured
     by its share of active customers (provinces without customers in light grey), its name
     and share dark or white by the tile's luminance."""
-    use_theme()
     shares = {province_key(p): s for p, s in zip(table["province"].to_list(), table["share"].to_list(), strict=True)
               if province_key(p) is not None}
     top = max(shares.values(), default=0) or 1
@@ -162,11 +162,11 @@ def province_map(table: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def new_by_tier_bars(table: pl.DataFrame, loc: Locale, ax=None):
     """New customers per city tier (一线 first); each bar labelled with its growth vs the
     comparison period, green when it grew and red when it fell; the fastest-growing tier in
     the accent colour."""
-    use_theme()
     tiers = in_order("city_tier", table["city_tier"].to_list())
     rows = {r["city_tier"]: r for r in table.iter_rows(named=True)}
     labels = [group_name("city_tier", v, loc) for v in tiers]
@@ -188,9 +188,9 @@ def new_by_tier_bars(table: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def source_chart(table: pl.DataFrame, loc: Locale):
     """Two panels per traffic source: share of sessions, and visit-to-pay conversion."""
-    use_theme()
     data = table.filter(pl.col("sessions") > 0).sort(["sessions", "source"], descending=[True, False])
     labels = [group_name("source", v, loc) for v in data["source"].to_list()]
     fig, (left, right) = figure("wide", height=max(2.0, 0.24 * len(labels) + 1.0), ncols=2, grid="x")
@@ -209,9 +209,9 @@ def source_chart(table: pl.DataFrame, loc: Locale):
     return fig
 
 
+@chart
 def duration_histogram(histogram: pl.DataFrame, loc: Locale, ax=None):
     """Share of sessions per duration bin (minutes); the last bin is open-ended."""
-    use_theme()
     labels = [f"{a:g}-{b:g}" if b is not None else f"{a:g}+" for a, b in
               zip(histogram["bin_start_min"].to_list(), histogram["bin_end_min"].to_list(), strict=True)]
     ax = axes(ax, "half", height=2.4, grid="y")
@@ -223,11 +223,11 @@ def duration_histogram(histogram: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def visit_heatmap_chart(heatmap_table: pl.DataFrame, peaks: pl.DataFrame | None, loc: Locale, ax=None):
     """Visits per weekday (rows, Monday on top) x hour (columns), per date of the weekday when
     the table has ``visits_per_day`` (:func:`kit.metrics.profile.visit_heatmap`), sequential
     colours with a colour bar; peak hours' tick labels in the accent colour."""
-    use_theme()
     values = "visits_per_day" if "visits_per_day" in heatmap_table.columns else "visits"
     grid = heatmap_table.pivot(on="hour", index="weekday", values=values, sort_columns=True)
     days = in_order("weekday", sorted(grid["weekday"].to_list()))
@@ -267,12 +267,12 @@ def clip_bins(starts: list[float], ends: list, shares: list[float], covered: flo
     return starts[:keep], ends[:keep], shares[:keep], rest, cut
 
 
+@chart
 def order_value_histogram(distribution: pl.DataFrame, loc: Locale, ax=None):
     """Share of paid orders per order-value bin (bar at the bin start, bin width wide). The
     axis ends where 95% of the orders are covered (:func:`clip_bins`), the orders above it
     are the last, hatched bar, and a note under the axis says where it was cut and how many
     orders the last bar holds."""
-    use_theme()
     ax = axes(ax, "half", height=2.6, grid="y")
     if distribution.height:
         data = distribution.sort("bin_start")
@@ -303,9 +303,9 @@ def orders_per_customer_bars(table: pl.DataFrame, loc: Locale, ax=None):
                       top=table.height, ax=ax)
 
 
+@chart
 def aov_category_bars(table: pl.DataFrame, loc: Locale, top: int = 15, ax=None):
     """Spend per order by category (category GMV / orders containing it), highest on top."""
-    use_theme()
     data = table.filter(pl.col("aov").is_not_null()).sort(["aov", "category"], descending=[True, False]).head(top)
     labels = [group_name("category", v, loc) for v in data["category"].to_list()]
     ax = axes(ax, "wide", height=max(1.8, 0.2 * len(labels) + 0.9), grid="x")
@@ -316,9 +316,9 @@ def aov_category_bars(table: pl.DataFrame, loc: Locale, top: int = 15, ax=None):
     return ax
 
 
+@chart
 def category_bars(table: pl.DataFrame, loc: Locale, top: int = 15, ax=None):
     """Per category, side by side: share of GMV and share of buyers (largest GMV on top)."""
-    use_theme()
     data = table.filter(pl.col("gmv") > 0).sort(["gmv", "category"], descending=[True, False]).head(top)
     labels = [group_name("category", v, loc) for v in data["category"].to_list()]
     ax = axes(ax, "wide", height=max(2.0, 0.3 * len(labels) + 0.9), grid="x")
@@ -331,12 +331,12 @@ def category_bars(table: pl.DataFrame, loc: Locale, top: int = 15, ax=None):
     return ax
 
 
+@chart
 def preference_heatmap(table: pl.DataFrame, by: str, loc: Locale, ax=None):
     """Preference index per group (rows, in their own order for age bands) x category
     (columns), diverging colours centred on 100 (= the group buys the category like
     everyone) whose colour bar spans only indexes that can occur (none below 0); cells
     annotated with the index. The title names the grouping (by region, by age band)."""
-    use_theme()
     groups = in_order(by, table[by].to_list())
     grid = table.pivot(on="category", index=by, values="index", sort_columns=True)
     grid = grid.join(pl.DataFrame({by: groups, "_o": list(range(len(groups)))},

@@ -15,11 +15,11 @@ from kit.charts import (
     SEQUENTIAL,
     UP,
     axes,
+    chart,
     count_axis,
     heatmap,
     legend,
     pct_axis,
-    use_theme,
 )
 from kit.i18n import Locale
 from kit.i18n.labels import attribute_name, stage_name, value_name
@@ -38,9 +38,9 @@ def _side_by_side(ax, names: list[str], now: list, prev: list | None, loc: Local
     ax.set_xticks(x, names)
 
 
+@chart
 def nday_bars(first: pl.DataFrame, loc: Locale, windows=(30, 60, 90), ax=None):
     """N-day repurchase of first-time buyers, this period beside the comparison period."""
-    use_theme()
     row = first.row(0, named=True)
     ax = axes(ax, "half", height=2.4, grid="y")
     prev = [row.get(f"rate_{n}_prev") for n in windows]
@@ -51,9 +51,9 @@ def nday_bars(first: pl.DataFrame, loc: Locale, windows=(30, 60, 90), ax=None):
     return ax
 
 
+@chart
 def interval_chart(histogram: pl.DataFrame, loc: Locale, ax=None):
     """Share of inter-purchase intervals per band of days."""
-    use_theme()
     labels = [f"{a}-{b}" if b is not None else f"{a}+" for a, b in zip(histogram["bin_start"], histogram["bin_end"],
                                                                        strict=True)]
     ax = axes(ax, "half", height=2.4, grid="y")
@@ -64,12 +64,12 @@ def interval_chart(histogram: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def cohort_heatmap(matrix: pl.DataFrame, loc: Locale, ax=None):
     """Cohort retention: first-order month (rows) x months since the first order (columns),
     colour and label = share of the cohort buying in that month; month 0 (always 100%) is left
     out so the colour scale shows the months that differ, blank = not reached by the period end.
     Labels are dark on light cells and white on dark ones."""
-    use_theme()
     wide = matrix.with_columns(pl.col("cohort").dt.strftime("%Y-%m")).pivot(
         on="month", index="cohort", values="share", sort_columns=True).sort("cohort")
     pdf = wide.to_pandas().set_index("cohort")
@@ -85,9 +85,9 @@ def cohort_heatmap(matrix: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def lifecycle_chart(counts: pl.DataFrame, loc: Locale, ax=None):
     """Customers per lifecycle stage at the period end beside the comparison end."""
-    use_theme()
     names = [stage_name(s, loc) for s in counts["stage"]]
     ax = axes(ax, "half", height=2.4, grid="y")
     prev = counts["customers_prev"].to_list() if counts["customers_prev"].is_not_null().any() else None
@@ -97,10 +97,10 @@ def lifecycle_chart(counts: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def flows_chart(flows: pl.DataFrame, loc: Locale, ax=None):
     """Customers moving from their stage at the comparison end (rows; ``none`` = not yet a
     customer) to their stage at the period end (columns), as an annotated heatmap."""
-    use_theme()
     sources = [s for s in ("none", *STAGES) if s in set(flows["from_stage"])]
     targets = [s for s in STAGES if s in set(flows["to_stage"])]
     grid = np.zeros((len(sources), len(targets)))
@@ -115,10 +115,10 @@ def flows_chart(flows: pl.DataFrame, loc: Locale, ax=None):
     return ax
 
 
+@chart
 def drivers_chart(drivers: pl.DataFrame, loc: Locale, top: int = 12, ax=None):
     """The strongest repurchase drivers: each attribute value's rate with its 95% interval,
     the overall rate as a vertical line; above the overall in green, below in red."""
-    use_theme()
     data = drivers.head(top)
     ax = axes(ax, "wide", height=0.2 * max(data.height, 4) + 1.0, grid="x")
     labels = [loc.t("report.name_value", name=attribute_name(a, loc), value=value_name(v, loc))

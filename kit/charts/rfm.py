@@ -12,11 +12,11 @@ from kit.charts import (
     MAIN,
     SEQUENTIAL,
     axes,
+    chart,
     heatmap,
     legend,
     note,
     pct_axis,
-    use_theme,
 )
 from kit.charts.profile import paired_bars
 from kit.i18n import Locale
@@ -31,10 +31,10 @@ def _ordered(segments: list[str], scheme: str | None) -> list[str]:
     return known + sorted(s for s in set(segments) if s not in set(order))
 
 
+@chart
 def segment_sizes_chart(profiles: pl.DataFrame, loc: Locale, scheme: str | None = None, ax=None):
     """Paired horizontal bars per segment: share of customers (customers / all) beside share of
     revenue (segment's M / all M), so segments that bring more than their weight stand out."""
-    use_theme()
     order = _ordered(profiles["segment"].to_list(), scheme)
     data = profiles.to_pandas().set_index("segment").loc[order]
     ax = axes(ax, "wide", height=max(2.0, 0.3 * len(order) + 0.9), grid="x")
@@ -48,12 +48,12 @@ def segment_sizes_chart(profiles: pl.DataFrame, loc: Locale, scheme: str | None 
     return ax
 
 
+@chart
 def rf_heatmap(grid: pl.DataFrame, loc: Locale, value: str = "customers", ax=None):
     """Heatmap of R score (rows, 5 = most recent on top) x F score (columns) with the customers
     (or revenue, ``value="revenue"``) in each cell (:func:`kit.metrics.segments.rf_grid`).
     Scores no customer has (ties share a score: when most customers bought once, F has no 2
     or 3) are left out, and a note under the axis names them."""
-    use_theme()
     table = (grid.to_pandas().pivot(index="r_score", columns="f_score", values="customers")
              .reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5]).fillna(0))
     values = (grid.to_pandas().pivot(index="r_score", columns="f_score", values=value)
@@ -75,12 +75,12 @@ def rf_heatmap(grid: pl.DataFrame, loc: Locale, value: str = "customers", ax=Non
     return ax
 
 
+@chart
 def migration_heatmap(migration: pl.DataFrame, loc: Locale, scheme: str | None = None,
                       before: str = "", now: str = "", ax=None):
     """Heatmap of customers moving from each segment at the comparison end (rows, "new" last) to
     each segment at the period end (columns); cells are customer counts, colour the share of the
     row (customers / the row's customers), so the diagonal shows who stayed."""
-    use_theme()
     to_order = _ordered(migration["to_segment"].to_list(), scheme)
     from_order = _ordered([s for s in migration["from_segment"].to_list() if s != NEW], scheme)
     if NEW in set(migration["from_segment"].to_list()):
@@ -104,11 +104,11 @@ def migration_heatmap(migration: pl.DataFrame, loc: Locale, scheme: str | None =
     return ax
 
 
+@chart
 def lorenz_chart(curve: pl.DataFrame, concentration: pl.DataFrame | None, loc: Locale, top: float = 0.2, ax=None):
     """Lorenz curve: cumulative share of revenue against cumulative share of customers, smallest
     first (:func:`kit.metrics.segments.lorenz_curve`), beside the diagonal of perfect equality;
     the top ``top`` of customers' share (1 - curve at 1 - top) marked."""
-    use_theme()
     pdf = curve.to_pandas()
     ax = axes(ax, "half", height=3.0)
     ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", label=loc.t("rfm.legend.equality"))

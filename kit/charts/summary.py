@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from kit.charts import DOWN, GREY, MAIN, TEXT, UP, axes, money_axis, use_theme
+from kit.charts import DOWN, GREY, MAIN, TEXT, UP, axes, chart, money_axis
 from kit.i18n import Locale
 
 
+@chart
 def bridge_waterfall(bridge: pl.DataFrame, comparison_label: str, period_label: str, loc: Locale, ax=None):
     """GMV of the comparison period, each factor's part of the change (green when it adds, red
     when it takes away) floating from where the one before ended, and the period's GMV
     (``bridge``: :func:`kit.figures.summary.gmv_bridge`; the bars close exactly)."""
-    use_theme()
     rows = bridge.to_dicts()
     start = 1.0
     for r in rows:  # GMV = product of the factors
