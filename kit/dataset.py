@@ -158,7 +158,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
     from kit.contract import lines_with_orders
     from kit.data.load import load_tables
     from kit.metrics.customers import with_paid_neighbours
-    from kit.metrics.sessions import derive_sessions, session_table, stitch_users
+    from kit.metrics.sessions import session_table, with_sessions
     from kit.run import _jsonable, data_errors_message, fingerprint
 
     step("loading and validating")
@@ -172,7 +172,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
     if "customers" in tables:
         tables["customers"] = tables["customers"].unique("customer_id", keep="first", maintain_order=True)
     if "events" in tables:
-        tables["events"] = derive_sessions(stitch_users(tables["events"]), params.conversion.session_gap_minutes)
+        tables["events"] = with_sessions(tables["events"], params.conversion.session_gap_minutes)
     if "order_items" in tables and "orders" in tables:
         # the inner join also drops the lines of orders outside the data
         tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])

@@ -138,13 +138,12 @@ def _slice_experiments(tables: dict[str, pl.LazyFrame]) -> tuple[pl.LazyFrame, s
 
 
 def _prepare_events(events: pl.LazyFrame, params: RunParams) -> pl.LazyFrame:
-    from kit.metrics.sessions import derive_sessions, stitch_users
+    from kit.metrics.sessions import with_sessions
 
     first = (params.previous or params.current).start_dt
     last = params.current.end_dt + timedelta(hours=params.conversion.cart_window_hours)
     events = events.filter((pl.col("event_time") >= first) & (pl.col("event_time") < last))
-    events = stitch_users(events)
-    return derive_sessions(events, params.conversion.session_gap_minutes)
+    return with_sessions(events, params.conversion.session_gap_minutes)
 
 
 # ------------------------------------------------------------------ the run

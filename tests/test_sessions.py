@@ -1,8 +1,9 @@
 from datetime import datetime as dt
 
 import polars as pl
+import pytest
 
-from kit.metrics.sessions import derive_sessions, stitch_users
+from kit.metrics.sessions import derive_sessions, stitch_users, with_sessions
 
 
 def events(rows, **extra):
@@ -45,6 +46,17 @@ def test_given_session_ids_are_kept_and_only_missing_ones_derived():
     ], session_id=["s9", "s9", None]).with_columns(pl.col("customer_id").alias("user_id"))
     out = derive_sessions(ev, 30).collect().sort("event_time")
     assert out["session_id"].to_list() == ["s9", "s9", "u#1"]
+
+
+@pytest.mark.parametrize("given", [["s1", "s1", "s2"], ["s1", None, "s2"], None])
+def test_with_sessions_is_stitching_then_deriving_only_the_missing_sessions(given):
+    rows = [("v1", None, dt(2025, 1, 1, 10)), ("v1", "u", dt(2025, 1, 1, 10, 1)), ("v2", "w", dt(2025, 1, 1, 12))]
+    ev = events(rows) if given is None else events(rows, session_id=given)
+    out = with_sessions(ev, 30).collect()
+    assert out.equals(derive_sessions(stitch_users(ev), 30).collect())
+    assert out.sort("event_time")["user_id"].to_list() == ["u", "u", "w"]  # v1's anonymous event is u's
+    if given == ["s1", "s1", "s2"]:  # every event had its session: nothing derived
+        assert out["session_id"].to_list() == given
 
 
 def test_session_table_one_row_per_session_from_rows_in_any_order():

@@ -69,6 +69,18 @@ def derive_sessions(events: pl.LazyFrame, gap_minutes: int = 30) -> pl.LazyFrame
     return pl.concat([given, derived.select(given.collect_schema().names())], how="vertical")
 
 
+def with_sessions(events: pl.LazyFrame, gap_minutes: int = 30) -> pl.LazyFrame:
+    """The events with users stitched (:func:`stitch_users`) and sessions derived where they
+    are missing (:func:`derive_sessions`). When every event already carries its session id
+    (read from one column: Parquet's statistics often answer without reading it), the events
+    are only stitched: derive_sessions would plan a second pass over all events for the rows
+    without a session, and the stitching's login table twice."""
+    names = events.collect_schema().names()
+    given = "session_id" in names and not events.select(pl.col("session_id").is_null().any()).collect().item()
+    stitched = stitch_users(events)
+    return stitched if given else derive_sessions(stitched, gap_minutes)
+
+
 FIRST, LAST = "first:", "last:"
 """Prefixes of the session table's step columns: ``first:<event>`` / ``last:<event>`` = time
 of the session's first / last event of that name (null: none)."""
