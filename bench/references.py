@@ -1,7 +1,8 @@
 """Reference implementations the kit is measured against in the same bench run (`make bench`):
 DuckDB for the heavy group-bys (the session table, the RFM table with scores) and lifetimes
-for the BG/NBD fit. They are optional extras (`pip install -e '.[bench]'`); a case whose
-reference is not installed says so instead of failing.
+for the BG/NBD fit. DuckDB is a dependency of the kit (it builds the prepared session table);
+lifetimes is an optional extra (`pip install -e '.[bench]'`): a case whose reference is not
+installed says so instead of failing.
 
 Each case returns its own seconds and, where the kit does the same work in the case, the
 kit's seconds and the ratio kit / reference, so a result reads the same on a machine twice

@@ -7,7 +7,8 @@ keeps the result in a cache folder (``output/.cache/datasets/`` for ``kit publis
 ``.cache/datasets/`` for notebooks opened in JupyterLab; ``KIT_CACHE_DIR`` elsewhere), as
 Parquet: every table of the contract as the run reads it (orders without duplicates and
 with each paid order's neighbours, order lines with their order's columns, events with
-users stitched and sessions derived), the session table, the loader's data-quality notes
+users stitched and sessions derived), the session table (made by DuckDB within a memory
+limit: :mod:`kit.data.duck`), the loader's data-quality notes
 and ``dataset.json``. Each run then cuts its slice from it (:func:`kit.run.prepare_run`).
 
 The cache key is the sources' identity (each file's path, size and modification time; for a
@@ -156,9 +157,10 @@ def _build(params: RunParams, folder: Path, step) -> None:
     """Load, check and conform the data, write every table and the session table into a new
     folder, then rename it into place (a reader never sees half a dataset)."""
     from kit.contract import lines_with_orders
+    from kit.data.duck import write_session_table
     from kit.data.load import load_tables
     from kit.metrics.customers import with_paid_neighbours
-    from kit.metrics.sessions import session_table, with_sessions
+    from kit.metrics.sessions import with_sessions
     from kit.run import _jsonable, data_errors_message, fingerprint
 
     step("loading and validating")
@@ -184,7 +186,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
             lf.sink_parquet(tmp / f"{name}.parquet")
         if "events" in tables:
             step("building the sessions")
-            session_table(pl.scan_parquet(tmp / "events.parquet")).sink_parquet(tmp / "sessions.parquet")
+            write_session_table(tmp / "events.parquet", tmp / "sessions.parquet")
         files = [f for fs in loaded.files.values() for f in fs]
         files += [tmp / f"{name}.parquet" for name, source in params.data.sources().items()
                   if source.database is not None and (tmp / f"{name}.parquet").exists()]

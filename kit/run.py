@@ -426,9 +426,9 @@ def _history(tables: dict[str, pl.LazyFrame], params: RunParams) -> list:
 def _write_sessions(data_dir: Path) -> None:
     """``sessions.parquet``: the run's one session table (see :func:`kit.metrics.sessions.session_table`),
     built from the prepared (sliced, stitched) events so that every section counts the same visits."""
-    from kit.metrics.sessions import session_table
+    from kit.data.duck import write_session_table
 
-    session_table(pl.scan_parquet(data_dir / "events.parquet")).sink_parquet(data_dir / "sessions.parquet")
+    write_session_table(data_dir / "events.parquet", data_dir / "sessions.parquet")
 
 
 def _last_order_day(data_dir: Path) -> str | None:

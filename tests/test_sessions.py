@@ -105,3 +105,40 @@ def test_sessions_of_unknown_users_still_count_as_visits():
     counts = journey_counts(journeys(ev, march, sessions=sessions))
     table = funnel_table(counts, march)
     assert table["count"].to_list()[:2] == [3, 1]  # three sessions viewed, one went on to a product
+
+
+def _hand_made_events():
+    t = dt(2025, 3, 1, 10)
+    full = pl.DataFrame({
+        "session_id": ["s1", "s1", "s1", "s1", "s1", "s2", "s3", "a", "a", "b", "t", "t"],
+        "user_id": ["u", "u", "u", "u", "u", "w", "u", None, None, None, "x", "y"],  # t: a login mid-session
+        "event_time": [t.replace(minute=9), t, t.replace(minute=5), t.replace(minute=7), t.replace(minute=2),
+                       t.replace(hour=11), t.replace(hour=12), t, t.replace(minute=1), t.replace(hour=11),
+                       t.replace(hour=13), t.replace(hour=13)],  # t's two events share its first instant
+        "event": ["add_to_cart", "view", "add_to_cart", "pay", "product_view", "view", "view", "view",
+                  "product_view", "view", "view", "checkout"],
+        "device": ["PC", None, "PC", "PC", "PC", " ", "PC", "App", "App", None, "App", "App"],
+        "source": ["ads", "seo", "ads", "ads", "ads", None, "ads", "", "", "seo", "seo", "seo"],
+        "value": [30.0, None, None, 99.0, 2.5, None, None, None, None, None, None, 1e-3],
+    }, schema_overrides={"user_id": pl.String})
+    return {"full": full, "without device and value": full.drop("device", "value"),
+            "without source": full.drop("source")}
+
+
+@pytest.mark.parametrize("case", list(_hand_made_events()))
+def test_duckdb_session_table_equals_the_polars_definition(case, tmp_path):
+    from polars.testing import assert_frame_equal
+
+    from kit.data.duck import write_session_table
+    from kit.metrics.sessions import session_table
+
+    events = _hand_made_events()[case]
+    events.write_parquet(tmp_path / "events.parquet")
+    write_session_table(tmp_path / "events.parquet", tmp_path / "sessions.parquet")
+    expected = session_table(events.lazy()).collect().sort("session_id")
+    got = pl.read_parquet(tmp_path / "sessions.parquet")
+    assert got.columns == expected.columns and got.schema == expected.schema
+    assert_frame_equal(got.sort("session_id"), expected, check_exact=False, rel_tol=1e-12)
+    if case == "full":  # s1's first event has no device: unknown, not the next event's PC
+        assert got.filter(pl.col("session_id") == "s1")["device"].item() == "unknown"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.parquet", "sessions.parquet"]  # no spill left
