@@ -133,6 +133,9 @@ RULE_FORMULAS: tuple[tuple[str, str, str], ...] = (
     ("customers.churn.customers", "地区流失（按客户）", "A place churning (by customers)"),
     ("product.quality", "品类退货与差评", "A category's returns and ratings"),
     ("channel.roi_drop", "渠道 ROI 下降", "A channel's ROI falling"),
+    ("product.margin", "品类或商品毛利率下滑", "A category's or product's margin falling"),
+    ("product.cross_sell", "交叉销售机会", "A cross-sell opportunity"),
+    ("product.catalogue", "动销率下降", "Sell-through (动销率) falling"),
 )
 """Each rule's money-at-stake formula in the appendix: the key of its ``diag.formula.`` text (in
 :mod:`kit.i18n.diagnosis`, the one place the formula is written) and the rule's name."""

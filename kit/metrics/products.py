@@ -226,7 +226,7 @@ def catalogue_size(items: pl.LazyFrame, orders: pl.LazyFrame, until: Period) -> 
 def assortment(orders: pl.LazyFrame, items: pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
     """One row, beside the comparison period (:func:`product_gmv` for each):
 
-    - ``products_sold``: products with a paid line in the period; ``catalogue``: :func:`catalogue_size`;
+    - ``gmv``: the period's GMV of the lines; ``products_sold``: products with a paid line in the period; ``catalogue``: :func:`catalogue_size`;
     - ``sell_through`` (动销率) = products_sold / catalogue;
     - ``top_share_80`` = products needed to reach 80% of GMV / products_sold (the A class);
     - ``a_count``, ``b_count``, ``c_count``: products per ABC class;
@@ -237,13 +237,13 @@ def assortment(orders: pl.LazyFrame, items: pl.LazyFrame, period: Period, compar
         sold, catalogue = g.height, catalogue_size(items, orders, p)
         counts = {k: float((g["abc"] == k).sum()) for k in "ABC"}
         total = g["gmv"].sum()
-        return {"products_sold": float(sold), "catalogue": float(catalogue),
+        return {"gmv": float(total), "products_sold": float(sold), "catalogue": float(catalogue),
                 "sell_through": sold / catalogue if catalogue else None,
                 "top_share_80": counts["A"] / sold if sold else None,
                 "a_count": counts["A"], "b_count": counts["B"], "c_count": counts["C"],
                 "long_tail_share": float(g.filter(pl.col("abc") == "C")["gmv"].sum() / total) if total else None}
 
-    values = ["products_sold", "catalogue", "sell_through", "top_share_80", "a_count", "b_count", "c_count",
+    values = ["gmv", "products_sold", "catalogue", "sell_through", "top_share_80", "a_count", "b_count", "c_count",
               "long_tail_share"]
     return compare(lambda p: pl.LazyFrame([one(p)], schema={v: pl.Float64 for v in values}),
                    period, comparison, values=values)
