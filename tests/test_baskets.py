@@ -94,6 +94,9 @@ def test_previous_pairs_and_heatmap_grid():
     assert rule(joined, "B", "A")["lift_prev"] is None
     grid = pair_lift(now, ["A", "B", "C"])
     assert grid.height == 6 and rule(grid, "B", "C")["lift"] is None
+    # A -> C below a confidence floor of 0.6: the heatmap takes C -> A's lift (the same number)
+    floored = now.filter(pl.col("confidence") >= 0.6)
+    assert rule(pair_lift(floored, ["A", "C"]), "A", "C")["lift"] == pytest.approx(rule(now, "C", "A")["lift"])
     assert unordered(now).height == 2
 
 

@@ -110,11 +110,17 @@ def with_previous(rules: pl.DataFrame, before: pl.DataFrame | None) -> pl.DataFr
 
 def pair_lift(rules: pl.DataFrame, items: list[str]) -> pl.DataFrame:
     """The lift of every ordered pair of ``items`` as a long table ``antecedent, consequent,
-    lift`` (null where no rule passed the thresholds; lift is symmetric, so A -> B = B -> A);
-    the heatmap's input."""
+    lift`` (null where no rule passed the thresholds); the heatmap's input. Lift is symmetric
+    (A -> B = B -> A), so a pair whose one direction fell below the confidence floor takes the
+    other direction's lift."""
     grid = pl.DataFrame({"antecedent": items}).join(pl.DataFrame({"consequent": items}), how="cross")
     grid = grid.filter(pl.col("antecedent") != pl.col("consequent"))
-    return grid.join(rules.select("antecedent", "consequent", "lift"), on=["antecedent", "consequent"], how="left")
+    lifts = rules.select("antecedent", "consequent", "lift")
+    mirrored = lifts.select(pl.col("consequent").alias("antecedent"), pl.col("antecedent").alias("consequent"),
+                            pl.col("lift").alias("mirrored"))
+    out = grid.join(lifts, on=["antecedent", "consequent"], how="left")
+    out = out.join(mirrored, on=["antecedent", "consequent"], how="left")
+    return out.select("antecedent", "consequent", pl.coalesce("lift", "mirrored").alias("lift"))
 
 
 def unordered(rules: pl.DataFrame) -> pl.DataFrame:
