@@ -45,7 +45,7 @@ def basket_items(orders: pl.LazyFrame, items: pl.LazyFrame, period: Period, by: 
     return lines.select("order_id", pl.col(by).cast(pl.String).alias("item")).unique()
 
 
-def association_rules(baskets: pl.LazyFrame, min_support: float = 0.001, min_baskets: int = 20,
+def association_rules(baskets: pl.LazyFrame | pl.DataFrame, min_support: float = 0.001, min_baskets: int = 20,
                       min_confidence: float = 0.0, max_items: int = 50,
                       keep: pl.Series | list[str] | None = None) -> Rules:
     """Rules A -> B between the items of ``baskets`` (``order_id, item``, one row per item of
@@ -53,10 +53,13 @@ def association_rules(baskets: pl.LazyFrame, min_support: float = 0.001, min_bas
     ``max(min_support x N, min_baskets)``, with confidence >= ``min_confidence``; the highest
     lift first (ties: more baskets, then names). ``keep``: only these items may be in a rule
     (the top products), while N still counts every basket."""
-    sized = baskets.with_columns(pl.len().over("order_id").alias("_size"))
-    counts = sized.select(pl.col("order_id").n_unique().alias("all"),
-                          pl.col("order_id").filter(pl.col("_size") > max_items).n_unique().alias("skipped")).collect()
-    n_all, skipped = int(counts["all"][0]), int(counts["skipped"][0])
+    frame = baskets.collect() if isinstance(baskets, pl.LazyFrame) else baskets
+    # baskets as dense integers (1..N): the windows, counts and the self-join then move 4-byte
+    # codes, not order-id strings (a string window or join over 10M lines takes seconds)
+    coded = frame.select(pl.col("order_id").rank("dense").alias("basket"), pl.col("item").cast(pl.String))
+    coded = coded.with_columns(pl.len().over("basket").alias("_size"))
+    n_all = int(coded["basket"].max() or 0)
+    skipped = int(coded.filter(pl.col("_size") > max_items)["basket"].n_unique())
     n = n_all - skipped
     empty = pl.DataFrame(schema={"antecedent": pl.String, "consequent": pl.String, "baskets": pl.Int64,
                                  "support": pl.Float64, "confidence": pl.Float64, "lift": pl.Float64,
@@ -64,20 +67,17 @@ def association_rules(baskets: pl.LazyFrame, min_support: float = 0.001, min_bas
     if n <= 0:
         return Rules(empty, 0, skipped)
     floor = max(min_support * n, float(min_baskets), 1.0)
-    counted = sized.filter(pl.col("_size") <= max_items).select("order_id", "item")
+    counted = coded.filter(pl.col("_size") <= max_items)
     item_counts = counted.group_by("item").agg(pl.len().alias("n_item")).filter(pl.col("n_item") >= floor)
     if keep is not None:
         item_counts = item_counts.filter(pl.col("item").is_in(pl.Series(keep, dtype=pl.String).implode()))
-    item_counts = item_counts.collect()
     if item_counts.height < 2:
         return Rules(empty, n, skipped)
-    # items as small integers: the self-join and the group-by then move 4-byte codes, not strings
     codes = item_counts.sort("item").with_row_index("code")
-    coded = (counted.join(codes.lazy().select("item", "code"), on="item", how="inner")
-             .select("order_id", "code"))
+    pairs_in = counted.join(codes.select("item", "code"), on="item", how="inner").select("basket", "code")
     # a basket with one frequent item makes no pair
-    coded = coded.filter(pl.len().over("order_id") >= 2)
-    pairs = (coded.join(coded, on="order_id", suffix="_b").filter(pl.col("code") < pl.col("code_b"))
+    pairs_in = pairs_in.filter(pl.len().over("basket") >= 2).lazy()
+    pairs = (pairs_in.join(pairs_in, on="basket", suffix="_b").filter(pl.col("code") < pl.col("code_b"))
              .group_by("code", "code_b").agg(pl.len().alias("baskets"))
              .filter(pl.col("baskets") >= floor).collect())
     if not pairs.height:
