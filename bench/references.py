@@ -157,5 +157,77 @@ def case_clv_vs_lifetimes() -> dict:
             "customers": summary.height}
 
 
+def case_baskets_1m() -> dict:
+    """Association rules over the 1M shop's whole history (every paid order a basket): the kit's
+    ``basket_items`` + ``association_rules`` (as the products section calls them, its default
+    thresholds) between categories (target <= 5 s) and among the top 1,000 products (target <=
+    15 s, the top products picked inside the timing), peak <= 4 GB (``kit_peak_rss_gb``: the
+    process's high-water mark before the reference runs). The order lines come joined to their
+    orders, as a prepared run's are (the join is not timed). Beside it, mlxtend's ``fpgrowth``
+    + ``association_rules`` (pairs) on a sample of 100,000 baskets, and the kit on the same
+    sample, for the ratio."""
+    import resource
+
+    import polars as pl
+    from run import ensure_big_demo
+
+    from kit.contract import lines_with_orders
+    from kit.metrics.baskets import association_rules, basket_items
+    from kit.params import Products
+    from kit.periods import parse_period
+
+    ensure_big_demo()
+    p = Products()
+    orders = pl.scan_parquet(BIG / "orders" / "*.parquet")
+    items = lines_with_orders(pl.scan_parquet(BIG / "order_items" / "*.parquet"), orders).collect().lazy()
+    whole = parse_period({"start": "2024-01-01", "end": "2025-12-31"})
+    out = {}
+
+    def rules(level, keep=None, frame=None):
+        baskets = frame if frame is not None else basket_items(orders, items, whole, by=level)
+        return association_rules(baskets, p.min_support, p.min_baskets, p.min_confidence, p.max_basket_items, keep)
+
+    t0 = time.perf_counter()
+    cats = rules("category")
+    out["category_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    product_baskets = basket_items(orders, items, whole, by="product_id")
+    top = (product_baskets.group_by("item").agg(pl.len().alias("n")).sort(["n", "item"], descending=[True, False])
+           .head(1000).collect()["item"])
+    prods = rules("product_id", top, product_baskets)
+    out["product_seconds"] = time.perf_counter() - t0
+    out["seconds"] = out["category_seconds"] + out["product_seconds"]
+    out["kit_peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    out |= {"baskets": cats.baskets, "skipped": cats.skipped, "category_rules": cats.rules.height,
+            "product_rules": prods.rules.height}
+    try:
+        from mlxtend.frequent_patterns import association_rules as ml_rules
+        from mlxtend.frequent_patterns import fpgrowth
+    except ImportError:
+        return out | {"reference": "mlxtend is not installed: pip install -e '.[bench]'"}
+    sample_ids = (basket_items(orders, items, whole).select("order_id").unique().sort("order_id").collect()
+                  .sample(100_000, seed=1)["order_id"])
+    for level, keep in (("category", None), ("product_id", top)):
+        sample = basket_items(orders, items, whole, by=level).filter(pl.col("order_id").is_in(sample_ids.implode()))
+        if keep is not None:
+            sample = sample.filter(pl.col("item").is_in(keep.implode()))
+        sample = sample.collect()
+        name = "category" if level == "category" else "product"
+        t0 = time.perf_counter()
+        ours = rules(level, keep, sample.lazy())
+        out[f"kit_sample_{name}_seconds"] = time.perf_counter() - t0
+        # mlxtend reads a one-hot pandas frame of the same baskets; building it is not timed
+        onehot = (sample.with_columns(pl.lit(True).alias("x")).pivot("item", index="order_id", values="x")
+                  .fill_null(False).drop("order_id").to_pandas())
+        floor = max(p.min_support, p.min_baskets / len(onehot))
+        t0 = time.perf_counter()
+        frequent = fpgrowth(onehot, min_support=floor, use_colnames=True, max_len=2)
+        theirs = ml_rules(frequent, num_itemsets=len(onehot), metric="confidence", min_threshold=p.min_confidence)
+        out[f"mlxtend_sample_{name}_seconds"] = time.perf_counter() - t0
+        out[f"sample_{name}_rules"] = ours.rules.height
+        out[f"mlxtend_sample_{name}_rules"] = len(theirs)
+    return out
+
+
 REFERENCE_CASES = {"duckdb_sessions": case_duckdb_sessions, "rfm_vs_duckdb": case_rfm_vs_duckdb,
-                   "clv_vs_lifetimes": case_clv_vs_lifetimes}
+                   "clv_vs_lifetimes": case_clv_vs_lifetimes, "baskets_1m": case_baskets_1m}

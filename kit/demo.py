@@ -37,7 +37,7 @@ import polars as pl
 
 from kit.contract import AGE_BANDS, CITY_TIERS, EVENT_STEPS, TABLES
 
-GENERATOR_VERSION = "1.1"  # 1.1: the experiments table
+GENERATOR_VERSION = "1.2"  # 1.1: the experiments table; 1.2: the goods' stories (a bundle, a margin fall)
 CHUNK_CUSTOMERS = 50_000
 """Customers per chunk; fixed, so that the output does not depend on the machine."""
 
@@ -88,6 +88,34 @@ STORIES: list[dict] = [
         "expected": {"return_rate": 0.30, "rating": 3.2, "others_return_rate": 0.05, "others_rating": 4.5},
         "what": "Lines of category 服饰 are returned ~30% of the time and rated ~3.2 on average, "
                 "against ~5% and ~4.5 for the other categories, over the whole history.",
+    },
+    {
+        "id": "baby_books_bundle",
+        "title_zh": "母婴与图书常被一起购买：关联度约为随机的 3 倍",
+        "title_en": "Baby goods and books are bought together about 3 times as often as chance",
+        "section": "products",
+        "where": {"antecedent": "母婴", "consequent": "图书"},
+        "start": None,
+        "end": None,
+        "expected": {"lift": 3.0, "severity": "medium", "in_summary": False},
+        "what": "An order with a 母婴 line and no 图书 line gets a 图书 line (a picture book) 28% of the time, "
+                "over the whole history: the rule 母婴 -> 图书 has a lift of about 3. A cross-sell finding "
+                "(an opportunity, medium) names the 母婴 buyers of the period who never bought 图书. Its money is "
+                "an opportunity the generator does not plant, so the story has no amount.",
+    },
+    {
+        "id": "appliance_margin_fall",
+        "title_zh": "家电品类毛利率下滑：第四季度让利加深",
+        "title_en": "Home appliances: margin falls in the last quarter on a deeper discount",
+        "section": "products",
+        "where": {"category": "家电"},
+        "start": "2025-10-01",
+        "end": "2025-12-31",
+        "expected": {"price_factor": 0.85, "margin_rate_before": 0.38, "margin_rate": 0.27},
+        "what": "In the report quarter every 家电 line is sold at 85% of its usual price (a deeper discount), "
+                "costs unchanged: 家电, a category with a large GMV share, loses about 11 points of gross margin "
+                "against the quarter before. The money: the quarter's 家电 GMV x (the margin rate the same lines "
+                "would have had at their usual price - the rate they had) = 15% of their cost.",
     },
     {
         "id": "feed_ads_one_time",
@@ -148,6 +176,12 @@ FEED_START = date(2025, 1, 1)
 FEED_SHARE_STORY = 0.38
 FEED_REPEAT_SHARE = 0.07
 """Share of the 2025 feed-ad customers who are still (light) repeat buyers."""
+BUNDLE_FROM, BUNDLE_TO = "母婴", "图书"
+BUNDLE_SHARE = 0.28
+"""Share of the orders with a 母婴 line and no 图书 line that get a 图书 line (the bundle story)."""
+MARGIN_CATEGORY = "家电"
+MARGIN_PRICE_FACTOR = 0.85
+"""家电's prices in the report quarter, relative to the usual (the margin story's deeper discount)."""
 EMAIL_EXPERIMENT, BANNER_EXPERIMENT = "EXP-EMAIL-SUBJECT", "EXP-HOME-BANNER"
 EMAIL_NAME = "会员邮件标题：限时优惠 vs 专属推荐"
 BANNER_NAME = "首页横幅：新品推荐 vs 爆款推荐"
@@ -448,13 +482,20 @@ class MoneyTruth:
     - ``email_subject_winner``: the conversions variant A's customers would have made more on
       the winner B (A's customers x the planted lift x their conversion p) x the value of one
       payment (the order value of the test customers' paid orders within their 30-day windows);
-    - ``banner_srm``: 0, a data finding without money.
+    - ``banner_srm``: 0, a data finding without money;
+    - ``baby_books_bundle``: none (a cross-sell opportunity, not a loss the generator plants);
+    - ``appliance_margin_fall``: the quarter's paid 家电 GMV x (the margin rate its lines would have
+      had at their usual prices - the rate they had), the gross profit the deeper discount gave away
+      at the margin's definition (the email test's few extra orders are left out of it).
     """
 
     quarter_start: int
     quarter_end: int  # inclusive, days since 1970-01-01
     lost_payments: float = 0.0
     excess_return_value: float = 0.0
+    margin_cost: float = 0.0  # the quarter's paid 家电 lines: cost
+    margin_value: float = 0.0  # ... their GMV
+    margin_usual_value: float = 0.0  # ... their GMV at the usual prices
     northeast_lost_orders: int = 0
     northeast_lost_value: float = 0.0
     northeast_lost_by_customer: np.ndarray | None = None  # this chunk's, per customer
@@ -478,7 +519,18 @@ class MoneyTruth:
             "northeast_churn": round(self.northeast_lost_value, 2),
             "email_subject_winner": round(self.email_money(), 2),
             "banner_srm": 0.0,
+            "baby_books_bundle": None,
+            "appliance_margin_fall": round(self.margin_money(), 2),
         }
+
+    def margin_money(self) -> float:
+        """The quarter's 家电 GMV x (margin rate at the usual prices - margin rate at the story's),
+        = cost x (1 - GMV / GMV at the usual prices)."""
+        if not self.margin_usual_value:
+            return 0.0
+        usual = 1 - self.margin_cost / self.margin_usual_value
+        now = 1 - self.margin_cost / self.margin_value
+        return self.margin_value * (usual - now)
 
     def email_money(self) -> float:
         """A's customers x the conversions the planting adds per B customer in expectation
@@ -561,7 +613,7 @@ def _chunk(rng, first: int, n: int, total: int, cal: Calendar, stories: bool, pr
            ids: IdCounters, truth: MoneyTruth, xrng=None) -> dict[str, pl.DataFrame]:
     cust = _customers(rng, first, n, total, cal, stories)
     orders = _orders(rng, cust, cal, stories, truth)
-    items = _items(rng, orders, cust, products, stories)
+    items = _items(rng, orders, cust, products, stories, cal)
     orders = _price_orders(rng, orders, items, cust)
     sessions = _sessions(rng, orders, cust, cal, products, first, n)
     failed = _apply_outage(rng, orders, sessions, cal, stories)
@@ -750,8 +802,9 @@ def _time_of_day(rng, size: int) -> np.ndarray:
     return hour * 3600 + rng.integers(0, 3600, size)
 
 
-def _items(rng, orders: dict, cust: dict, products: Products, stories: bool) -> dict:
-    """Order lines: 1 to 5 per order, mostly of the customer's favourite category."""
+def _items(rng, orders: dict, cust: dict, products: Products, stories: bool, cal: Calendar) -> dict:
+    """Order lines: 1 to 5 per order, mostly of the customer's favourite category (and, with the
+    stories, the goods' stories: :func:`_plant_goods`)."""
     m = orders["n"]
     lines = 1 + _choice(rng, (0.62, 0.24, 0.09, 0.04, 0.01), m)
     order = np.repeat(np.arange(m), lines)
@@ -768,8 +821,44 @@ def _items(rng, orders: dict, cust: dict, products: Products, stories: bool) -> 
     rating = np.where(bad, _choice(rng, APPAREL_RATING_P, k), _choice(rng, NORMAL_RATING_P, k)) + 1.0
     rating = np.where(returned, np.maximum(rating - 1.0, 1.0), rating)  # returned goods are rated lower
     rating = np.where(rng.random(k) < RATED_SHARE, rating, np.nan)
-    return {"n": k, "order": order, "category": category, "product": product, "quantity": quantity,
-            "unit_price": unit_price, "unit_cost": unit_cost, "returned": returned, "rating": rating}
+    items = {"n": k, "order": order, "category": category, "product": product, "quantity": quantity,
+             "unit_price": unit_price, "usual_price": unit_price, "unit_cost": unit_cost, "returned": returned,
+             "rating": rating}
+    if stories:
+        # from a stream of its own: the rest of the shop draws the same numbers with or without it
+        items = _plant_goods(np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0]), orders, items, products,
+                             cal)
+    return items
+
+
+def _plant_goods(rng, orders: dict, items: dict, products: Products, cal: Calendar) -> dict:
+    """The goods' stories: a 图书 line added to :data:`BUNDLE_SHARE` of the orders with a 母婴 line
+    and none of 图书 (after the order's own lines, so its first line stays the same); every 家电 line
+    of the report quarter priced at :data:`MARGIN_PRICE_FACTOR` of its usual price."""
+    cat = items["category"]
+    m = orders["n"]
+    has_from = np.bincount(items["order"], weights=cat == CATEGORIES.index(BUNDLE_FROM), minlength=m) > 0
+    has_to = np.bincount(items["order"], weights=cat == CATEGORIES.index(BUNDLE_TO), minlength=m) > 0
+    add = np.nonzero(has_from & ~has_to & (rng.random(m) < BUNDLE_SHARE))[0]
+    extra_cat = np.full(add.size, CATEGORIES.index(BUNDLE_TO))
+    product = products.pick(rng, extra_cat)
+    price = np.round(products.price[product], 2)
+    returned = rng.random(add.size) < NORMAL_RETURN_RATE
+    rating = np.where(rng.random(add.size) < RATED_SHARE, _choice(rng, NORMAL_RATING_P, add.size) + 1.0, np.nan)
+    extra = {"order": add, "category": extra_cat, "product": product, "quantity": np.ones(add.size, dtype=np.int64),
+             "unit_price": price, "usual_price": price,
+             "unit_cost": np.round(products.price[product] * products.cost_ratio[product], 2),
+             "returned": returned, "rating": np.where(returned, np.maximum(rating - 1.0, 1.0), rating)}
+    keys = [k for k in items if k != "n"]
+    merged = {k: np.concatenate([items[k], extra[k]]) for k in keys}
+    order = np.argsort(merged["order"], kind="stable")
+    merged = {k: v[order] for k, v in merged.items()}
+    q_start, q_end = report_quarter(_date(cal.end))
+    t = orders["time"][merged["order"]]
+    cut = (merged["category"] == CATEGORIES.index(MARGIN_CATEGORY)) & (t >= _day(q_start) * 86400) \
+        & (t < (_day(q_end) + 1) * 86400)
+    merged["unit_price"] = np.where(cut, np.round(merged["usual_price"] * MARGIN_PRICE_FACTOR, 2), merged["unit_price"])
+    return {"n": merged["order"].size, **merged}
 
 
 def _price_orders(rng, orders: dict, items: dict, cust: dict) -> dict:
@@ -881,6 +970,7 @@ def _tell_truth(truth: MoneyTruth, orders: dict, items: dict, failed: np.ndarray
         truth.northeast_lost_value += float((lost * mean).sum())
     truth.lost_payments += float(orders["amount"][failed][truth.in_quarter(orders["time"][failed])].sum())
     _apparel_truth(truth, orders, items)
+    _margin_truth(truth, orders, items)
 
 
 def _apparel_truth(truth: MoneyTruth, orders: dict, items: dict) -> None:
@@ -889,6 +979,16 @@ def _apparel_truth(truth: MoneyTruth, orders: dict, items: dict) -> None:
     apparel = (items["category"] == CATEGORIES.index("服饰")) & paid[items["order"]]
     value = (items["quantity"] * items["unit_price"])[apparel].sum()
     truth.excess_return_value += float(value) * (APPAREL_RETURN_RATE - NORMAL_RETURN_RATE)
+
+
+def _margin_truth(truth: MoneyTruth, orders: dict, items: dict) -> None:
+    """The quarter's paid 家电 lines: their cost, GMV and GMV at the usual prices."""
+    paid = (orders["status"] == 0) & truth.in_quarter(orders["time"])
+    lines = (items["category"] == CATEGORIES.index(MARGIN_CATEGORY)) & paid[items["order"]]
+    q = items["quantity"][lines]
+    truth.margin_cost += float((q * items["unit_cost"][lines]).sum())
+    truth.margin_value += float((q * items["unit_price"][lines]).sum())
+    truth.margin_usual_value += float((q * items["usual_price"][lines]).sum())
 
 
 def _events(rng, s: dict, orders: dict, items: dict, products: Products, cal: Calendar) -> dict:
@@ -1108,7 +1208,7 @@ def _email_orders(rng, owner: np.ndarray, at: np.ndarray, cust: dict, cal: Calen
               "status": np.zeros(m, dtype=np.int64),
               "pay_delay": np.round(np.minimum(rng.lognormal(3.4, 0.8, m), 1800)).astype(np.int64) + 5,
               "delivery": np.round(1.0 + 0.5 * cust["tier"][owner] + rng.gamma(2.0, 0.6, m))}
-    items = _items(rng, orders, cust, products, stories)
+    items = _items(rng, orders, cust, products, stories, cal)
     orders = _price_orders(rng, orders, items, cust)
     sessions = _sessions(rng, orders, cust, cal, products, first, n)
     events = _events(rng, sessions, orders, items, products, cal)

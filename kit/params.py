@@ -181,6 +181,31 @@ class Diagnosis(_Strict):
     changepoint_min_drop: float = Field(0.15, description="relative drop a dated change point must show")
 
 
+class Products(_Strict):
+    """The goods and baskets section (商品与购物篮分析) and its diagnosis rules."""
+
+    top_n: int = Field(20, ge=1, description="products in the sales x margin matrix and the product tables (by GMV)")
+    sales_split: float | None = Field(None, ge=0, le=1, description="GMV share splitting high from low sales; "
+                                                                    "default: the median of the items shown")
+    margin_split: float | None = Field(None, description="gross-margin rate splitting high from low margin; "
+                                                          "default: the median of the items shown")
+    min_lines: int = Field(30, ge=1, description="order lines a category or product needs in the returns vs rating view")
+    basket_products: int = Field(1000, ge=2, description="the top products (by baskets) product rules are sought among")
+    min_support: float = Field(0.001, ge=0, le=1, description="share of baskets a pair needs to make a rule")
+    min_baskets: int = Field(20, ge=1, description="baskets a pair needs to make a rule")
+    min_confidence: float = Field(0.05, ge=0, le=1, description="confidence floor of the rules shown")
+    max_basket_items: int = Field(50, ge=2, description="baskets with more distinct items are skipped (and counted)")
+    cross_sell_lift: float = Field(1.5, gt=1, description="lift a rule needs to be a cross-sell opportunity")
+    cross_sell_lift_high: float = Field(2.5, gt=1, description="lift of a medium cross-sell finding (else low)")
+    cross_sell_top: int = Field(3, ge=1, description="cross-sell opportunities shown (category and product rules each)")
+    high_gmv_share: float = Field(0.05, ge=0, le=1, description="GMV share from which a category or product is "
+                                                                "watched for a margin fall")
+    margin_fall_high: float = Field(0.08, ge=0, description="fall of the margin rate vs comparison (points / 100): high")
+    margin_fall_medium: float = Field(0.04, ge=0)
+    sell_through_fall_high: float = Field(0.15, ge=0, description="fall of 动销率 vs comparison (points / 100): high")
+    sell_through_fall_medium: float = Field(0.08, ge=0)
+
+
 EXPERIMENT_METRICS = ("conversion", "revenue", "orders", "order_value", "repurchase")
 """The outcomes an experiment readout can read per exposed unit (see :mod:`kit.metrics.experiments`)."""
 SEGMENT_CUTS = ("device", "visitor", "region")
@@ -289,6 +314,7 @@ class RunParams(_Strict):
     rfm: Rfm = Field(default_factory=Rfm)
     clv: Clv = Field(default_factory=Clv)
     diagnosis: Diagnosis = Field(default_factory=Diagnosis)
+    products: Products = Field(default_factory=Products)
     experiments: Experiments = Field(default_factory=Experiments)
     sections: list[str] | None = Field(
         None, description="notebook stems to run; default: all, in order. A notebook of notebooks/ that "

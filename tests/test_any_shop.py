@@ -19,7 +19,7 @@ from conftest import write_params
 
 from kit.contract import TABLES
 from kit.demo import generate
-from kit.figures import conversion, diagnosis, experiments, profile, summary, value
+from kit.figures import conversion, diagnosis, experiments, products, profile, summary, value
 from kit.figures.schema import validate_metrics
 from kit.publish.batch import publish
 from kit.publish.export import check_html
@@ -27,7 +27,7 @@ from kit.publish.export import check_html
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("any_shop")]
 
 SHOP_CUSTOMERS = 300
-FIGURE_MODULES = (summary, profile, conversion, value, experiments, diagnosis)
+FIGURE_MODULES = (summary, profile, conversion, value, products, experiments, diagnosis)
 
 
 def _write_shop(folder: Path, tables: dict[str, pl.DataFrame]) -> None:
@@ -70,7 +70,7 @@ def _missing_notes(html: str) -> list[str]:
 # ---------------------------------------------------------------- drop each optional table and column
 
 
-FIGURE_SECTIONS = ("01_profile", "02_conversion", "03_rfm", "05_experiments", "04_diagnosis")
+FIGURE_SECTIONS = ("01_profile", "02_conversion", "03_rfm", "06_products", "05_experiments", "04_diagnosis")
 """The sections whose figures a drop may change (with the summary, which every run has)."""
 
 DROPS = [(f"no-{t}", t, None) for t in TABLES if t != "orders"] + [
@@ -86,6 +86,14 @@ RECORDED_BY = {
     "retention.lifecycle": conversion.lifecycle, "rfm.scheme": value.segment_sizes, "rfm.segments": value.segment_sizes,
     "rfm.top20_share": value.concentration, "clv": value.lifetime_value, "diagnosis": diagnosis.findings,
     "experiments.readouts": experiments.readout,
+    "products.missing_columns": products.coverage, "products.categories": products.category_margin,
+    "products.quadrants": products.category_margin, "products.quadrants_moves": products.category_margin,
+    "products.quadrants_splits": products.category_margin, "products.top_products": products.product_margin,
+    "products.product_quadrants": products.product_margin, "products.product_quadrants_moves": products.product_margin,
+    "products.product_quadrants_splits": products.product_margin, "products.assortment": products.pareto,
+    "products.quality": products.quality, "products.product_quality": products.quality,
+    "products.category_rules": products.basket_rules, "products.product_rules": products.basket_rules,
+    "products.cross_sell": products.cross_sell,
 }
 """Which figure records each key of metrics.json."""
 
@@ -100,16 +108,27 @@ AFFECTED: dict[str, set[str]] = {
     "events.value": {"conversion.cart", "diagnosis"},
     "events.device": {"diagnosis"},
     "events.source": {"diagnosis"},
-    "orders.status": {"summary", "profile", "retention", "rfm", "clv", "conversion.funnel", "diagnosis", "experiments"},
+    "orders.status": {"summary", "profile", "retention", "rfm", "clv", "conversion.funnel", "diagnosis", "experiments",
+                      "products"},
     "orders.channel": {"diagnosis"},
     "orders.device": {"diagnosis"},  # a lost payment is worth its device's AOV
     "customers": {"diagnosis"},
     "customers.region": {"diagnosis"},
     "customers.acquisition_channel": {"diagnosis"},
     "order_items": {"diagnosis"},
-    "order_items.quantity": {"diagnosis"},
-    "order_items.returned": {"diagnosis"},
-    "order_items.rating": {"diagnosis"},
+    "order_items.quantity": {"diagnosis", "products"},  # every line's value
+    "order_items.returned": {"diagnosis", "products.missing_columns", "products.quality", "products.product_quality"},
+    "order_items.rating": {"diagnosis", "products.missing_columns", "products.quality", "products.product_quality"},
+    # the product-level figures and what reads products (the catalogue, the product rules, their cross-sell)
+    "order_items.product_id": {"diagnosis", "products.missing_columns", "products.top_products",
+                               "products.product_quadrants", "products.product_quadrants_moves",
+                               "products.product_quadrants_splits", "products.assortment", "products.product_quality",
+                               "products.product_rules", "products.cross_sell"},
+    # no cost, no margin: the matrices' margins and quadrants, and the margin findings
+    "order_items.unit_cost": {"diagnosis", "products.missing_columns", "products.categories", "products.quadrants",
+                              "products.quadrants_moves", "products.quadrants_splits", "products.top_products",
+                              "products.product_quadrants", "products.product_quadrants_moves",
+                              "products.product_quadrants_splits"},
     "marketing_spend": {"diagnosis"},
     "experiments": {"diagnosis"},
     "experiments.customer_id": {"experiments", "diagnosis"},  # the customers' exposures are left without a unit

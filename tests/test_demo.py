@@ -59,14 +59,16 @@ def test_stories_file_is_the_module_truth_and_empty_without_stories(shop, calm_s
     told = json.loads((shop / "stories.json").read_text(encoding="utf-8"))
     assert [{k: v for k, v in s.items() if k != "money_at_stake"} for s in told] == demo.STORIES
     # each story's money in the report quarter, as the generator made it happen
-    # (the banner test's broken split is a data finding: no money)
-    assert all(s["money_at_stake"]["period"] == "2025-Q4" and (s["money_at_stake"]["amount"] > 0) == (s["id"] != "banner_srm")
-               for s in told)
+    # (the banner test's broken split is a data finding: no money; the bundle is an opportunity: no amount)
+    assert all(s["money_at_stake"]["period"] == "2025-Q4" for s in told)
+    assert all((s["money_at_stake"]["amount"] is None) == (s["id"] == "baby_books_bundle") for s in told)
+    assert all((s["money_at_stake"]["amount"] or 0) > 0 or s["id"] in ("banner_srm", "baby_books_bundle") for s in told)
     assert json.loads((calm_shop / "stories.json").read_text(encoding="utf-8")) == []
     assert {s["id"] for s in demo.STORIES} == {"app_pay_outage", "northeast_churn", "apparel_returns",
-                                               "feed_ads_one_time", "email_subject_winner", "banner_srm"}
+                                               "feed_ads_one_time", "email_subject_winner", "banner_srm",
+                                               "baby_books_bundle", "appliance_margin_fall"}
     for story in demo.STORIES:
-        assert story["section"] in ("conversion", "retention", "rfm", "profile", "experiments")
+        assert story["section"] in ("conversion", "retention", "rfm", "profile", "products", "experiments")
         assert {"title_zh", "title_en", "where", "start", "end", "expected"} <= story.keys()
 
 

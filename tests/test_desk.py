@@ -164,7 +164,7 @@ def test_new_section_refuses_an_existing_notebook(notebooks, capsys):
 
 
 @pytest.mark.parametrize("existing, expected", [
-    ("", ["00_summary", "00_intro", "01_profile", "coupons", "02_conversion", "03_rfm", "05_experiments",
+    ("", ["00_summary", "00_intro", "01_profile", "coupons", "02_conversion", "03_rfm", "06_products", "05_experiments",
           "04_diagnosis", "99_appendix"]),
     ("sections: [00_summary, 01_profile, 03_rfm]\n", ["00_summary", "01_profile", "coupons", "03_rfm"]),
     ("sections:\n  - 01_profile\n  - 03_rfm\n# a comment kept\nlang: en\n", ["01_profile", "coupons", "03_rfm"]),

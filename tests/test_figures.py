@@ -14,13 +14,22 @@ import pytest
 from conftest import REPO, write_params
 from pydantic import ValidationError
 
-from kit.figures import Missing, conversion, diagnosis, experiments, profile, summary, value
+from kit.figures import (
+    Missing,
+    conversion,
+    diagnosis,
+    experiments,
+    products,
+    profile,
+    summary,
+    value,
+)
 from kit.figures.schema import schema_markdown, validate_metrics
 from kit.i18n import Locale
 from kit.params import load_params
 from kit.run import prepare_run
 
-SECTIONS = (profile, conversion, value, experiments, diagnosis, summary)
+SECTIONS = (profile, conversion, value, products, experiments, diagnosis, summary)
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,8 @@ PAIRS = (  # evidence value, its comparison, whether it is a rate (shown in %)
     ("return_rate", "return_rate_prev", True),
     ("customers", "customers_prev", False),
     ("roi", "roi_prev", False),
+    ("margin_rate", "margin_rate_prev", True),
+    ("sell_through", "sell_through_prev", True),
     ("top_share", None, True),
 )
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import polars as pl
 
-from kit.diagnosis import rules
+from kit.diagnosis import product_rules, rules
 from kit.diagnosis.changepoint import find_dated_drops
 from kit.diagnosis.experiment_rules import experiment_findings
 from kit.diagnosis.findings import Finding, rank_findings, run_meta_for, write_findings_json
-from kit.figures import Missing, profile, value
+from kit.figures import Missing, products, profile, value
 from kit.figures import conversion as conv
 from kit.figures import experiments as exp
 from kit.run import Run
@@ -94,6 +94,16 @@ def segment_findings(run: Run, ctx: rules.Context) -> list[Finding]:
     return findings
 
 
+def product_findings(run: Run, ctx: rules.Context) -> list[Finding]:
+    """The products and baskets section's rules (:mod:`kit.diagnosis.product_rules`)."""
+    p = run.params.products
+    findings = product_rules.margin_falls(_present(products.category_margin(run, reuse=True)), p, ctx)
+    findings += product_rules.margin_falls(_present(products.product_margin(run, reuse=True)), p, ctx, "product_id")
+    findings += product_rules.cross_sells(_present(products.cross_sell(run, reuse=True)), p, ctx)
+    pareto = _present(products.pareto(run, reuse=True))
+    return findings + product_rules.catalogue_fall(None if pareto is None else pareto.assortment, p, ctx)
+
+
 def diagnose(run: Run) -> list[Finding]:
     """Every finding of the run, in report order (severity, then money at stake)."""
     ctx = context_for(run)
@@ -104,6 +114,7 @@ def diagnose(run: Run) -> list[Finding]:
         findings += repurchase_findings(run, ctx)
         findings += segment_findings(run, ctx)
         findings += rules.product_quality(_present(profile.category_quality(run, reuse=True)), ctx)
+        findings += product_findings(run, ctx)
         findings += rules.channel_roi_drop(_present(conv.channel_roi(run, reuse=True)), ctx)
         readout = _present(exp.readout(run, reuse=True))
         if readout is not None:

@@ -19,27 +19,30 @@ from typing import Any
 
 from kit.errors import KitError
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """Version of the findings.json schema: ``MAJOR.MINOR``. A minor version only adds
 optional fields (readers of 1.0 read 1.x by ignoring them); a major version changes or
-removes fields."""
+removes fields. 1.2 added section 5 (products and baskets), the ``margin`` stake and the
+``observed_confidence`` reference."""
 
 SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
 """Severities, most severe first."""
 
-SECTIONS: tuple[int, ...] = (1, 2, 3, 4)
+SECTIONS: tuple[int, ...] = (1, 2, 3, 4, 5)
+"""1-3: the sections of the same numbers, 4: the experiment readout, 5: products and baskets."""
 
-STAKES: tuple[str, ...] = ("orders", "customers", "spend", "returns", "none")
+STAKES: tuple[str, ...] = ("orders", "customers", "spend", "returns", "margin", "none")
 """What a finding's money at stake is made of: GMV of orders lost (funnel, carts), GMV of
 customers lost or not won back, marketing spend that buys less than it should, returned
-goods above the norm; ``none`` for structural findings without an amount. The total at stake
+goods above the norm, gross profit a lower margin gave away; ``none`` for structural findings without an amount. The total at stake
 adds findings without counting the same customers twice (:func:`total_at_stake`)."""
 
 REFERENCES: tuple[str, ...] = ("comparison", "before_drop", "rest_of_shop", "shop_norm", "threshold", "former_share",
-                               "winning_variant", "none")
+                               "winning_variant", "observed_confidence", "none")
 """What the metric is held against: the comparison period, the days before a dated drop, the
 rest of the shop, the shop's norm (the other categories' rate), a target threshold of the
-params, the place's own share before it fell, an experiment's winning variant; ``none`` for
+params, the place's own share before it fell, an experiment's winning variant, an association
+rule's observed confidence (a cross-sell opportunity); ``none`` for
 structural findings."""
 
 AREAS: tuple[str, ...] = ("product_ux", "marketing", "customer_ops", "service")

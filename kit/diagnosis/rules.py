@@ -38,7 +38,10 @@ former share) and the formula is written on the finding (``formula``). Per rule:
   (1 - s_before) - s_now / (1 - s_now)); reference: its former share. Without the places'
   GMV, the customers lost beyond the rest's churn rate x their spend per customer last period;
 - ``product.quality``: the category's sales x (its return rate - the other categories'):
-  the returns above the norm; reference: the shop's norm;
+  the returns above the norm (``gmv_at_risk`` of :func:`kit.metrics.products.item_quality`);
+  reference: the shop's norm;
+- ``product.margin``, ``product.cross_sell``, ``product.catalogue``: see
+  :mod:`kit.diagnosis.product_rules`;
 - ``channel.roi_drop``: spend x (ROI before - ROI now), the GMV the spend no longer brings;
   reference: the comparison period.
 
@@ -61,6 +64,7 @@ from kit.params import Diagnosis
 
 RECOVERY = {  # share of the money an action is expected to win back, stated with the action
     "recovered_incident": 0.3, "fix": 0.5, "reminders": 0.15, "budget": 0.5, "winback": 0.2, "quality": 0.5,
+    "pricing": 0.5, "cross_sell": 0.2, "assortment": 0.3,
 }
 """What each kind of action is assumed to recover of the money at stake (the assumption is
 written beside the expected recovery in the report)."""
@@ -344,14 +348,11 @@ def product_quality(quality: pl.DataFrame | None, ctx: Context) -> list[Finding]
             severity = "medium"
         else:
             continue
-        others = [o for o in rows if o["category"] != r["category"]]
-        lines = sum(o["lines"] or 0 for o in others)
-        norm = sum((o["lines"] or 0) * o["return_rate"] for o in others) / lines if lines else 0.0
-        money = (r.get("gmv") or 0.0) * max(0.0, rate - norm)
+        norm, money = _excess_returns(r, rows)
         category = r["category"]
         halfway = norm + (rate - norm) / 2
         findings.append(Finding(
-            id=finding_id("product.quality", category), rule="product.quality", section=1, severity=severity,
+            id=finding_id("product.quality", category), rule="product.quality", section=5, severity=severity,
             title=ctx.text("diag.product.quality.title", category=category, rate=ctx.loc.pct(rate),
                            rating="–" if rating is None else f"{rating:.1f}"),
             short=ctx.text("diag.short.product.quality", category=category),
@@ -371,6 +372,18 @@ def product_quality(quality: pl.DataFrame | None, ctx: Context) -> list[Finding]
                            measure=ctx.text("diag.product.quality.measure"), money=money, recovery="quality"),
         ))
     return findings
+
+
+def _excess_returns(r: dict, rows: list[dict]) -> tuple[float, float]:
+    """The other categories' return rate and the value of the returns above it: the table's
+    ``others_return_rate`` and ``gmv_at_risk`` (:func:`kit.metrics.products.item_quality`);
+    computed the same way for a hand-made table without them."""
+    if r.get("others_return_rate") is not None and r.get("gmv_at_risk") is not None:
+        return r["others_return_rate"], r["gmv_at_risk"]
+    others = [o for o in rows if o["category"] != r["category"]]
+    lines = sum(o["lines"] or 0 for o in others)
+    norm = sum((o["lines"] or 0) * o["return_rate"] for o in others) / lines if lines else 0.0
+    return norm, (r.get("gmv") or 0.0) * max(0.0, r["return_rate"] - norm)
 
 
 def channel_roi_drop(roi: pl.DataFrame | None, ctx: Context) -> list[Finding]:

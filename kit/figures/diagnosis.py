@@ -104,6 +104,9 @@ def _audience(run: Run, finding: Finding) -> pl.LazyFrame | None:
     if rule == "customers.churn" and C is not None:
         (column, group), = where.items()
         return audiences.lapsed(run.orders, run.customers, P, C, column, group)
+    if rule == "product.cross_sell" and run.order_items is not None:
+        by = where.get("level", "category")
+        return _cross_sell_prospects(run, where["antecedent"], where["consequent"], by)
     if rule in ("rfm.high_value_shrink", "rfm.churned_growth", "rfm.concentration"):
         now, before = present(value.segments(run, reuse=True)), present(value.segments(run, "comparison", reuse=True))
         if now is None:
@@ -117,6 +120,14 @@ def _audience(run: Run, finding: Finding) -> pl.LazyFrame | None:
         if rule == "rfm.churned_growth":
             return audiences.segment_joiners(now, before, value.CHURNED, where, attribute)
     return None
+
+
+def _cross_sell_prospects(run: Run, antecedent: str, consequent: str, by: str) -> pl.LazyFrame:
+    """The prospects of a cross-sell finding: who bought the antecedent in the period and never
+    the consequent, with what they spent on the antecedent (:func:`kit.metrics.baskets.cross_sell_customers`)."""
+    from kit.metrics.baskets import cross_sell_customers
+
+    return cross_sell_customers(run.orders, run.order_items, run.period, antecedent, consequent, by)
 
 
 def _attribute(run: Run, column: str) -> pl.DataFrame | None:

@@ -9,7 +9,7 @@ unannounced. ``docs/metrics-schema.md`` is generated from here (``kit schema --m
 Versioning: ``MAJOR.MINOR``. A minor version only adds optional keys (readers of 1.0 read
 1.x by ignoring them); a major version changes or removes keys. 1.1 added the GMV bridge and
 the total at stake, 1.2 the experiment readout, 1.3 ``sections.custom`` (an analyst's own
-sections) and ``failed_sections``.
+sections) and ``failed_sections``, 1.4 ``products`` (products and baskets).
 
 A *compared* value ``x`` comes as four keys (see :mod:`kit.metrics.common`): ``x`` (the
 period), ``x_prev`` (the comparison period, null without one), ``x_change`` (absolute; for
@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 Number = float | None
 
@@ -166,6 +166,128 @@ class Clv(_Strict):
     repeat_buyers: int | None = None
 
 
+# ---------------------------------------------------------------- products and baskets
+
+QUADRANT = Literal["star", "traffic", "profit", "improve"]
+
+MatrixItem = compared("MatrixItem", "A category or product of the sales x margin matrix: order lines, GMV, GMV "
+                      "share and gross-margin rate ((value - cost) / value over the lines with a unit_cost), with "
+                      "its quadrant (star 明星款, traffic 引流款, profit 利润款, improve 待优化款) now and then.",
+                      ("lines", "gmv", "gmv_share", "margin_rate"), item=(str, ...),
+                      quadrant=(QUADRANT | None, None), quadrant_prev=(QUADRANT | None, None))
+
+
+class QuadrantCount(_Strict):
+    """Items and their summed GMV share per quadrant, in the period and the comparison period."""
+
+    quadrant: QUADRANT
+    items: Number = None
+    gmv_share: Number = None
+    items_prev: Number = None
+    gmv_share_prev: Number = None
+
+
+class QuadrantMove(_Strict):
+    item: str
+    quadrant_prev: QUADRANT
+    quadrant: QUADRANT
+
+
+class QuadrantSplits(_Strict):
+    """Where high and low sales (GMV share) and margin are split (the medians, or products.*_split)."""
+
+    sales_split: Number = None
+    margin_split: Number = None
+    sales_split_prev: Number = None
+    margin_split_prev: Number = None
+
+
+Assortment = compared("Assortment", "GMV of the lines, products sold in the period, the catalogue (products seen up to the period's "
+                      "end), 动销率 sell_through = sold / catalogue, top_share_80 = share of the sold products making "
+                      "80% of GMV (class A), products per ABC class, long_tail_share = GMV share of class C.",
+                      ("gmv", "products_sold", "catalogue", "sell_through", "top_share_80", "a_count", "b_count", "c_count",
+                       "long_tail_share"))
+
+
+class FlaggedItem(_Strict):
+    """An item with a return rate at or above diagnosis.return_rate_high and a rating at or below
+    diagnosis.rating_low; gmv_at_risk = gmv x (return_rate - others_return_rate), floored at 0."""
+
+    item: str
+    lines: Number = None
+    gmv: Number = None
+    return_rate: Number = None
+    rating: Number = None
+    others_return_rate: Number = None
+    gmv_at_risk: Number = None
+
+
+class QualityView(_Strict):
+    norm_return_rate: Number = Field(None, description="returned lines / lines of the period")
+    norm_rating: Number = Field(None, description="mean rating of the period's rated lines")
+    items_shown: int = Field(description="items with at least products.min_lines lines")
+    flagged: list[FlaggedItem]
+
+
+class Rule(_Strict):
+    """An association rule A -> B: baskets with both, support = baskets / N, confidence = baskets /
+    baskets with A, lift = confidence / share of baskets with B; _prev: the comparison period."""
+
+    antecedent: str
+    consequent: str
+    baskets: int
+    support: Number = None
+    confidence: Number = None
+    lift: Number = None
+    antecedent_support: Number = None
+    consequent_support: Number = None
+    lift_prev: Number = None
+    confidence_prev: Number = None
+    baskets_prev: Number = None
+
+
+class RuleSet(_Strict):
+    baskets: int = Field(description="baskets counted (paid orders of the period with at most max_basket_items items)")
+    skipped: int = Field(description="baskets with more items, left out")
+    rules: int = Field(description="rules found (both directions of each pair)")
+    top: list[Rule] = Field(description="the strongest rules by lift (at most 20)")
+
+
+class CrossSell(_Strict):
+    """Customers who bought the antecedent in the period but never the consequent (prospects), and
+    value = prospects x confidence x the consequent's GMV per basket holding it."""
+
+    level: Literal["category", "product_id"]
+    antecedent: str
+    consequent: str
+    baskets: int
+    support: Number = None
+    confidence: Number = None
+    lift: Number = None
+    prospects: Number = None
+    consequent_value: Number = None
+    value: Number = None
+
+
+class Products(_Strict):
+    missing_columns: list[Literal["product_id", "unit_cost", "returned", "rating"]] | None = Field(
+        None, description="optional order_items columns the data lacks (their figures are left out, with a note)")
+    categories: list[MatrixItem] | None = None
+    top_products: list[MatrixItem] | None = Field(None, description="the top products.top_n products by GMV")
+    quadrants: list[QuadrantCount] | None = None
+    quadrants_moves: list[QuadrantMove] | None = None
+    quadrants_splits: QuadrantSplits | None = None
+    product_quadrants: list[QuadrantCount] | None = None
+    product_quadrants_moves: list[QuadrantMove] | None = None
+    product_quadrants_splits: QuadrantSplits | None = None
+    assortment: Assortment | None = None
+    quality: QualityView | None = Field(None, description="returns vs rating per category")
+    product_quality: QualityView | None = Field(None, description="returns vs rating per product")
+    category_rules: RuleSet | None = None
+    product_rules: RuleSet | None = Field(None, description="rules among the top products.basket_products products")
+    cross_sell: list[CrossSell] | None = None
+
+
 # ---------------------------------------------------------------- experiments
 
 class ExperimentVariant(_Strict):
@@ -290,6 +412,7 @@ class Sections(_Strict):
     retention: Retention | None = None
     rfm: Rfm | None = None
     clv: Clv | None = None
+    products: Products | None = None
     experiments: Experiments | None = None
     diagnosis: Diagnosis | None = None
     custom: dict[CustomName, dict[str, Any]] | None = Field(

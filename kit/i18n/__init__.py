@@ -2,7 +2,7 @@
 
 ``t(key, lang, **values)`` looks a key up and fills its ``{placeholders}``; the report reaches it
 through a :class:`Locale` (``loc.t(key, **values)``), which carries the language once. The table is
-kept in one file per report part (``report``, ``profile``, ``conversion``, ``retention``, ``rfm``, ``clv``,
+kept in one file per report part (``report``, ``profile``, ``conversion``, ``retention``, ``rfm``, ``clv``, ``products``,
 ``experiments``, ``diagnosis``, ``history``, ``intro``, ``glossary``, ``sections``), each under its own key prefix, and merged here; a key defined twice fails
 at import.
 A missing key or language fails loudly in tests rather than showing a raw key.
@@ -31,6 +31,7 @@ from kit.i18n import (
     glossary,
     history,
     intro,
+    products,
     profile,
     report,
     retention,
@@ -41,7 +42,7 @@ from kit.i18n import (
 LANGS = ("zh", "en")
 
 TEXT: dict[str, dict[str, str]] = {}
-for _part in (report, profile, conversion, retention, rfm, clv, experiments, diagnosis, history, intro, glossary, sections):
+for _part in (report, profile, conversion, retention, rfm, clv, products, experiments, diagnosis, history, intro, glossary, sections):
     _clash = TEXT.keys() & _part.TEXT.keys()
     assert not _clash, f"translation keys defined twice: {sorted(_clash)}"
     TEXT.update(_part.TEXT)

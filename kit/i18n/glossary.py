@@ -23,7 +23,7 @@ class Term(NamedTuple):
     en_def: str
 
 
-GROUPS: tuple[str, ...] = ("customers", "orders", "visits", "retention", "value", "diagnosis")
+GROUPS: tuple[str, ...] = ("customers", "orders", "visits", "retention", "value", "products", "diagnosis")
 """The glossary's groups, in the order it is shown."""
 
 TERMS: tuple[Term, ...] = (
@@ -97,6 +97,25 @@ TERMS: tuple[Term, ...] = (
     Term("clv", "value", "客户终身价值", "Lifetime value",
          "BG/NBD 预期购买次数 × Gamma-Gamma 预期单笔金额，未来 {horizon_months} 个月",
          "BG/NBD expected purchases x Gamma-Gamma expected spend per purchase, over the next {horizon_months} months"),
+    # ---- products and baskets
+    Term("margin_rate", "products", "毛利率", "Gross margin",
+         "(销售额 − 成本) / 销售额，只计有成本（unit_cost）的订单行；销售额 = 数量 × 单价",
+         "(sales - cost) / sales over the order lines with a unit_cost; sales = quantity x unit price"),
+    Term("quadrants", "products", "销量-利润象限", "Sales x margin quadrants",
+         "按销售额占比与毛利率的中位数（或参数阈值）分为明星款（高、高）、引流款（高销售、低毛利）、利润款（低销售、高毛利）、待优化款（低、低）",
+         "split at the medians (or the params' thresholds) of sales share and margin: stars (high, high), traffic "
+         "drivers (high sales, low margin), profit makers (low sales, high margin), to improve (low, low)"),
+    Term("abc", "products", "ABC 分类", "ABC classes",
+         "商品按本期销售额从高到低累计：累计到 80% 之前为 A 类，到 95% 之前为 B 类，其余为 C 类（长尾）",
+         "products by the period's sales, largest first: A until 80% of sales, B until 95%, C the long tail"),
+    Term("sell_through", "products", "动销率", "Sell-through (动销率)",
+         "本期有销售的商品 / 截至期末在数据中出现过的商品", "products sold in the period / products seen in the data up to its end"),
+    Term("support", "products", "支持度", "Support", "同时含 A 和 B 的支付订单 / 全部支付订单",
+         "paid orders with A and B / all paid orders"),
+    Term("confidence", "products", "置信度", "Confidence", "同时含 A 和 B 的订单 / 含 A 的订单",
+         "orders with A and B / orders with A"),
+    Term("lift", "products", "提升度", "Lift", "置信度 / 含 B 的订单占比；大于 1 表示比随机更常一起购买",
+         "confidence / the share of orders with B; above 1: bought together more often than chance"),
     # ---- the diagnosis
     Term("significance", "diagnosis", "显著性", "Significance",
          "文中所述的差异须通过双侧检验（p ≤ {significance}），否则写作“无明显差异”",
@@ -133,6 +152,9 @@ RULE_FORMULAS: tuple[tuple[str, str, str], ...] = (
     ("customers.churn.customers", "地区流失（按客户）", "A place churning (by customers)"),
     ("product.quality", "品类退货与差评", "A category's returns and ratings"),
     ("channel.roi_drop", "渠道 ROI 下降", "A channel's ROI falling"),
+    ("product.margin", "品类或商品毛利率下滑", "A category's or product's margin falling"),
+    ("product.cross_sell", "交叉销售机会", "A cross-sell opportunity"),
+    ("product.catalogue", "动销率下降", "Sell-through (动销率) falling"),
 )
 """Each rule's money-at-stake formula in the appendix: the key of its ``diag.formula.`` text (in
 :mod:`kit.i18n.diagnosis`, the one place the formula is written) and the rule's name."""
@@ -145,6 +167,7 @@ TEXT: dict[str, dict[str, str]] = {
     "glossary.group.visits": {"zh": "访问与转化", "en": "Visits and conversion"},
     "glossary.group.retention": {"zh": "复购与留存", "en": "Repurchase and retention"},
     "glossary.group.value": {"zh": "客户价值", "en": "Customer value"},
+    "glossary.group.products": {"zh": "商品与购物篮", "en": "Products and baskets"},
     "glossary.group.diagnosis": {"zh": "诊断", "en": "Diagnosis"},
     **{f"glossary.rule.{key}": {"zh": zh, "en": en} for key, zh, en in RULE_FORMULAS},
     "glossary.col.group": {"zh": "类别", "en": "Group"},
