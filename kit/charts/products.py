@@ -12,13 +12,13 @@ from kit.charts import (
     GREY,
     MAIN,
     axes,
+    chart,
     diverging,
     heatmap,
     legend,
     note,
     number_axis,
     pct_axis,
-    use_theme,
 )
 from kit.i18n import Locale
 
@@ -40,11 +40,11 @@ def _quadrant_names(ax, loc: Locale) -> None:
                 fontweight="bold")
 
 
+@chart
 def margin_matrix(table: pl.DataFrame, loc: Locale, level: str = "category", title: str = "", ax=None):
     """The sales x margin matrix: each item at (its share of the period's sales, its gross
     margin), bubble area = order lines, the quadrant split as dashed lines, the quadrants
     named in the corners; the largest items by sales named beside their bubble."""
-    use_theme()
     data = table.filter(pl.col("margin_rate").is_not_null() & pl.col("gmv_share").is_not_null())
     ax = axes(ax, "wide", height=3.6)
     x, y = data["gmv_share"].to_numpy(), data["margin_rate"].to_numpy()
@@ -68,10 +68,10 @@ def margin_matrix(table: pl.DataFrame, loc: Locale, level: str = "category", tit
     return ax
 
 
+@chart
 def pareto_chart(curve: pl.DataFrame, loc: Locale, top_share: float | None = None, ax=None):
     """The cumulative share of sales against the share of products (largest first), with the
     80% line and the share of products that reach it marked."""
-    use_theme()
     ax = axes(ax, "half", height=2.8)
     ax.plot(curve["product_share"].to_list(), curve["cum_share"].to_list(), color=MAIN)
     ax.axhline(0.8, color=GREY, linestyle="--", linewidth=1, label=loc.t("products.legend.eighty"))
@@ -89,11 +89,11 @@ def pareto_chart(curve: pl.DataFrame, loc: Locale, top_share: float | None = Non
     return ax
 
 
+@chart
 def quality_scatter(quality, loc: Locale, return_rate_high: float, rating_low: float, ax=None):
     """Returns vs rating (``quality``: :class:`kit.figures.products.Quality`): each item at
     (return rate, mean rating), bubble area = order lines, the shop's norms as dashed lines,
     the items flagged (returns high, rating low) in the accent colour and named."""
-    use_theme()
     data = quality.items.filter(pl.col("return_rate").is_not_null() & pl.col("rating").is_not_null())
     flagged = set(quality.flagged[quality.level].cast(pl.String).to_list())
     ax = axes(ax, "wide", height=3.2)
@@ -138,10 +138,10 @@ def _spread_labels(data: pl.DataFrame, flagged: np.ndarray, x: np.ndarray, y: np
     return data[sorted(chosen)]
 
 
+@chart
 def lift_heatmap(grid: pl.DataFrame, loc: Locale, ax=None):
     """The lift between categories (``grid``: :func:`kit.figures.products.category_lift`), coloured
     around 1 (independent): warm above, cool below; blank where no rule passed the thresholds."""
-    use_theme()
     names = sorted(set(grid["antecedent"].to_list()))
     lookup = {(r["antecedent"], r["consequent"]): r["lift"] for r in grid.iter_rows(named=True)}
     values = np.array([[lookup.get((a, b)) if a != b and lookup.get((a, b)) is not None else np.nan for b in names]
