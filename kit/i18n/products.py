@@ -122,8 +122,8 @@ TEXT: dict[str, dict[str, str]] = {
     "products.legend.norm": {"zh": "全店水平", "en": "the shop's norm"},
     "products.legend.flagged": {"zh": "退货高且评分低", "en": "high returns, low rating"},
     "products.quality.norms": {
-        "zh": "全店退货率 {rate}、平均评分 {rating}（虚线）；图中为本期订单行不少于 {min_lines} 行的{level}，共 {n} 个。",
-        "en": "The shop's return rate is {rate} and its mean rating {rating} (dashed); shown: the {n} {level} with "
+        "zh": "全店退货率 {rate}、平均评分 {rating}（虚线）；计入本期订单行不少于 {min_lines} 行的{level}，共 {n} 个。",
+        "en": "The shop's return rate is {rate} and its mean rating {rating} (dashed); counted: the {n} {level} with "
               "at least {min_lines} order lines in the period.",
     },
     "products.quality.flagged": {
