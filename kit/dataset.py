@@ -164,7 +164,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
     from kit.run import _jsonable, data_errors_message, fingerprint
 
     step("loading and validating")
-    loaded = load_tables(params)
+    loaded = load_tables(params, history=False)  # each run checks its own period against the dataset
     if loaded.errors:
         raise DataError(data_errors_message(params, loaded.errors))
     tables = dict(loaded.tables)
@@ -191,7 +191,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
         files += [tmp / f"{name}.parquet" for name, source in params.data.sources().items()
                   if source.database is not None and (tmp / f"{name}.parquet").exists()]
         # the notes of the data itself; whether it reaches back far enough depends on each run's period
-        quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
+        quality = [p.as_dict() for p in loaded.problems]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
         meta = {"key": folder.name, "settings": settings(params), "prepared_at": datetime.now().isoformat(timespec="seconds"),

@@ -169,8 +169,10 @@ def check_sources(params: RunParams) -> None:
         raise DataError(data_errors_message(params, validate.errors(problems)))
 
 
-def load_tables(params: RunParams) -> Loaded:
-    """Load and validate every table the params name."""
+def load_tables(params: RunParams, history: bool = True) -> Loaded:
+    """Load and validate every table the params name. ``history``: also warn when the data
+    starts after the run's comparison period (a prepared dataset, shared by runs of other
+    periods, leaves it to each run: :func:`kit.run.prepare_run`)."""
     check_sources_exist(params)
     loaded = Loaded(tables={})
     window = windows(params)
@@ -189,6 +191,6 @@ def load_tables(params: RunParams) -> Loaded:
             "id with data.orders.columns.order_id, or leave order_items out", column="order_id"))
     if not loaded.errors:
         loaded.problems += validate.table_checks(loaded.tables)
-        first_needed = (params.previous or params.current).start
-        loaded.problems += validate.history_check(loaded.tables, first_needed)
+        if history:
+            loaded.problems += validate.history_check(loaded.tables, (params.previous or params.current).start)
     return loaded
