@@ -186,6 +186,7 @@ def cmd_prepare(args) -> int:
     folder = Path(args.cache_dir) if args.cache_dir else default_cache(Path(args.output))
     console = _console(args.quiet)
     done: set[str] = set()
+    running = _spark_running()
     try:
         for path in args.params:
             for params in load_params(path):
@@ -203,18 +204,26 @@ def cmd_prepare(args) -> int:
                 for note in notes:
                     console.print(f"  [yellow]{note['message']}[/yellow]")
     finally:
-        _stop_spark()
+        if not running:
+            _stop_spark()
     return 0
 
 
+def _spark_running() -> bool:
+    """Whether this process already has a SparkSession (one it must leave running: a test's, or spark-submit's)."""
+    if "pyspark" not in sys.modules:
+        return False
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession() is not None
+
+
 def _stop_spark() -> None:
-    """Stop this process's SparkSession, if one was started (the JVM goes with it)."""
-    if "pyspark" in sys.modules:
+    """Stop the SparkSession this command started, if any (the JVM goes with it)."""
+    if _spark_running():
         from pyspark.sql import SparkSession
 
-        session = SparkSession.getActiveSession()
-        if session is not None:
-            session.stop()
+        SparkSession.getActiveSession().stop()
 
 
 # ------------------------------------------------------------------ cache

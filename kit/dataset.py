@@ -91,7 +91,7 @@ def settings(params: RunParams) -> dict:
         if source.path is not None and is_remote(source.path):
             from kit.spark.load import remote_listing
 
-            described["files"] = remote_listing(params, source.path)
+            described["files"] = remote_listing(params, name, source.path)
         elif source.database is not None:
             described.pop("database", None)
             described["database"] = {"url": source.database.url, "table": source.database.table,

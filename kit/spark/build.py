@@ -50,7 +50,7 @@ def build(params, folder: Path, step) -> None:
     from kit.dataset import META, settings
     from kit.run import _jsonable, data_errors_message, fingerprint
     from kit.spark.layout import conform_to, local_schemas
-    from kit.spark.load import is_remote, load_tables, remote_files
+    from kit.spark.load import is_remote, list_remote, load_tables
     from kit.spark.session import session_for
     from kit.spark.tables import session_table
     from kit.spark.write import write_table
@@ -76,7 +76,7 @@ def build(params, folder: Path, step) -> None:
         if "events" in frames:
             step("building the sessions (Spark)")
             # from the events as written, as the local engine does
-            events = spark.read.parquet(_uri(staging, "events", tmp))
+            events = spark.read.parquet(f"{staging.rstrip('/')}/events")
             rows["sessions"] = write_table(spark, conform_to(session_table(events), schemas["sessions"]), "sessions",
                                            staging, tmp)
         quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
@@ -85,7 +85,7 @@ def build(params, folder: Path, step) -> None:
         local = [Path(f) for name, fs in loaded.files.items() for f in fs
                  if not is_remote(params.data.sources()[name].path)]
         remote = [entry for name, source in params.data.sources().items() if is_remote(source.path)
-                  for entry in remote_files(spark, source.path)]
+                  for entry in list_remote(spark, name, source.path)]
         print_ = fingerprint(local) if not remote else listing_fingerprint(
             remote + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local])
         meta = {"key": folder.name, "settings": settings(params),
@@ -101,11 +101,6 @@ def build(params, folder: Path, step) -> None:
         _drop_staging(spark, staging, tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _uri(staging: str, name: str, tmp: Path) -> str:
-    """Where a table's parts were staged."""
-    return f"{staging.rstrip('/')}/{name}"
 
 
 def _drop_staging(spark, staging: str, tmp: Path) -> None:

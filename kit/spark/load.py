@@ -101,13 +101,15 @@ _STRFTIME = [("%Y", "yyyy"), ("%m", "M"), ("%d", "d"), ("%H", "H"), ("%M", "m"),
              ("%z", "xx"), ("%T", "H:m:s"), ("%F", "yyyy-M-d")]
 
 
-def spark_pattern(fmt: str) -> str:
+def spark_pattern(fmt: str, zone: str = "xx") -> str:
     """A strftime format (as the local loader uses, chrono's dialect) as a Spark datetime pattern.
-    Single-letter fields, which Spark parses with one or two digits, as chrono does."""
+    Single-letter fields, which Spark parses with one or two digits, as chrono does. ``zone``:
+    the pattern of ``%z`` (``xx`` reads +0800, ``XXX`` reads +08:00; chrono's %z reads both)."""
     out, literal, i = [], "", 0
     while i < len(fmt):
         for code, pattern in _STRFTIME:
             if fmt.startswith(code, i):
+                pattern = zone if code == "%z" else pattern
                 if literal:
                     out.append("'" + literal.replace("'", "''") + "'")
                     literal = ""
@@ -160,7 +162,8 @@ def parse_datetime(c, dtype: pl.DataType, timezone: str, fmt: str | None = None)
         return F.to_timestamp_ntz(s, F.lit(spark_pattern(fmt)))
     with_offset = s.rlike(r"(Z|[+-]\d{2}:?\d{2})$")
     with_z = F.regexp_replace(s, "Z$", "+00:00")
-    aware = F.coalesce(*[F.to_timestamp_ltz(with_z, F.lit(spark_pattern(f))) for f in AWARE_FORMATS])
+    aware = F.coalesce(*[F.to_timestamp_ltz(with_z, F.lit(spark_pattern(f, zone)))
+                         for f in AWARE_FORMATS for zone in ("XXX", "xx")])
     naive = F.coalesce(*[F.to_timestamp_ntz(s, F.lit(spark_pattern(f))) for f in DATETIME_FORMATS],
                        *[F.to_date(s, spark_pattern(f)).cast("timestamp_ntz") for f in DATE_FORMATS])
     return F.when(with_offset, _local_time(aware, timezone)).otherwise(naive)
@@ -256,13 +259,26 @@ def value_columns(table: str, names: list[str], value_maps: dict, event_map: dic
 
 # ------------------------------------------------------------------ reading
 
-def remote_listing(params, uri: str) -> list[list]:
+def remote_listing(params, table: str, uri: str) -> list[list]:
     """A remote source's identity for the dataset's key: each file's path, size and modification
     time, listed on the cluster's file system (it starts Spark: the key of a remote source is only
     known where Spark runs)."""
     from kit.spark.session import session_for
 
-    return [list(f) for f in remote_files(session_for(params), uri)]
+    return [list(f) for f in list_remote(session_for(params), table, uri)]
+
+
+def list_remote(spark, table: str, uri: str) -> list[tuple[str, int, int]]:
+    """:func:`remote_files`, with one message naming the table when the path cannot be listed."""
+    try:
+        return remote_files(spark, uri)
+    except Exception as e:  # noqa: BLE001 - e.g. no file system for the scheme, no credentials
+        lines = str(e).strip().splitlines() or [type(e).__name__]
+        # py4j's first line is "An error occurred while calling o12.getFileSystem."; the Java error follows
+        first = lines[1] if lines[0].startswith("An error occurred") and len(lines) > 1 else lines[0]
+        first = first[:300]
+        raise DataError(f"data.{table}: Spark cannot list {uri} ({first.lstrip(': ')}). Check the path, and that "
+                        "the cluster's file system (its jars, credentials: spark.conf) is configured.") from None
 
 
 def remote_files(spark, uri: str) -> list[tuple[str, int, int]]:
@@ -318,12 +334,7 @@ def read_source(spark, name: str, params) -> Read:
     separator, encoding = source.csv.separator, source.csv.encoding or "UTF-8"
     if is_remote(source.path):
         label = source.path
-        try:
-            listed = remote_files(spark, source.path)
-        except Exception as e:  # noqa: BLE001 - e.g. no file system for the scheme, no credentials
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
-            raise DataError(f"data.{name}: Spark cannot list {label} ({first}). Check the path, and that the cluster's "
-                            "file system (its jars, credentials: spark.conf) is configured.") from None
+        listed = list_remote(spark, name, source.path)
         if not listed:
             raise DataError(f"data.{name}: no data file at {source.path}. Check data.{name}.path in the params file.")
         files = [f for f, _, _ in listed]

@@ -23,6 +23,9 @@ FIXED_CONF = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     # column names are matched exactly, as polars does
     "spark.sql.caseSensitive": "true",
+    # a value that does not parse becomes null and is counted, as polars' strict=False (Spark 4's ANSI
+    # mode would stop the job on the first bad date instead)
+    "spark.sql.ansi.enabled": "false",
 }
 """Settings the preparation depends on: a user's ``spark.conf`` cannot change them."""
 

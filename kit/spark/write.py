@@ -61,9 +61,11 @@ def merge_parts(parts: Path, out: Path) -> int:
 def write_table(spark, frame, name: str, staging: str, folder: Path) -> int:
     """``frame`` written as ``folder/<name>.parquet`` through ``staging``; returns its rows."""
     uri = stage(frame, staging, name)
-    parts = fetch(spark, uri, folder / f".{name}.{uuid.uuid4().hex[:8]}.parts")
+    copy = folder / f".{name}.{uuid.uuid4().hex[:8]}.parts"
+    parts = fetch(spark, uri, copy)
     try:
         return merge_parts(parts, folder / f"{name}.parquet")
     finally:
-        if parts.is_relative_to(folder):
-            shutil.rmtree(parts, ignore_errors=True)
+        # a copy of remote parts goes; staged parts stay (the session table reads the events' parts)
+        if parts.is_relative_to(copy):
+            shutil.rmtree(copy, ignore_errors=True)
