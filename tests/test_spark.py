@@ -185,14 +185,14 @@ def test_the_demo_shop_prepared_by_kit_prepare_on_spark_equals_the_local_engines
         assert not differ, f"{name}: {[(k, local[k], spark_[k]) for k in differ[:10]]}"
 
 
-VOLATILE = ("timings_seconds",)
-"""Keys of metrics.json that say how long the run took, not what it found (and the local report
-was published with its PDF)."""
+VOLATILE = ("timings_seconds", "generated_at")
+"""Keys of metrics.json and findings.json (at any depth) that say when and how long the run took,
+not what it found (and the local report was published with its PDF)."""
 
 
 def _flat(doc, path: str = "") -> dict:
     if isinstance(doc, dict):
-        doc = {k: v for k, v in doc.items() if not (path == "" and k in VOLATILE)}
+        doc = {k: v for k, v in doc.items() if k not in VOLATILE}
         return {k: v for key, item in doc.items() for k, v in _flat(item, f"{path}.{key}" if path else key).items()}
     if isinstance(doc, list):
         return {k: v for i, item in enumerate(doc) for k, v in _flat(item, f"{path}[{i}]").items()}
