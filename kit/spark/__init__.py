@@ -25,6 +25,15 @@ types the local functions give on an empty frame of the same input columns
 (:func:`kit.spark.layout.local_schema`), so a column the local engine adds or reorders shows
 up as a failing equality test, not as a silently different dataset.
 
+The engine is not part of the dataset's cache key (:func:`kit.dataset.settings`): both engines
+prepare the same dataset (the tests hold every table equal, sorted, and the reports made from
+them equal), so a dataset prepared on Spark by ``kit prepare`` serves ``kit publish`` whatever
+its params' engine, and a nightly Spark job and a report machine agree on the key. Which engine
+made a dataset is recorded in its ``dataset.json`` (``engine``).
+
+Spark writes each table as a folder of part files; they are merged into the one
+``<table>.parquet`` the local readers open (:mod:`kit.spark.write` says why and what it costs).
+
 Modules: :mod:`~kit.spark.session` (starting Spark, with one message when pyspark or Java
 is missing), :mod:`~kit.spark.load` (reading, mapping, conforming and counting problems),
 :mod:`~kit.spark.tables` (the prepared tables), :mod:`~kit.spark.write` (Parquet out, into the
