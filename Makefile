@@ -22,12 +22,15 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,spark]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Shop report kit" >/dev/null
 	@touch $(STAMP)
 
-system:                                         ## chromium (PDF), CJK fonts, poppler (PDF checks), PostgreSQL (database tests)
+system:                                         ## chromium (PDF), CJK fonts, poppler (PDF checks), PostgreSQL (database tests), Java 17 (the spark extra)
 	@missing=""; \
+	if $(PY) -c 'import pyspark' >/dev/null 2>&1 && ! { command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])'; }; then \
+	  missing="$$missing openjdk-17-jre-headless"; \
+	fi; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \

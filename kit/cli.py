@@ -172,6 +172,60 @@ def cmd_publish(args) -> int:
                    section_stems=args.sections, pdf=not args.no_pdf)
 
 
+# ------------------------------------------------------------------ prepare
+
+def cmd_prepare(args) -> int:
+    """Prepare each run's dataset into the cache ``kit publish`` reads (``--output``'s, or
+    ``--cache-dir`` / KIT_CACHE_DIR), without publishing: a nightly job, on Spark with
+    ``--engine spark``. Runs that read the same data share one dataset."""
+    import time
+
+    from kit.dataset import default_cache, prepare_dataset
+    from kit.params import load_params
+
+    folder = Path(args.cache_dir) if args.cache_dir else default_cache(Path(args.output))
+    console = _console(args.quiet)
+    done: set[str] = set()
+    running = _spark_running()
+    try:
+        for path in args.params:
+            for params in load_params(path):
+                if args.engine:
+                    params = params.model_copy(update={"engine": args.engine})
+                started = time.perf_counter()
+                dataset, notes = prepare_dataset(params, folder, progress=lambda m: console.print(f"  {m}"))
+                if dataset.folder.name in done:
+                    continue
+                done.add(dataset.folder.name)
+                rows = ", ".join(f"{k} {v:,}" for k, v in dataset.meta["rows"].items())
+                engine = dataset.meta.get("engine", "local")
+                console.print(f"{params.run_name}: {dataset.folder} ({engine}, {time.perf_counter() - started:.1f} s)"
+                              f"\n  {rows}")
+                for note in notes:
+                    console.print(f"  [yellow]{note['message']}[/yellow]")
+    finally:
+        if not running:
+            _stop_spark()
+    return 0
+
+
+def _spark_running() -> bool:
+    """Whether this process already has a SparkSession (one it must leave running: a test's, or spark-submit's)."""
+    if "pyspark" not in sys.modules:
+        return False
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession() is not None
+
+
+def _stop_spark() -> None:
+    """Stop the SparkSession this command started, if any (the JVM goes with it)."""
+    if _spark_running():
+        from pyspark.sql import SparkSession
+
+        SparkSession.getActiveSession().stop()
+
+
 # ------------------------------------------------------------------ cache
 
 def cmd_cache(args) -> int:
@@ -260,6 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="load and check the data a params file names")
     p.add_argument("params", nargs="+")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("prepare", help="prepare the datasets of params files without publishing (on Spark: "
+                                       "--engine spark); kit publish then reads them")
+    p.add_argument("params", nargs="+")
+    p.add_argument("--engine", choices=["local", "spark"], help="override the params' engine")
+    p.add_argument("--output", default="output", help="the output folder whose cache kit publish reads")
+    p.add_argument("--cache-dir", help="the cache folder itself (default: KIT_CACHE_DIR or <output>/.cache/datasets)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("cache", help="list or clear the prepared datasets (output/.cache/datasets)")
     p.add_argument("action", choices=["list", "clear"])

@@ -37,7 +37,7 @@ import polars as pl
 
 from kit import __version__
 from kit.errors import DataError
-from kit.params import RunParams
+from kit.params import RunParams, is_remote
 
 LAYOUT = 1
 """Version of a dataset's folder layout: a change of the preparation changes every key."""
@@ -89,7 +89,11 @@ def settings(params: RunParams) -> dict:
     sources = {}
     for name, source in params.data.sources().items():
         described = source.model_dump(mode="json", exclude_none=True)
-        if source.database is not None:
+        if source.path is not None and is_remote(source.path):
+            from kit.spark.load import remote_listing
+
+            described["files"] = remote_listing(params, name, source.path)
+        elif source.database is not None:
             described.pop("database", None)
             described["database"] = {"url": source.database.url, "table": source.database.table,
                                      "query": source.database.query,
@@ -163,6 +167,10 @@ def _build(params: RunParams, folder: Path, step) -> None:
     from kit.metrics.sessions import with_sessions
     from kit.run import _jsonable, data_errors_message, fingerprint
 
+    if params.engine == "spark":  # the same folder, prepared by Spark (kit.spark)
+        from kit.spark.build import build
+
+        return build(params, folder, step)
     step("loading and validating")
     loaded = load_tables(params, history=False)  # each run checks its own period against the dataset
     if loaded.errors:

@@ -294,6 +294,25 @@ class Experiments(_Strict):
         return merged
 
 
+class Spark(_Strict):
+    """Where the Spark preparation runs (``engine: spark``): the master URL and Spark settings."""
+
+    master: str = Field("local[*]", description="Spark master URL: local[2], spark://host:7077, yarn, k8s://...")
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Spark settings, e.g. spark.driver.memory: 4g, spark.hadoop.fs.s3a.endpoint: ...")
+    staging: str | None = Field(
+        None, description="folder (URI) the executors write the prepared tables into before the driver copies them "
+                          "into the dataset cache: hdfs://... or s3a://... on a cluster; default: beside the cache "
+                          "(local mode, or a cache on a mount every executor shares)")
+
+    @field_validator("master")
+    @classmethod
+    def _master(cls, v: str) -> str:
+        if not re.match(r"^(local(\[(\*|\d+)(,\d+)?\])?|spark://.+|yarn|k8s://.+|mesos://.+)$", v):
+            raise ValueError(f"{v!r} is not a Spark master URL; use local[2], spark://HOST:7077, yarn or k8s://...")
+        return v
+
+
 class RunParams(_Strict):
     """One report run: a period for a slice of one shop's data."""
 
@@ -323,6 +342,10 @@ class RunParams(_Strict):
     strict: bool = Field(
         False, description="fail the run when an analyst's own section fails; by default the report is "
         "published with a note in its place")
+    engine: Literal["local", "spark"] = Field(
+        "local", description="what prepares the dataset: local (polars, on this machine) or spark (the PySpark "
+        "DataFrame API on the master of spark:, for data beyond one machine); the report is the same")
+    spark: Spark = Field(default_factory=Spark)
 
     # set by the loader, not by the user
     source_file: str | None = Field(None, exclude=True)
@@ -368,6 +391,14 @@ class RunParams(_Strict):
                 raise ValueError(f"event {theirs!r} maps to {ours!r}, which is not one of {', '.join(EVENT_STEPS)}")
         return v
 
+    @model_validator(mode="after")
+    def _remote_on_spark(self) -> RunParams:
+        for table, source in self.data.sources().items():
+            if self.engine != "spark" and source.path is not None and is_remote(source.path):
+                raise ValueError(f"data.{table}.path {source.path!r} is a URI that only Spark reads: set engine: spark "
+                                 "(and spark.master), or copy the files to this machine")
+        return self
+
     @property
     def current(self) -> Period:
         return parse_period(self.period)
@@ -385,6 +416,7 @@ class RunParams(_Strict):
         return Path(self.source_file).resolve().parent if self.source_file else Path.cwd()
 
     def resolve(self, path: str) -> Path:
+        path = path.removeprefix("file://")
         p = Path(path).expanduser()
         return p if p.is_absolute() else self.base_dir / p
 
@@ -537,11 +569,17 @@ def load_params(path: str | Path) -> list[RunParams]:
     return runs
 
 
+def is_remote(path: str) -> bool:
+    """A path with a URI scheme other than file:// (hdfs://, s3a://, gs://, abfss:// ...): only
+    ``engine: spark`` reads it, through the cluster's file systems."""
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", path)) and not path.startswith("file://")
+
+
 def check_sources_exist(params: RunParams) -> None:
     """Fail with the table and path when a data source does not exist."""
     for table, source in params.data.sources().items():
-        if source.path is None:
-            continue  # a database: connecting is the check (kit.data.database)
+        if source.path is None or is_remote(source.path):
+            continue  # a database: connecting is the check (kit.data.database); a URI: Spark's reading
         target = params.resolve(source.path)
         if any(ch in source.path for ch in "*?["):
             if not list(target.parent.glob(target.name)):

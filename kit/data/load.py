@@ -19,7 +19,7 @@ from kit.data import conform, validate
 from kit.data.read import CSV_SUFFIXES, HEAD_BYTES, Scanned, scan_table
 from kit.data.validate import Problem
 from kit.errors import DataError
-from kit.params import RunParams, check_sources_exist
+from kit.params import RunParams, check_sources_exist, is_remote
 
 
 @dataclass
@@ -157,6 +157,8 @@ def check_sources(params: RunParams) -> None:
     check_sources_exist(params)
     problems: list[Problem] = []
     for name, source in params.data.sources().items():
+        if source.path is not None and is_remote(source.path):
+            continue  # read by Spark only, where the dataset is prepared
         scanned = scan_table(name, source, params.resolve(source.path) if source.path else None, None,
                              params.timezone, schema_only=True)
         schema = scanned.frame.collect_schema()

@@ -1,0 +1,116 @@
+"""The whole preparation on Spark: :func:`build` is what :func:`kit.dataset._build` calls for
+``engine: spark``. It writes the same folder the local engine writes (every table of the
+contract as prepared, ``sessions.parquet``, ``quality.json``, ``dataset.json``), under a
+temporary name renamed into place at the end, so a reader never sees half a dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from kit import __version__
+from kit.errors import DataError
+
+
+def prepared_frames(loaded, gap_minutes: int) -> dict:
+    """The prepared tables as Spark frames (still with their read position): the twin of the
+    table steps of :func:`kit.dataset._build`."""
+    from kit.spark import tables as t
+
+    frames = dict(loaded.tables)
+    if "orders" in frames:
+        frames["orders"] = t.with_paid_neighbours(t.first_of_each(frames["orders"], "order_id"))
+    if "customers" in frames:
+        frames["customers"] = t.first_of_each(frames["customers"], "customer_id")
+    if "events" in frames:
+        frames["events"] = t.derive_sessions(t.stitch_users(frames["events"]), gap_minutes)
+    if "order_items" in frames and "orders" in frames:
+        frames["order_items"] = t.lines_with_orders(frames["order_items"], frames["orders"].drop("_file", "_block", "_row"))
+    return frames
+
+
+def listing_fingerprint(listed: list[tuple[str, int, int]]) -> str:
+    """A short hash of remote files' names, sizes and modification times (their contents would
+    mean reading them all through the driver)."""
+    h = hashlib.blake2b(digest_size=8)
+    for path, size, mtime in sorted(listed):
+        h.update(f"{path}\0{size}\0{mtime}\n".encode())
+    return h.hexdigest()
+
+
+def build(params, folder: Path, step) -> None:
+    """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
+    from kit.dataset import META, settings
+    from kit.run import _jsonable, data_errors_message, fingerprint
+    from kit.spark.layout import conform_to, local_schemas
+    from kit.spark.load import is_remote, list_remote, load_tables
+    from kit.spark.session import session_for
+    from kit.spark.tables import session_table
+    from kit.spark.write import write_table
+
+    spark = session_for(params)
+    step("loading and validating (Spark)")
+    loaded = load_tables(spark, params)
+    if loaded.errors:
+        raise DataError(data_errors_message(params, loaded.errors))
+    gap = params.conversion.session_gap_minutes
+    frames = prepared_frames(loaded, gap)
+    schemas = local_schemas({name: [c for c in f.columns if not c.startswith("_")] for name, f in loaded.tables.items()},
+                            gap)
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    staging = (f"{params.spark.staging.rstrip('/')}/{folder.name}-{uuid.uuid4().hex[:8]}" if params.spark.staging
+               else (tmp / ".staging").resolve().as_uri())
+    try:
+        rows = {}
+        step("writing the prepared data (Spark)")
+        for name, frame in frames.items():
+            rows[name] = write_table(spark, conform_to(frame, schemas[name]), name, staging, tmp)
+        if "events" in frames:
+            step("building the sessions (Spark)")
+            # from the events as written, as the local engine does
+            events = spark.read.parquet(f"{staging.rstrip('/')}/events")
+            rows["sessions"] = write_table(spark, conform_to(session_table(events), schemas["sessions"]), "sessions",
+                                           staging, tmp)
+        quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
+        (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
+                                          encoding="utf-8")
+        local = [Path(f) for name, fs in loaded.files.items() for f in fs
+                 if not is_remote(params.data.sources()[name].path)]
+        remote = [entry for name, source in params.data.sources().items() if is_remote(source.path)
+                  for entry in list_remote(spark, name, source.path)]
+        print_ = fingerprint(local) if not remote else listing_fingerprint(
+            remote + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local])
+        meta = {"key": folder.name, "settings": settings(params),
+                "prepared_at": datetime.now().isoformat(timespec="seconds"),
+                "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item()
+                         for p in sorted(tmp.glob("*.parquet"))},
+                "read_rows": loaded.rows, "fingerprint": print_, "kit_version": __version__,
+                "engine": "spark", "spark_master": spark.sparkContext.master, "spark_version": spark.version}
+        (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
+        _drop_staging(spark, staging, tmp)
+        tmp.rename(folder)
+    except BaseException:
+        _drop_staging(spark, staging, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _drop_staging(spark, staging: str, tmp: Path) -> None:
+    """Remove the staging folder (local, or through the cluster's file system)."""
+    if staging.startswith("file:"):
+        shutil.rmtree(tmp / ".staging", ignore_errors=True)
+        return
+    try:
+        jvm = spark.sparkContext._jvm
+        path = jvm.org.apache.hadoop.fs.Path(staging)
+        path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
+    except Exception:  # noqa: BLE001 - a leftover staging folder is not worth failing a prepared dataset
+        pass

@@ -1,0 +1,44 @@
+"""The prepared dataset's layout, taken from the local engine: each table's column names, order
+and types are what the local functions give on an empty frame with the same input columns.
+
+So the Spark tables are cast to exactly what :func:`kit.dataset._build` writes, and a column the
+local engine adds, drops or retypes changes the Spark output with it (and the equality tests
+then check the values).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kit.contract import TABLES, lines_with_orders
+from kit.metrics.customers import with_paid_neighbours
+from kit.metrics.sessions import derive_sessions, session_table, stitch_users
+
+
+def local_schemas(columns: dict[str, list[str]], gap_minutes: int) -> dict[str, pl.Schema]:
+    """The schema of each prepared table (and ``sessions``) the local engine writes when the
+    loaded tables have ``columns`` (contract columns, by table)."""
+    empty = {name: pl.LazyFrame(schema={c: TABLES[name].schema[c] for c in cols}) for name, cols in columns.items()}
+    # the same steps as kit.dataset._build, on no rows
+    if "orders" in empty:
+        empty["orders"] = with_paid_neighbours(empty["orders"])
+    if "events" in empty:
+        empty["events"] = derive_sessions(stitch_users(empty["events"]), gap_minutes)
+    if "order_items" in empty and "orders" in empty:
+        empty["order_items"] = lines_with_orders(empty["order_items"], empty["orders"])
+    schemas = {name: lf.collect_schema() for name, lf in empty.items()}
+    if "events" in empty:
+        schemas["sessions"] = session_table(empty["events"]).collect_schema()
+    return schemas
+
+
+def conform_to(frame, schema: pl.Schema):
+    """A Spark frame with exactly ``schema``'s columns, in its order, of its types."""
+    from pyspark.sql import functions as F
+
+    from kit.spark.load import spark_type
+
+    missing = [c for c in schema.names() if c not in frame.columns]
+    if missing:
+        raise RuntimeError(f"the Spark preparation lacks the columns {missing} the local engine writes")
+    return frame.select(*[F.col(f"`{c}`").cast(spark_type(t)).alias(c) for c, t in schema.items()])

@@ -1,0 +1,129 @@
+"""The prepared tables on Spark: each one the twin of a local function, with the same meaning
+(see the local function's docstring for what each column is). ``tests/test_spark.py`` holds
+each pair equal on the test shops.
+
+Ties the local engine leaves to the order of rows are broken here by the read position
+(:data:`kit.spark.load.POSITION`): the first row of a duplicate id is the first read, as with
+polars' ``unique(keep="first", maintain_order=True)``.
+"""
+
+from __future__ import annotations
+
+from kit.contract import EVENT_STEPS
+from kit.metrics.common import UNKNOWN
+from kit.metrics.customers import NEXT, PREV
+from kit.metrics.sessions import FIRST, LAST
+from kit.spark.load import POSITION, _strip
+
+
+def first_of_each(frame, key: str):
+    """One row per ``key``: the first read (twin of ``unique(key, keep="first", maintain_order=True)``)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    w = Window.partitionBy(key).orderBy(*POSITION)
+    return frame.withColumn("_n", F.row_number().over(w)).filter(F.col("_n") == 1).drop("_n")
+
+
+def is_paid():
+    """Twin of :func:`kit.contract.is_paid`, null counted as not paid."""
+    from pyspark.sql import functions as F
+
+    return F.coalesce((F.col("status") == "paid") & (F.col("amount") >= 0), F.lit(False))
+
+
+def with_paid_neighbours(orders):
+    """Twin of :func:`kit.metrics.customers.with_paid_neighbours`: on each paid order, the time of
+    the customer's previous and next paid order (same instant: by order_id)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    w = Window.partitionBy("customer_id").orderBy("order_time", "order_id")
+    paid = orders.filter(is_paid())
+    others = orders.filter(~is_paid())
+    none = F.lit(None).cast("timestamp_ntz")
+    return paid.withColumns({PREV: F.lag("order_time").over(w), NEXT: F.lead("order_time").over(w)}) \
+        .unionByName(others.withColumns({PREV: none, NEXT: none}))
+
+
+def lines_with_orders(items, orders):
+    """Twin of :func:`kit.contract.lines_with_orders`: the lines of known orders with their order's
+    ``customer_id``, ``order_time`` and ``order_paid``."""
+    heads = orders.select("order_id", "customer_id", "order_time", is_paid().alias("order_paid"))
+    return items.join(heads, on="order_id", how="inner")
+
+
+def stitch_users(events):
+    """Twin of :func:`kit.metrics.sessions.stitch_users`: ``user_id`` = the customer id, else the
+    customer the visitor is first seen logged in as, else ``"v:" + visitor_id``."""
+    from pyspark.sql import functions as F
+
+    names = events.columns
+    if "visitor_id" not in names:
+        return events.withColumn("user_id", F.col("customer_id"))
+    if "customer_id" not in names:
+        return events.withColumn("user_id", F.concat(F.lit("v:"), F.col("visitor_id")))
+    logins = (events.filter(F.col("customer_id").isNotNull() & F.col("visitor_id").isNotNull())
+              .groupBy("visitor_id")
+              # the customer of the earliest login; at one instant, the first read (as polars' min_by)
+              .agg(F.min_by("customer_id", F.struct("event_time", *POSITION)).alias("_known_as")))
+    return (events.join(logins, on="visitor_id", how="left")
+            .withColumn("user_id", F.coalesce("customer_id", "_known_as", F.concat(F.lit("v:"), F.col("visitor_id"))))
+            .drop("_known_as"))
+
+
+def derive_sessions(events, gap_minutes: int):
+    """Twin of :func:`kit.metrics.sessions.derive_sessions`: where the data has no session id,
+    ``<user_id>#<n>``, a new n after more than ``gap_minutes`` without an event."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if "session_id" in events.columns:
+        given = events.filter(F.col("session_id").isNotNull())
+        missing = events.filter(F.col("session_id").isNull()).drop("session_id")
+    else:
+        given, missing = None, events
+    order = Window.partitionBy("user_id").orderBy("event_time", *POSITION)
+    running = order.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    before = F.lag("event_time").over(order)
+    # strictly more than the gap starts a session, as the local diff() > gap
+    new = F.when(before.isNull() | (F.col("event_time") > before + F.expr(f"INTERVAL {int(gap_minutes)} MINUTES")), 1) \
+        .otherwise(0)
+    derived = (missing.withColumn("_new", new)
+               .withColumn("_n", F.sum("_new").over(running))
+               .withColumn("session_id", F.concat(F.col("user_id"), F.lit("#"), F.col("_n").cast("string")))
+               .drop("_new", "_n"))
+    if given is None:
+        return derived
+    return given.unionByName(derived)
+
+
+def session_table(events):
+    """Twin of :func:`kit.metrics.sessions.session_table`: one row per session (its user, start,
+    end, number of events, first device and source, first and last time of each step, cart value,
+    whether it is the user's first)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    names = events.columns
+    # the first event's device: the events are read back from Parquet, without their read
+    # position; at one instant the smallest value (the local engine takes either one's)
+    aggs = [F.min("user_id").alias("user_id"), F.min("event_time").alias("start"), F.max("event_time").alias("end"),
+            F.count(F.lit(1)).cast("int").alias("events")]
+    for column in ("device", "source"):
+        aggs.append(F.min_by(column, F.struct("event_time", column)).alias(column) if column in names
+                    else F.lit(None).cast("string").alias(column))
+    for step in EVENT_STEPS:
+        at = F.when(F.col("event") == step, F.col("event_time"))
+        aggs += [F.min(at).alias(FIRST + step), F.max(at).alias(LAST + step)]
+    value = F.coalesce(F.col("value"), F.lit(0.0)) if "value" in names else F.lit(0.0)
+    # polars sums an all-null column to 0, Spark to null
+    aggs.append(F.coalesce(F.sum(F.when(F.col("event") == "add_to_cart", value)), F.lit(0.0)).alias("cart_value"))
+    table = events.groupBy("session_id").agg(*aggs)
+    for column in ("device", "source"):  # twin of kit.metrics.common.or_unknown
+        c = F.col(column).cast("string")
+        table = table.withColumn(column, F.when(c.isNull() | (_strip(c) == ""), F.lit(UNKNOWN)).otherwise(c))
+    first_start = F.min("start").over(Window.partitionBy("user_id"))
+    # an unknown user's session is a first visit (polars joins no null key)
+    return table.withColumn("first_visit", F.when(F.col("user_id").isNull(), F.lit(True))
+                            .otherwise(F.col("start") == first_start))
