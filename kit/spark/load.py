@@ -138,11 +138,17 @@ def _local_time(instant, timezone: str):
     return F.convert_timezone(F.lit("UTC"), F.lit(timezone), instant.cast("timestamp_ntz"))
 
 
+WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) \
+    + "\u2028\u2029\u202f\u205f\u3000"
+"""Unicode's White_Space characters: what polars' ``strip_chars()`` strips (Spark's ``trim``
+strips only the ASCII space unless told the set)."""
+
+
 def _strip(c):
     from pyspark.sql import functions as F
 
-    # polars' strip_chars strips Unicode white space; Spark's trim only the ASCII space
-    return F.regexp_replace(c, r"(?U)^\s+|\s+$", "")
+    # trim with the set, not a regular expression: a regex per value was the slowest part on 57M events
+    return F.trim(c, F.lit(WHITE_SPACE))
 
 
 def parse_datetime(c, dtype: pl.DataType, timezone: str, fmt: str | None = None):
