@@ -98,7 +98,6 @@ def value_checks(table: str, raw: pl.LazyFrame, parse: dict[str, pl.Expr], contr
     counts = raw.select(aggs).collect().row(0, named=True)
     rows = counts.pop("rows")
     problems = []
-    noun = NOUNS.get(table, "rows")
     for key, n in counts.items():
         if not n:
             continue
@@ -106,33 +105,45 @@ def value_checks(table: str, raw: pl.LazyFrame, parse: dict[str, pl.Expr], contr
         e = parse[c]
         if check == "unparseable":
             bad = raw.filter(pl.col(c).is_not_null() & e.is_null()).select(pl.col(c).cast(pl.String)).head(MAX_EXAMPLES)
-            level = "error" if c in required else "warning"
-            what = "these rows cannot be used" if level == "error" else "they are treated as missing"
-            problems.append(Problem(
-                level, table, "unparseable", f"{n:,} values in {where} cannot be parsed ({what}); fix them or set the "
-                f"format in the params (data.{table}.datetime_format for dates)", column=c, count=n,
-                examples=bad.collect().to_series().to_list()))
-        elif check == "missing":
-            if n == rows:
-                problems.append(Problem(
-                    "error", table, "missing_value", f"no row of {where} has a {c} (all {n:,} are blank, null or NaN); "
-                    f"map the right column with data.{table}.columns.{c}", column=c, count=n))
-            else:
-                missing = pl.col(c).is_null() if c in fallible else e.is_null()
-                if contract.column(c).dtype == pl.Float64:
-                    missing = missing | e.is_nan()
-                at = raw.with_row_index("row", offset=1).filter(missing).select("row").head(MAX_EXAMPLES)
-                problems.append(Problem(
-                    "warning", table, "missing_value", f"{n:,} {noun} of {where} have no {c} (blank, null or NaN) and "
-                    "are left out; examples are row numbers (after the header)", column=c, count=n,
-                    examples=at.collect().to_series().to_list()))
+            examples = bad.collect().to_series().to_list()
+        elif check == "missing" and n < rows:
+            missing = pl.col(c).is_null() if c in fallible else e.is_null()
+            if contract.column(c).dtype == pl.Float64:
+                missing = missing | e.is_nan()
+            at = raw.with_row_index("row", offset=1).filter(missing).select("row").head(MAX_EXAMPLES)
+            examples = at.collect().to_series().to_list()
         elif check == "infinite":
             bad = raw.filter(e.is_infinite()).select(pl.col(c).cast(pl.String)).head(MAX_EXAMPLES)
-            level = "error" if c in required else "warning"
-            what = f"each {c} must be a finite number" if level == "error" else "they are treated as missing"
-            problems.append(Problem(level, table, "infinite", f"{n:,} values in {where} are infinite; {what}",
-                                    column=c, count=n, examples=bad.collect().to_series().to_list()))
+            examples = bad.collect().to_series().to_list()
+        else:
+            examples = []
+        problems.append(value_problem(check, table, c, n, rows, where, c in required, examples))
     return problems, rows
+
+
+def value_problem(check: str, table: str, column: str, n: int, rows: int, where: str, required: bool,
+                  examples: list) -> Problem:
+    """The data-quality note of one count of :func:`value_checks` (``unparseable``, ``missing``
+    or ``infinite`` values of ``column``: ``n`` of ``rows``), worded once for every engine; the
+    levels are explained there."""
+    c = column
+    if check == "unparseable":
+        level = "error" if required else "warning"
+        what = "these rows cannot be used" if level == "error" else "they are treated as missing"
+        return Problem(level, table, "unparseable", f"{n:,} values in {where} cannot be parsed ({what}); fix them or set "
+                       f"the format in the params (data.{table}.datetime_format for dates)", column=c, count=n,
+                       examples=examples)
+    if check == "missing" and n == rows:
+        return Problem("error", table, "missing_value", f"no row of {where} has a {c} (all {n:,} are blank, null or "
+                       f"NaN); map the right column with data.{table}.columns.{c}", column=c, count=n)
+    if check == "missing":
+        return Problem("warning", table, "missing_value", f"{n:,} {NOUNS.get(table, 'rows')} of {where} have no {c} "
+                       "(blank, null or NaN) and are left out; examples are row numbers (after the header)",
+                       column=c, count=n, examples=examples)
+    level = "error" if required else "warning"
+    what = f"each {c} must be a finite number" if level == "error" else "they are treated as missing"
+    return Problem(level, table, "infinite", f"{n:,} values in {where} are infinite; {what}", column=c, count=n,
+                   examples=examples)
 
 
 def unmapped_events(raw_events: pl.LazyFrame, mapped: pl.Expr) -> list[Problem]:

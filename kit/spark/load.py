@@ -38,7 +38,7 @@ from kit.data.conform import (
     GENDER_VALUES,
     STATUS_VALUES,
 )
-from kit.data.validate import MAX_EXAMPLES, NOUNS, Problem
+from kit.data.validate import MAX_EXAMPLES, Problem, value_problem
 from kit.errors import DataError
 from kit.params import is_remote
 
@@ -518,7 +518,6 @@ def value_checks(table: str, raw, parse: dict, contract, fallible: set[str], whe
     counts = raw.select(*aggs).first().asDict()
     rows = int(counts.pop("rows"))
     problems = []
-    noun = NOUNS.get(table, "rows")
     for key, n in counts.items():
         n = int(n or 0)
         if not n:
@@ -526,30 +525,17 @@ def value_checks(table: str, raw, parse: dict, contract, fallible: set[str], whe
         check, c = key.split("|")
         e = parse[c]
         if check == "unparseable":
-            bad = [r[0] for r in _first(raw.filter(F.col(c).isNotNull() & e.isNull())
-                                        .select(F.col(c).cast("string"), *POSITION)).collect()]
-            level = "error" if c in required else "warning"
-            what = "these rows cannot be used" if level == "error" else "they are treated as missing"
-            problems.append(Problem(
-                level, table, "unparseable", f"{n:,} values in {where} cannot be parsed ({what}); fix them or set the "
-                f"format in the params (data.{table}.datetime_format for dates)", column=c, count=n, examples=bad))
-        elif check == "missing":
-            if n == rows:
-                problems.append(Problem(
-                    "error", table, "missing_value", f"no row of {where} has a {c} (all {n:,} are blank, null or NaN); "
-                    f"map the right column with data.{table}.columns.{c}", column=c, count=n))
-            else:
-                at = _first(raw.filter(missing_of[c]).select(*POSITION)).collect()
-                problems.append(Problem(
-                    "warning", table, "missing_value", f"{n:,} {noun} of {where} have no {c} (blank, null or NaN) and "
-                    "are left out; examples are row numbers (after the header)", column=c, count=n,
-                    examples=_row_numbers(raw, [r.asDict() for r in at])))
+            examples = [r[0] for r in _first(raw.filter(F.col(c).isNotNull() & e.isNull())
+                                             .select(F.col(c).cast("string"), *POSITION)).collect()]
+        elif check == "missing" and n < rows:
+            at = _first(raw.filter(missing_of[c]).select(*POSITION)).collect()
+            examples = _row_numbers(raw, [r.asDict() for r in at])
         elif check == "infinite":
-            bad = [r[0] for r in _first(raw.filter(is_infinite(e)).select(F.col(c).cast("string"), *POSITION)).collect()]
-            level = "error" if c in required else "warning"
-            what = f"each {c} must be a finite number" if level == "error" else "they are treated as missing"
-            problems.append(Problem(level, table, "infinite", f"{n:,} values in {where} are infinite; {what}",
-                                    column=c, count=n, examples=bad))
+            examples = [r[0] for r in _first(raw.filter(is_infinite(e)).select(F.col(c).cast("string"), *POSITION))
+                        .collect()]
+        else:
+            examples = []
+        problems.append(value_problem(check, table, c, n, rows, where, c in required, examples))
     return problems, rows
 
 
