@@ -6,7 +6,8 @@ only the ratio of the two, measured in alternating rounds in one process, says w
 
 Each chart is drawn as the notebooks draw it and rendered to PNG as ``kit.charts.show``
 renders it (the old code: ``savefig`` with its theme's ``bbox_inches="tight"``; the new:
-:func:`kit.charts.png`). The figures (metrics) are computed once, before any timing.
+:func:`kit.charts.png`), then closed as ``show`` closes it (the old: ``plt.close``; the new:
+:func:`kit.charts.close`, which also resumes the collector the chart paused). The figures (metrics) are computed once, before any timing.
 """
 
 from __future__ import annotations
@@ -207,21 +208,28 @@ def case_charts() -> dict:
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
     old_package = load_before()
-    versions = {"old": (_modules("charts_before"), _render_old),
-                "new": (_modules("kit.charts"), kit.charts.png)}
+    versions = {"old": (_modules("charts_before"), _render_old, plt.close),
+                "new": (_modules("kit.charts"), kit.charts.png, kit.charts.close)}
     data = demo_inputs()
     warm_up()
-    for modules, render in versions.values():  # fonts and caches, both versions, untimed
-        draw_all(chart_calls(modules, data), render, plt.close, {})
+    for modules, render, close in versions.values():  # fonts and caches, both versions, untimed
+        matplotlib.rcdefaults()
+        draw_all(chart_calls(modules, data), render, close, {})
     times = {name: {} for name in versions}
     wall = dict.fromkeys(versions, 0.0)
     for rnd in range(ROUNDS):
         order = list(versions) if rnd % 2 == 0 else list(versions)[::-1]
         for name in order:
-            modules, render = versions[name]
+            modules, render, close = versions[name]
+            # each version from matplotlib's defaults, as in a report's fresh kernel: not
+            # with the settings the other version's theme left behind
+            matplotlib.rcdefaults()
             t0 = time.perf_counter()
-            draw_all(chart_calls(modules, data), render, plt.close, times[name])
+            draw_all(chart_calls(modules, data), render, close, times[name])
             wall[name] += time.perf_counter() - t0
+            # a chart that drew nothing (returned None) was never closed: the old code must
+            # not run with the collector the new code paused
+            kit.charts.release_collector()
     old_cpu, new_cpu = sum(times["old"].values()), sum(times["new"].values())
     per_chart = {k: round(times["new"][k] / times["old"][k], 2) for k in times["old"] if times["old"][k] > 0}
     slowest = sorted(times["new"].items(), key=lambda kv: -kv[1])[:6]

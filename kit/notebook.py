@@ -25,7 +25,25 @@ def start(params_path=None, run_name=None, work_dir=None) -> Run:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     use_theme()
+    _release_collector_after_each_cell()
     return open_run(params_path, run_name, work_dir)
+
+
+def _release_collector_after_cell(result=None) -> None:
+    from kit.charts import release_collector
+
+    release_collector()
+
+
+def _release_collector_after_each_cell() -> None:
+    """In a kernel, resume at the end of every cell the collector a chart paused
+    (:func:`kit.charts.release_collector`): a chart an analyst builds and never closes does
+    not keep it paused past its cell."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None and _release_collector_after_cell not in shell.events.callbacks["post_run_cell"]:
+        shell.events.register("post_run_cell", _release_collector_after_cell)
 
 
 def warm_up() -> None:

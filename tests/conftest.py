@@ -10,6 +10,17 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO_CUSTOMERS = 1500
 
 
+@pytest.fixture(autouse=True)
+def collector_resumed_after_each_test():
+    """Resume the garbage collector a chart left paused, as a notebook does after each cell
+    (tests close their figures with ``plt.close``, not ``kit.charts.close``)."""
+    yield
+    import sys
+
+    if "kit.charts" in sys.modules:
+        sys.modules["kit.charts"].release_collector()
+
+
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory) -> Path:
     """A small demo shop (with the planted stories) as Parquet folders."""

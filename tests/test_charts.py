@@ -361,3 +361,58 @@ def test_a_chart_is_drawn_once_and_one_layout_pass_places_it_as_two_do(report_ch
         fig.canvas.draw()
         assert pixels() == pytest.approx(one_pass, abs=2.0), name  # within two pixels
         plt.close(fig)
+
+
+def test_a_chart_pauses_the_collector_until_it_is_closed_and_an_unclosed_one_is_collected_at_the_next():
+    import gc
+    import weakref
+
+    import kit.charts
+
+    ages = pl.DataFrame({"region": ["华东", "华北"], "category": ["图书", "图书"], "index": [120.0, 80.0]})
+    kit.charts.release_collector()  # whatever an earlier test left held
+    assert gc.isenabled()
+    ax = preference_heatmap(ages, "region", ZH)
+    assert not gc.isenabled()  # held from the build until the figure is closed
+    kit.charts.close(ax.figure)
+    assert gc.isenabled()
+
+    never_closed = preference_heatmap(ages, "region", ZH)
+    plt.close(never_closed.figure)  # closed in pyplot only: the collector stays held
+    assert not gc.isenabled()
+    gone = weakref.ref(never_closed.figure)
+    del never_closed
+    assert gone() is not None  # a cycle: only the collector frees it
+    ax = preference_heatmap(ages, "region", ZH)  # the next chart collects the earlier one's objects
+    assert gone() is None
+    assert not gc.isenabled()
+    kit.charts.close(ax.figure)
+    assert gc.isenabled()
+
+
+def test_a_notebook_resumes_the_collector_after_every_cell_and_registers_that_once(monkeypatch):
+    import gc
+
+    import kit.charts
+    import kit.notebook
+
+    class Events:
+        def __init__(self):
+            self.callbacks = {"post_run_cell": []}
+
+        def register(self, name, fn):
+            self.callbacks[name].append(fn)
+
+    class Shell:
+        events = Events()
+
+    monkeypatch.setattr("IPython.get_ipython", lambda: Shell)
+    kit.notebook._release_collector_after_each_cell()
+    kit.notebook._release_collector_after_each_cell()  # start() run twice: one callback
+    assert Shell.events.callbacks["post_run_cell"] == [kit.notebook._release_collector_after_cell]
+    ax = preference_heatmap(pl.DataFrame({"region": ["华东"], "category": ["图书"], "index": [100.0]}), "region", ZH)
+    assert not gc.isenabled()
+    for callback in Shell.events.callbacks["post_run_cell"]:
+        callback(None)  # the end of the cell
+    assert gc.isenabled()
+    plt.close(ax.figure)
