@@ -416,3 +416,32 @@ def test_a_notebook_resumes_the_collector_after_every_cell_and_registers_that_on
         callback(None)  # the end of the cell
     assert gc.isenabled()
     plt.close(ax.figure)
+
+
+def test_scatter_names_never_cover_each_other_or_leave_the_plot():
+    from kit.charts import axes, label_points
+
+    # a crowd of four points, two close ones apart, names of both scripts
+    x = [1.0, 1.08, 1.16, 1.04, 5.0, 5.05]
+    y = [1.0, 1.04, 0.97, 1.08, 3.0, 3.02]
+    names = ["运动", "母婴", "宠物", "图书", "Books & more", "服饰"]
+    areas = [300.0] * 6
+    ax = axes(None, "wide", height=3.6)
+    ax.scatter(x, y, s=areas)
+    ax.set_xlim(0, 6)
+    ax.set_ylim(0, 4)
+    placed = label_points(ax, x, y, names, areas)
+    fig = ax.figure
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    assert [t.get_text() for t in ax.texts] == placed
+    assert len(placed) >= 5  # a crowd of four leaves room for at least three names
+    for i, a in enumerate(boxes):
+        assert all(not a.overlaps(b) for b in boxes[i + 1:]), placed
+        assert ax.bbox.x0 <= a.x0 and a.x1 <= ax.bbox.x1 + 1
+    plt.close(fig)
+    ax = axes(None, "wide", height=3.6)
+    ax.set_xlim(0, 6)
+    ax.set_ylim(0, 4)
+    assert len(label_points(ax, x, y, names, areas, limit=2)) == 2 == len(ax.texts)
+    plt.close(ax.figure)

@@ -446,6 +446,64 @@ def legend_below(ax, x: float = 0.0, loc: str = "upper left", gap: float = 0.04,
     return handle
 
 
+def _text_extent(text: str, size: float) -> tuple[float, float]:
+    """An estimate of a one-line label's width and height in points: a CJK (full-width)
+    character is about one em wide, another about 0.6 em."""
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
+    return size * (wide + 0.6 * (len(text) - wide)), size * 1.2
+
+
+LABEL_PLACES = ((1, 0.15), (1, -1.15), (-1, 0.15), (-1, -1.15), (0, 1), (0, -1))
+"""Where a point's label may go, tried in this order: right (up, then down), left (up, then
+down), above, below; as (side, height): side -1/0/1 = left of / centred on / right of the
+point's marker, height in label heights from the point's centre."""
+
+
+def label_points(ax, x, y, names, areas, size: float = TEXT, limit: int | None = None) -> list[str]:
+    """Name scatter points beside their markers without one name covering another: each point
+    (in the order given, most important first) takes the first place of :data:`LABEL_PLACES`
+    whose box overlaps no name already placed and no other marker; where none is free, the
+    point stays unnamed (its neighbour's name is read instead). ``areas``: marker areas in
+    points² (as ``scatter``'s ``s``). Call after the axis limits are set. Returns the names
+    placed."""
+    fig = ax.figure
+    box = ax.get_position()
+    width = box.width * fig.get_figwidth() * 72
+    height = box.height * fig.get_figheight() * 72
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    px = (np.asarray(x, dtype=float) - x0) / ((x1 - x0) or 1.0) * width
+    py = (np.asarray(y, dtype=float) - y0) / ((y1 - y0) or 1.0) * height
+    radii = np.sqrt(np.asarray(areas, dtype=float) / np.pi)
+    markers = [(px[i] - radii[i], py[i] - radii[i], px[i] + radii[i], py[i] + radii[i]) for i in range(len(px))]
+    taken: list[tuple[float, float, float, float]] = []
+    placed = []
+
+    def free(b, own):
+        inside = b[0] >= 0 and b[2] <= width and b[1] >= 0 and b[3] <= height
+        return inside and not any(b[0] < t[2] and t[0] < b[2] and b[1] < t[3] and t[1] < b[3] for t in taken) and \
+            not any(j != own and b[0] < m[2] and m[0] < b[2] and b[1] < m[3] and m[1] < b[3]
+                    for j, m in enumerate(markers))
+
+    for i, name in enumerate(names):
+        if limit is not None and len(placed) >= limit:
+            break
+        if not (np.isfinite(px[i]) and np.isfinite(py[i])):
+            continue
+        w, h = _text_extent(str(name), size)
+        gap = radii[i] * 0.75 + 2
+        for side, up in LABEL_PLACES:
+            left = px[i] + (gap if side > 0 else -gap - w if side < 0 else -w / 2)
+            bottom = py[i] + (up * h if side else (radii[i] + 1 if up > 0 else -radii[i] - 1 - h))
+            candidate = (left, bottom, left + w, bottom + h)
+            if free(candidate, i):
+                taken.append(candidate)
+                ax.annotate(str(name), (x[i], y[i]), xytext=(left - px[i], bottom - py[i]), textcoords="offset points",
+                            ha="left", va="bottom", fontsize=size)
+                placed.append(str(name))
+                break
+    return placed
+
+
 def note(ax, text: str) -> None:
     """A short remark in grey under the x axis label (what a clipped axis leaves out, ...)."""
     ax.annotate(text, xy=(0.5, 0.0), xycoords=ax.xaxis.label, xytext=(0, -3), textcoords="offset points",

@@ -15,6 +15,7 @@ from kit.charts import (
     chart,
     diverging,
     heatmap,
+    label_points,
     legend,
     note,
     number_axis,
@@ -23,7 +24,8 @@ from kit.charts import (
 from kit.i18n import Locale
 
 LABELLED = 12
-"""At most this many bubbles carry their name (the largest by GMV): more would overlap."""
+"""At most this many bubbles carry their name (the most important first: the largest by GMV,
+the flagged ones), each where it covers no other name or bubble (:func:`kit.charts.label_points`)."""
 
 
 def _bubble_sizes(lines: np.ndarray, largest: float = 900.0) -> np.ndarray:
@@ -44,21 +46,23 @@ def _quadrant_names(ax, loc: Locale) -> None:
 def margin_matrix(table: pl.DataFrame, loc: Locale, level: str = "category", title: str = "", ax=None):
     """The sales x margin matrix: each item at (its share of the period's sales, its gross
     margin), bubble area = order lines, the quadrant split as dashed lines, the quadrants
-    named in the corners; the largest items by sales named beside their bubble."""
+    named in the corners; every item named beside its bubble where its name has room (covers
+    no other name or bubble), the largest by sales first."""
     data = table.filter(pl.col("margin_rate").is_not_null() & pl.col("gmv_share").is_not_null())
     ax = axes(ax, "wide", height=3.6)
     x, y = data["gmv_share"].to_numpy(), data["margin_rate"].to_numpy()
-    ax.scatter(x, y, s=_bubble_sizes(data["lines"].to_numpy()), color=MAIN, alpha=0.45, edgecolor=MAIN, linewidth=0.8)
+    sizes = _bubble_sizes(data["lines"].to_numpy())
+    ax.scatter(x, y, s=sizes, color=MAIN, alpha=0.45, edgecolor=MAIN, linewidth=0.8)
     if data.height:
         ax.axvline(data["sales_split"][0], color=GREY, linestyle="--", linewidth=1)
         ax.axhline(data["margin_split"][0], color=GREY, linestyle="--", linewidth=1)
-        for r in data.sort("gmv", descending=True).head(LABELLED).iter_rows(named=True):
-            ax.annotate(str(r[level]), (r["gmv_share"], r["margin_rate"]), xytext=(5, 4), textcoords="offset points",
-                        fontsize=8)
         pad_x = (x.max() - x.min()) * 0.12 or 0.01
         pad_y = (y.max() - y.min()) * 0.15 or 0.02
         ax.set_xlim(max(0.0, x.min() - pad_x), x.max() + pad_x)
         ax.set_ylim(y.min() - pad_y, y.max() + pad_y)
+        named = data.with_columns(pl.Series("_area", sizes)).sort("gmv", descending=True)
+        label_points(ax, named["gmv_share"].to_numpy(), named["margin_rate"].to_numpy(), named[level].to_list(),
+                     named["_area"].to_numpy())
     _quadrant_names(ax, loc)
     ax.set_title(title)
     ax.set_xlabel(loc.t("products.axis.gmv_share"))
@@ -104,15 +108,15 @@ def quality_scatter(quality, loc: Locale, return_rate_high: float, rating_low: f
     if is_flagged.any():
         ax.scatter(x[is_flagged], y[is_flagged], s=sizes[is_flagged], color=ACCENT, alpha=0.8, linewidth=0,
                    label=loc.t("products.legend.flagged"))
-    for r in _spread_labels(data, is_flagged, x, y).iter_rows(named=True):
-        ax.annotate(str(r[quality.level]), (r["return_rate"], r["rating"]), xytext=(5, 3), textcoords="offset points",
-                    fontsize=8)
     if quality.norm_return_rate is not None:
         ax.axvline(quality.norm_return_rate, color=GREY, linestyle="--", linewidth=1, label=loc.t("products.legend.norm"))
     if quality.norm_rating is not None:
         ax.axhline(quality.norm_rating, color=GREY, linestyle="--", linewidth=1)
     if y.size:
         ax.set_ylim(float(y.min()) - 0.15, float(y.max()) + 0.15)
+        # the flagged items first, then the others from the highest return rate down
+        order = sorted(range(data.height), key=lambda i: (not is_flagged[i], -x[i]))
+        label_points(ax, x[order], y[order], [str(data[quality.level][i]) for i in order], sizes[order], limit=LABELLED)
     ax.set_title(loc.t("products.chart.quality", level=loc.t(f"products.level.{quality.level}")))
     ax.set_xlabel(loc.t("products.axis.return_rate"))
     ax.set_ylabel(loc.t("products.axis.rating"))
@@ -120,22 +124,6 @@ def quality_scatter(quality, loc: Locale, return_rate_high: float, rating_low: f
     number_axis(ax, "y", loc)
     legend(ax)
     return ax
-
-
-def _spread_labels(data: pl.DataFrame, flagged: np.ndarray, x: np.ndarray, y: np.ndarray) -> pl.DataFrame:
-    """The items to name: the flagged ones, then the others from the highest return rate down,
-    skipping an item whose point is close to one already named (its label would overlap)."""
-    if not data.height:
-        return data
-    span_x, span_y = (np.ptp(x) or 1.0), (np.ptp(y) or 1.0)
-    order = sorted(range(data.height), key=lambda i: (not flagged[i], -x[i]))
-    chosen: list[int] = []
-    for i in order:
-        if len(chosen) >= LABELLED:
-            break
-        if all(abs(x[i] - x[j]) / span_x > 0.06 or abs(y[i] - y[j]) / span_y > 0.08 for j in chosen):
-            chosen.append(i)
-    return data[sorted(chosen)]
 
 
 @chart
