@@ -98,6 +98,10 @@ def test_previous_pairs_and_heatmap_grid():
     floored = now.filter(pl.col("confidence") >= 0.6)
     assert rule(pair_lift(floored, ["A", "C"]), "A", "C")["lift"] == pytest.approx(rule(now, "C", "A")["lift"])
     assert unordered(now).height == 2
+    # a pair whose A -> C fell below the floor keeps its one row, as C -> A
+    pairs = unordered(floored)
+    assert pairs.height == unordered(now).height
+    assert {(r["antecedent"], r["consequent"]) for r in pairs.iter_rows(named=True)} >= {("C", "A")}
 
 
 def test_cross_sell_counts_buyers_who_never_bought_the_consequent():

@@ -225,6 +225,12 @@ def basket_rules(run: Run, level: str = "category", reuse: bool = False) -> Bask
     return BasketRules(rules, baskets, skipped, level)
 
 
+def rule_pairs(rules: BasketRules) -> pl.DataFrame:
+    """The rules' pairs, one row each (:func:`kit.metrics.baskets.unordered`): the table of
+    the top product pairs."""
+    return bk.unordered(rules.rules)
+
+
 def _basket_count(run: Run) -> int:
     return int(bk.basket_items(run.orders, run.order_items, run.period).select(pl.col("order_id").n_unique())
                .collect().item())

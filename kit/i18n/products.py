@@ -162,9 +162,10 @@ TEXT: dict[str, dict[str, str]] = {
                               "en": "No pair of categories has a lift above {lift}: categories are bought independently."},
     "products.baskets.no_rules": {"zh": "没有达到阈值的关联规则。", "en": "No rule reaches the thresholds."},
     "products.baskets.products": {
-        "zh": "在购物篮中出现最多的 {n} 个商品之间，共找到 {rules} 条规则；下表为提升度最高的商品组合。",
-        "en": "Among the {n} products in most baskets, {rules} rules were found; the table shows the pairs with the "
-              "highest lift.",
+        "zh": "在购物篮中出现最多的 {n} 个商品之间，共找到 {rules} 条规则（{pairs} 对商品）；下表每对商品一行（两个方向的"
+              "支持度与提升度相同），提升度最高的在前。",
+        "en": "Among the {n} products in most baskets, {rules} rules were found ({pairs} pairs of products); the table "
+              "shows one row per pair (support and lift are the same both ways), the highest lift first.",
     },
     "products.cross_sell.intro": {
         "zh": "交叉销售机会：对提升度不低于 {lift} 的规则，统计本期买了前项、但从未买过后项的客户，"

@@ -128,9 +128,16 @@ def pair_lift(rules: pl.DataFrame, items: list[str]) -> pl.DataFrame:
 
 
 def unordered(rules: pl.DataFrame) -> pl.DataFrame:
-    """One row per pair (A -> B with A < B kept; the support, lift and baskets of a pair are
-    the same both ways), the highest lift first."""
-    return rules.filter(pl.col("antecedent") < pl.col("consequent"))
+    """One row per pair (the support, lift and baskets of a pair are the same both ways): A ->
+    B with A < B where that direction passed the confidence floor, else B -> A; the highest
+    lift first."""
+    first = pl.min_horizontal("antecedent", "consequent")
+    second = pl.max_horizontal("antecedent", "consequent")
+    ranked = rules.with_columns(first.alias("_a"), second.alias("_b"),
+                                (pl.col("antecedent") > pl.col("consequent")).alias("_mirrored"))
+    pairs = ranked.sort(["_a", "_b", "_mirrored"]).unique(["_a", "_b"], keep="first")
+    return pairs.sort(["lift", "baskets", "_a", "_b"], descending=[True, True, False, False]).drop(
+        "_a", "_b", "_mirrored")
 
 
 # ---------------------------------------------------------------- cross-sell

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from kit.i18n import Locale
+from kit.metrics.baskets import unordered
 
 
 def missing_notes(absent: list[str], loc: Locale) -> list[str]:
@@ -156,7 +157,8 @@ def basket_sentences(rules, loc: Locale, min_lift: float) -> list[str]:
 
 
 def product_rules_sentence(rules, loc: Locale, n: int) -> str:
-    return loc.t("products.baskets.products", n=loc.integer(n), rules=loc.integer(rules.rules.height))
+    return loc.t("products.baskets.products", n=loc.integer(n), rules=loc.integer(rules.rules.height),
+                 pairs=loc.integer(unordered(rules.rules).height))
 
 
 def rule_columns(loc: Locale) -> dict[str, tuple[str, str]]:
