@@ -10,6 +10,17 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO_CUSTOMERS = 1500
 
 
+def flat_json(doc, skip=(), path: str = "") -> dict:
+    """A JSON document (metrics.json, findings.json) as ``{"a.b[0].c": value}``, leaving out the
+    keys in ``skip`` at any depth: two documents compared key by key."""
+    if isinstance(doc, dict):
+        return {k: v for key, item in doc.items() if key not in skip
+                for k, v in flat_json(item, skip, f"{path}.{key}" if path else key).items()}
+    if isinstance(doc, list):
+        return {k: v for i, item in enumerate(doc) for k, v in flat_json(item, skip, f"{path}[{i}]").items()}
+    return {path: doc}
+
+
 @pytest.fixture(autouse=True)
 def collector_resumed_after_each_test():
     """Resume the garbage collector a chart left paused, as a notebook does after each cell

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import write_params
+from conftest import flat_json, write_params
 
 from kit.contract import TABLES
 from kit.demo import generate
@@ -47,14 +47,6 @@ def _report(out: Path, name: str) -> Path:
     found = [p for p in out.iterdir() if p.name.rsplit("_", 1)[0] == name]
     assert len(found) == 1, f"{name}: {sorted(p.name for p in out.iterdir())}"
     return found[0]
-
-
-def _flat(doc, path: str = "") -> dict:
-    if isinstance(doc, dict):
-        return {k: v for key, item in doc.items() for k, v in _flat(item, f"{path}.{key}" if path else key).items()}
-    if isinstance(doc, list):
-        return {k: v for i, item in enumerate(doc) for k, v in _flat(item, f"{path}[{i}]").items()}
-    return {path: doc}
 
 
 def _same(a, b) -> bool:
@@ -200,8 +192,8 @@ def test_a_dropped_table_or_column_is_named_where_its_figures_were_and_the_rest_
         assert any(wanted in n for n in notes), (label, notes)
     doc = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     validate_metrics(doc)
-    full = _flat(json.loads((_report(out, "full") / "metrics.json").read_text(encoding="utf-8"))["sections"])
-    mine = _flat(doc["sections"])
+    full = flat_json(json.loads((_report(out, "full") / "metrics.json").read_text(encoding="utf-8"))["sections"])
+    mine = flat_json(doc["sections"])
     differ = sorted(k for k in set(full) | set(mine)
                     if not (k in full and k in mine and _same(full[k], mine[k])) and not _may_differ(k, table, column))
     assert not differ, f"{label} changed {differ[:8]}"

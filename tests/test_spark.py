@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import write_params
+from conftest import flat_json, write_params
 
 from kit.dataset import Dataset, dataset_key, prepare_dataset
 from kit.demo import generate
@@ -178,8 +178,8 @@ def test_the_demo_shop_prepared_by_kit_prepare_on_spark_equals_the_local_engines
     assert [d.name for d in (out / ".cache" / "datasets").iterdir() if not d.name.startswith(".")] == [prepared[0].name]
     assert json.loads((prepared[0] / "dataset.json").read_text(encoding="utf-8"))["engine"] == "spark"
     for name in ("metrics.json", "findings.json"):
-        local = _flat(json.loads((published_small_demo / name).read_text(encoding="utf-8")))
-        spark_ = _flat(json.loads((run / name).read_text(encoding="utf-8")))
+        local = flat_json(json.loads((published_small_demo / name).read_text(encoding="utf-8")), VOLATILE)
+        spark_ = flat_json(json.loads((run / name).read_text(encoding="utf-8")), VOLATILE)
         assert local.keys() == spark_.keys(), f"{name}: {sorted(local.keys() ^ spark_.keys())[:10]}"
         differ = [k for k in local if not _same(local[k], spark_[k])]
         assert not differ, f"{name}: {[(k, local[k], spark_[k]) for k in differ[:10]]}"
@@ -188,15 +188,6 @@ def test_the_demo_shop_prepared_by_kit_prepare_on_spark_equals_the_local_engines
 VOLATILE = ("timings_seconds", "generated_at")
 """Keys of metrics.json and findings.json (at any depth) that say when and how long the run took,
 not what it found (and the local report was published with its PDF)."""
-
-
-def _flat(doc, path: str = "") -> dict:
-    if isinstance(doc, dict):
-        doc = {k: v for k, v in doc.items() if k not in VOLATILE}
-        return {k: v for key, item in doc.items() for k, v in _flat(item, f"{path}.{key}" if path else key).items()}
-    if isinstance(doc, list):
-        return {k: v for i, item in enumerate(doc) for k, v in _flat(item, f"{path}[{i}]").items()}
-    return {path: doc}
 
 
 def _same(a, b) -> bool:
