@@ -345,3 +345,26 @@ def test_empty_history_gives_no_rows():
     early = parse_period("2020-01")
     for scheme in ("cn8", "rfm-grid", "kmeans"):
         assert segment_customers(hand_orders(), early, scheme).height == 0
+
+
+def test_section_3_makes_each_segments_table_once_per_kernel(tmp_path, small_demo, monkeypatch):
+    """Every figure of section 3 reads the segments; they are made once per kernel (each is a
+    group-by of every paid order, 0.5 s at 1M customers) and saved once for the diagnosis."""
+    from conftest import write_params
+
+    from kit.figures import value
+    from kit.metrics import segments as seg
+    from kit.params import load_params
+    from kit.run import prepare_run
+
+    run = prepare_run(load_params(write_params(tmp_path, small_demo))[0], tmp_path / "work")
+    made = []
+    real = seg.segment_customers
+    monkeypatch.setattr(seg, "segment_customers", lambda orders, period, **kw: made.append(period.label)
+                        or real(orders, period, **kw))
+    for figure in value.FIGURES:
+        figure(run)
+    value.segments_file(run)
+    assert made == [run.period.label, run.comparison.label]
+    assert run.result("segments_period").equals(value.segments(run))
+    assert run.result("segments_comparison").equals(value.segments(run, "comparison"))
