@@ -289,3 +289,43 @@ def test_prepared_lines_carrying_their_orders_give_the_same_figures():
     assert P.category_share(ORDERS, prepared, FEB, JAN).equals(P.category_share(ORDERS, ITEMS, FEB, JAN))
     assert P.aov_by_category(ORDERS, prepared, FEB, JAN).equals(P.aov_by_category(ORDERS, ITEMS, FEB, JAN))
     assert P.preference_index(ORDERS, prepared, CUSTOMERS, FEB).equals(P.preference_index(ORDERS, ITEMS, CUSTOMERS, FEB))
+
+
+def test_figures_read_the_periods_orders_and_lines_once_and_equal_the_metrics_on_every_row(tmp_path, small_demo):
+    """Most figures of section 1 group the paid orders and lines of both periods, read once per
+    kernel; their tables equal the metrics computed over all of the shop's orders and lines."""
+    from conftest import write_params
+    from polars.testing import assert_frame_equal
+
+    from kit.figures import profile as F
+    from kit.metrics.products import category_quality
+    from kit.params import load_params
+    from kit.run import prepare_run
+
+    run = prepare_run(load_params(write_params(tmp_path, small_demo))[0], tmp_path / "work")
+    o, i, c, p, q = run.orders, run.order_items, run.customers, run.period, run.comparison
+    expected = {
+        F.age_gender: P.age_gender(c, o, p, q),
+        F.region_share: P.region_share(c, o, p, q),
+        F.province_share: P.region_share(c, o, p, q, level="province"),
+        F.city_tier_share: P.city_tier_share(c, o, p, q),
+        F.source_performance: P.source_performance(F._sessions(run), o, p, q),
+        F.aov: P.aov_overall(o, p, q),
+        lambda run: F.aov_by(run, "device"): P.aov_by(o, "device", p),
+        lambda run: F.order_values(run).stats: P.order_value_stats(o, p, q),
+        lambda run: F.order_values(run).distribution: P.order_value_distribution(o, p, bins=25, quantile=0.95),
+        F.orders_per_customer: P.orders_per_customer(o, p, q),
+        F.category_aov: P.aov_by_category(o, i, p, q),
+        F.category_share: P.category_share(o, i, p, q),
+        F.preference_by_region: P.preference_index(o, i, c, p, by="region"),
+        F.preference_by_age: P.preference_index(o, i, c, p, by="age_band"),
+        F.category_quality: category_quality(o, i, p, q),
+    }
+    for figure, table in expected.items():
+        assert_frame_equal(figure(run), table, check_row_order=False, rel_tol=1e-12)
+    orders, lines = run.memory["period_orders"].collect(), run.memory["period_lines"].collect()
+    # only the two periods, only paid
+    assert orders.height < o.select(pl.len()).collect().item() and lines.height < i.select(pl.len()).collect().item()
+    assert (orders["status"] == "paid").all() and lines["order_paid"].all()
+    assert min(orders["order_time"].min(), lines["order_time"].min()) >= q.start_dt
+    assert max(orders["order_time"].max(), lines["order_time"].max()) < p.end_dt

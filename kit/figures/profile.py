@@ -10,10 +10,40 @@ from typing import NamedTuple
 
 import polars as pl
 
+from kit.contract import paid, paid_lines
 from kit.figures import in_memory, kept, needs
 from kit.metrics import profile as m
+from kit.metrics.common import in_period
 from kit.metrics.products import category_quality as _category_quality
 from kit.run import Run
+
+# ------------------------------------------------------------------ what the figures read
+
+
+def _of_both_periods(run: Run, name: str, rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``rows`` (every column) placed in the period or the comparison period, read once per
+    kernel: most figures of the section count the paid orders or lines of the two periods,
+    and grouping them in memory is what keeps the section fast, instead of each figure
+    scanning the shop's whole history (the figures still cut each period themselves)."""
+
+    def read() -> pl.LazyFrame:
+        inside = in_period("order_time", run.period)
+        if run.comparison is not None:
+            inside = inside | in_period("order_time", run.comparison)
+        return rows.filter(inside).collect().lazy()
+
+    return in_memory(run, name, read)
+
+
+def _orders(run: Run) -> pl.LazyFrame:
+    """The paid orders of both periods (:func:`_of_both_periods`)."""
+    return _of_both_periods(run, "period_orders", paid(run.orders))
+
+
+def _lines(run: Run) -> pl.LazyFrame:
+    """The lines of the paid orders of both periods (:func:`_of_both_periods`)."""
+    return _of_both_periods(run, "period_lines", paid_lines(run.order_items, run.orders))
+
 
 # ------------------------------------------------------------------ 1.1 basic attributes
 
@@ -21,13 +51,13 @@ from kit.run import Run
 @needs(orders=(), customers=("gender", "birth_year|age"))
 def age_gender(run: Run) -> pl.DataFrame:
     """Active customers per age band x gender, with shares, beside the comparison period."""
-    return m.age_gender(run.customers, run.orders, run.period, run.comparison)
+    return m.age_gender(run.customers, _orders(run), run.period, run.comparison)
 
 
 @needs(orders=(), customers=("region",))
 def region_share(run: Run, reuse: bool = False) -> pl.DataFrame:
     """Active customers per region beside the comparison period (kept for the diagnosis)."""
-    table = kept(run, "region_share", lambda: m.region_share(run.customers, run.orders, run.period, run.comparison),
+    table = kept(run, "region_share", lambda: m.region_share(run.customers, _orders(run), run.period, run.comparison),
                  reuse)
     if not reuse:
         run.record("profile", {"region_share": table.select("region", "share", "share_prev").to_dicts()})
@@ -37,13 +67,13 @@ def region_share(run: Run, reuse: bool = False) -> pl.DataFrame:
 @needs(orders=(), customers=("province",))
 def province_share(run: Run) -> pl.DataFrame:
     """Active customers per province beside the comparison period (the tile map)."""
-    return m.region_share(run.customers, run.orders, run.period, run.comparison, level="province")
+    return m.region_share(run.customers, _orders(run), run.period, run.comparison, level="province")
 
 
 @needs(orders=(), customers=("city_tier",))
 def city_tier_share(run: Run) -> pl.DataFrame:
     """Active customers per city tier beside the comparison period."""
-    return m.city_tier_share(run.customers, run.orders, run.period, run.comparison)
+    return m.city_tier_share(run.customers, _orders(run), run.period, run.comparison)
 
 
 @needs(orders=(), customers=("city_tier",))
@@ -124,7 +154,7 @@ def visit_heatmap(run: Run) -> VisitHeatmap:
 @needs(events=("source",))
 def source_performance(run: Run) -> pl.DataFrame:
     """Per traffic source: share of sessions, visit-to-pay conversion and AOV."""
-    return m.source_performance(_sessions(run), run.orders, run.period, run.comparison)
+    return m.source_performance(_sessions(run), _orders(run), run.period, run.comparison)
 
 
 # ------------------------------------------------------------------ 1.3 consumption
@@ -133,7 +163,7 @@ def source_performance(run: Run) -> pl.DataFrame:
 @needs(orders=())
 def aov(run: Run) -> pl.DataFrame:
     """One row: GMV, paid orders and AOV (客单价 = GMV / paid orders) beside the comparison period."""
-    table = m.aov_overall(run.orders, run.period, run.comparison)
+    table = m.aov_overall(_orders(run), run.period, run.comparison)
     run.record("profile", {"aov": table.to_dicts()[0]})
     return table
 
@@ -145,7 +175,7 @@ def aov_by(run: Run, column: str) -> pl.DataFrame:
     if not run.has("orders", column):
         return pl.DataFrame(schema={column: pl.String, "paid_orders": pl.Float64, "gmv": pl.Float64,
                                     "aov": pl.Float64})
-    return m.aov_by(run.orders, column, run.period)
+    return m.aov_by(_orders(run), column, run.period)
 
 
 class OrderValues(NamedTuple):
@@ -159,8 +189,8 @@ class OrderValues(NamedTuple):
 def order_values(run: Run) -> OrderValues:
     """The distribution of paid order values: 25 bins up to the 95th percentile, the orders
     above it in the open last bin (the chart's axis ends there and says so)."""
-    result = OrderValues(m.order_value_stats(run.orders, run.period, run.comparison),
-                         m.order_value_distribution(run.orders, run.period, bins=25, quantile=0.95))
+    result = OrderValues(m.order_value_stats(_orders(run), run.period, run.comparison),
+                         m.order_value_distribution(_orders(run), run.period, bins=25, quantile=0.95))
     run.record("profile", {"order_value": result.stats.to_dicts()[0]})
     return result
 
@@ -168,20 +198,20 @@ def order_values(run: Run) -> OrderValues:
 @needs(orders=())
 def orders_per_customer(run: Run) -> pl.DataFrame:
     """Share of active customers by number of paid orders in the period (1 ... 5+)."""
-    return m.orders_per_customer(run.orders, run.period, run.comparison)
+    return m.orders_per_customer(_orders(run), run.period, run.comparison)
 
 
 @needs(orders=(), order_items=("category",))
 def category_aov(run: Run) -> pl.DataFrame:
     """Spend per order by category (category GMV / orders containing it)."""
-    return m.aov_by_category(run.orders, run.order_items, run.period, run.comparison)
+    return m.aov_by_category(run.orders, _lines(run), run.period, run.comparison)
 
 
 @needs(orders=(), order_items=("category",))
 def category_share(run: Run) -> pl.DataFrame:
     """Per category: share of GMV and of buyers, with growth against the comparison period."""
     return in_memory(run, "category_share",
-                     lambda: m.category_share(run.orders, run.order_items, run.period, run.comparison))
+                     lambda: m.category_share(run.orders, _lines(run), run.period, run.comparison))
 
 
 @needs(orders=(), order_items=("category",))
@@ -193,20 +223,20 @@ def long_tail(run: Run) -> pl.DataFrame:
 @needs(orders=(), order_items=("category",), customers=("region",))
 def preference_by_region(run: Run) -> pl.DataFrame:
     """Category preference index per region: region's category share / overall share x 100."""
-    return m.preference_index(run.orders, run.order_items, run.customers, run.period, by="region")
+    return m.preference_index(run.orders, _lines(run), run.customers, run.period, by="region")
 
 
 @needs(orders=(), order_items=("category",), customers=("birth_year|age",))
 def preference_by_age(run: Run) -> pl.DataFrame:
     """Category preference index per age band: band's category share / overall share x 100."""
-    return m.preference_index(run.orders, run.order_items, run.customers, run.period, by="age_band")
+    return m.preference_index(run.orders, _lines(run), run.customers, run.period, by="age_band")
 
 
 @needs(orders=(), order_items=("category", "returned|rating"))
 def category_quality(run: Run, reuse: bool = False) -> pl.DataFrame:
     """Per category: GMV, return rate, returned value and mean rating (kept for the diagnosis)."""
     return kept(run, "category_quality",
-                lambda: _category_quality(run.orders, run.order_items, run.period, run.comparison), reuse)
+                lambda: _category_quality(run.orders, _lines(run), run.period, run.comparison), reuse)
 
 
 FIGURES = (age_gender, region_share, province_share, city_tier_share, new_customers_by_tier, session_count,
