@@ -35,9 +35,9 @@ def _of_both_periods(run: Run, name: str, rows: pl.LazyFrame) -> pl.LazyFrame:
     return in_memory(run, name, read)
 
 
-def _orders(run: Run) -> pl.LazyFrame:
-    """The paid orders of both periods (:func:`_of_both_periods`)."""
-    return _of_both_periods(run, "period_orders", paid(run.orders))
+def _orders(run: Run) -> pl.LazyFrame | None:
+    """The paid orders of both periods (:func:`_of_both_periods`); None without orders."""
+    return None if run.orders is None else _of_both_periods(run, "period_orders", paid(run.orders))
 
 
 def _lines(run: Run) -> pl.LazyFrame:
