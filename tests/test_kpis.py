@@ -3,7 +3,7 @@ from datetime import datetime as dt
 import polars as pl
 import pytest
 
-from kit.metrics.kpis import headline_kpis
+from kit.metrics.kpis import headline_kpis, repurchase_kpi
 from kit.periods import parse_period
 
 Q4, Q3 = parse_period("2025-Q4"), parse_period("2025-Q3")
@@ -51,6 +51,16 @@ def test_headline_kpis_by_hand():
     assert k["churn_rate"]["value_prev"] is None
     # sessions starting in Q4: s1 (paid), s2 -> 1/2; Q3: s3 (paid), s4 -> 1/2
     assert k["visit_to_pay"]["value"] == pytest.approx(0.5) and k["visit_to_pay"]["value_prev"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("comparison", [Q3, None])
+def test_the_repurchase_kpi_alone_is_the_headline_row(comparison):
+    alone = repurchase_kpi(orders(), Q4, comparison)
+    assert alone.equals(headline_kpis(orders(), None, Q4, comparison).filter(pl.col("kpi") == "repurchase_rate"))
+    row = alone.row(0, named=True)
+    # Q4: a has 2 of {a, c}; Q3: a and b one order each
+    assert row["value"] == pytest.approx(0.5)
+    assert row["value_prev"] == (0 if comparison else None)
 
 
 def test_without_comparison_and_without_events():

@@ -19,7 +19,7 @@ from kit.metrics import funnel as fn
 from kit.metrics.channels import channel_roi as _channel_roi
 from kit.metrics.customers import churn_by as _churn_by
 from kit.metrics.customers import gmv_by
-from kit.metrics.kpis import headline_kpis
+from kit.metrics.kpis import repurchase_kpi
 from kit.metrics.repurchase import first_purchase_repurchase
 from kit.periods import Period
 from kit.run import Run
@@ -167,8 +167,8 @@ def cart_breakdowns(run: Run) -> list[pl.DataFrame]:
 @needs(orders=())
 def repurchase_rate(run: Run) -> pl.DataFrame:
     """The repurchase rate (customers with >= 2 paid orders / active customers) beside the
-    comparison period: the KPI row of :func:`kit.metrics.kpis.headline_kpis`."""
-    return headline_kpis(run.orders, None, run.period, run.comparison).filter(pl.col("kpi") == "repurchase_rate")
+    comparison period: the KPI row of :func:`kit.metrics.kpis.headline_kpis` (:func:`kit.metrics.kpis.repurchase_kpi`)."""
+    return repurchase_kpi(run.orders, run.period, run.comparison)
 
 
 @needs(orders=())

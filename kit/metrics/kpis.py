@@ -35,15 +35,26 @@ KPIS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def order_kpis(orders: pl.LazyFrame, period: Period, before: Period | None) -> pl.LazyFrame:
-    """One row: active_customers, new_customers, paid_orders, gmv, aov, repurchase_rate, churn_rate."""
-    in_p = paid(orders).filter(in_period("order_time", period))
-    per_customer = in_p.group_by("customer_id").agg(pl.len().alias("n"))
-    base = in_p.select(pl.len().alias("paid_orders"), pl.col("amount").sum().alias("gmv"))
-    customers = per_customer.select(
+def _paid_orders_per_customer(orders: pl.LazyFrame, period: Period) -> pl.LazyFrame:
+    """``customer_id, n``: the period's active customers and their paid orders in it."""
+    return paid(orders).filter(in_period("order_time", period)).group_by("customer_id").agg(pl.len().alias("n"))
+
+
+def _repurchase(per_customer: pl.LazyFrame) -> pl.LazyFrame:
+    """One row: active_customers, repurchase_rate = customers with >= 2 paid orders in the
+    period / active customers (from :func:`_paid_orders_per_customer`)."""
+    return per_customer.select(
         pl.len().alias("active_customers"),
         safe_div((pl.col("n") >= 2).sum(), pl.len()).alias("repurchase_rate"),
     )
+
+
+def order_kpis(orders: pl.LazyFrame, period: Period, before: Period | None) -> pl.LazyFrame:
+    """One row: active_customers, new_customers, paid_orders, gmv, aov, repurchase_rate, churn_rate."""
+    in_p = paid(orders).filter(in_period("order_time", period))
+    per_customer = _paid_orders_per_customer(orders, period)
+    base = in_p.select(pl.len().alias("paid_orders"), pl.col("amount").sum().alias("gmv"))
+    customers = _repurchase(per_customer)
     new = new_customers(orders, period).select(pl.len().alias("new_customers"))
     if before is None:
         churn = pl.LazyFrame({"churn_rate": [None]}, schema={"churn_rate": pl.Float64})
@@ -91,7 +102,20 @@ def headline_kpis(orders: pl.LazyFrame | None, events: pl.LazyFrame | None,
             parts.append(visit_to_pay(events, p).select("visit_to_pay"))
         return pl.concat(parts, how="horizontal")
 
-    wide = compare(one_row, period, comparison)
+    return _kpi_rows(compare(one_row, period, comparison))
+
+
+def repurchase_kpi(orders: pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
+    """The repurchase-rate row of :func:`headline_kpis` alone (section 2's KPI), without the
+    other KPIs' group-bys over the whole history (first purchases for new customers, the
+    period before the comparison for churn)."""
+    return _kpi_rows(compare(lambda p: _repurchase(_paid_orders_per_customer(orders, p)).select("repurchase_rate"),
+                             period, comparison))
+
+
+def _kpi_rows(wide: pl.DataFrame) -> pl.DataFrame:
+    """The KPI cards (see :func:`headline_kpis`) of a one-row table with each KPI's value,
+    ``_prev``, ``_change`` and ``_change_rel`` columns (:func:`kit.metrics.common.compare`)."""
     rows = []
     for key, unit, good_up in KPIS:
         if key not in wide.columns:
