@@ -167,7 +167,7 @@ def cart_breakdowns(run: Run) -> list[pl.DataFrame]:
 @needs(orders=())
 def repurchase_rate(run: Run) -> pl.DataFrame:
     """The repurchase rate (customers with >= 2 paid orders / active customers) beside the
-    comparison period: the KPI row of :func:`kit.metrics.kpis.headline_kpis` (:func:`kit.metrics.kpis.repurchase_kpi`)."""
+    comparison period: the KPI row of the headline KPIs, computed alone (:func:`kit.metrics.kpis.repurchase_kpi`)."""
     return repurchase_kpi(run.orders, run.period, run.comparison)
 
 

@@ -13,7 +13,7 @@ import polars as pl
 from kit.contract import paid, paid_lines
 from kit.figures import in_memory, kept, needs
 from kit.metrics import profile as m
-from kit.metrics.common import in_period
+from kit.metrics.common import in_periods
 from kit.metrics.products import category_quality as _category_quality
 from kit.run import Run
 
@@ -26,13 +26,8 @@ def _of_both_periods(run: Run, name: str, rows: pl.LazyFrame) -> pl.LazyFrame:
     and grouping them in memory is what keeps the section fast, instead of each figure
     scanning the shop's whole history (the figures still cut each period themselves)."""
 
-    def read() -> pl.LazyFrame:
-        inside = in_period("order_time", run.period)
-        if run.comparison is not None:
-            inside = inside | in_period("order_time", run.comparison)
-        return rows.filter(inside).collect().lazy()
-
-    return in_memory(run, name, read)
+    return in_memory(run, name, lambda: rows.filter(in_periods("order_time", run.period, run.comparison))
+                     .collect().lazy())
 
 
 def _orders(run: Run) -> pl.LazyFrame | None:

@@ -37,6 +37,12 @@ def in_period(column: str, period: Period) -> pl.Expr:
     return (col >= pl.lit(period.start_dt)) & (col < pl.lit(period.end_dt))
 
 
+def in_periods(column: str, period: Period, comparison: Period | None) -> pl.Expr:
+    """Rows whose ``column`` falls inside the period or, when there is one, the comparison period."""
+    inside = in_period(column, period)
+    return inside if comparison is None else inside | in_period(column, comparison)
+
+
 def add_change(frame: pl.LazyFrame | pl.DataFrame, values: Sequence[str]) -> pl.LazyFrame | pl.DataFrame:
     """Add ``x_change`` and ``x_change_rel`` for each ``x`` that has an ``x_prev`` column."""
     exprs = []

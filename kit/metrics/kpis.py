@@ -35,14 +35,19 @@ KPIS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def _paid_orders_per_customer(orders: pl.LazyFrame, period: Period) -> pl.LazyFrame:
+def _paid_in(orders: pl.LazyFrame, period: Period) -> pl.LazyFrame:
+    """The paid orders placed in the period."""
+    return paid(orders).filter(in_period("order_time", period))
+
+
+def _per_customer(paid_in_period: pl.LazyFrame) -> pl.LazyFrame:
     """``customer_id, n``: the period's active customers and their paid orders in it."""
-    return paid(orders).filter(in_period("order_time", period)).group_by("customer_id").agg(pl.len().alias("n"))
+    return paid_in_period.group_by("customer_id").agg(pl.len().alias("n"))
 
 
 def _repurchase(per_customer: pl.LazyFrame) -> pl.LazyFrame:
     """One row: active_customers, repurchase_rate = customers with >= 2 paid orders in the
-    period / active customers (from :func:`_paid_orders_per_customer`)."""
+    period / active customers (from :func:`_per_customer`)."""
     return per_customer.select(
         pl.len().alias("active_customers"),
         safe_div((pl.col("n") >= 2).sum(), pl.len()).alias("repurchase_rate"),
@@ -51,8 +56,8 @@ def _repurchase(per_customer: pl.LazyFrame) -> pl.LazyFrame:
 
 def order_kpis(orders: pl.LazyFrame, period: Period, before: Period | None) -> pl.LazyFrame:
     """One row: active_customers, new_customers, paid_orders, gmv, aov, repurchase_rate, churn_rate."""
-    in_p = paid(orders).filter(in_period("order_time", period))
-    per_customer = _paid_orders_per_customer(orders, period)
+    in_p = _paid_in(orders, period)
+    per_customer = _per_customer(in_p)
     base = in_p.select(pl.len().alias("paid_orders"), pl.col("amount").sum().alias("gmv"))
     customers = _repurchase(per_customer)
     new = new_customers(orders, period).select(pl.len().alias("new_customers"))
@@ -109,7 +114,7 @@ def repurchase_kpi(orders: pl.LazyFrame, period: Period, comparison: Period | No
     """The repurchase-rate row of :func:`headline_kpis` alone (section 2's KPI), without the
     other KPIs' group-bys over the whole history (first purchases for new customers, the
     period before the comparison for churn)."""
-    return _kpi_rows(compare(lambda p: _repurchase(_paid_orders_per_customer(orders, p)).select("repurchase_rate"),
+    return _kpi_rows(compare(lambda p: _repurchase(_per_customer(_paid_in(orders, p))).select("repurchase_rate"),
                              period, comparison))
 
 

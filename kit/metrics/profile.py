@@ -23,7 +23,16 @@ import polars as pl
 
 from kit.contract import AGE_BANDS, CITY_TIERS, is_mobile, paid, paid_lines
 from kit.errors import DataError
-from kit.metrics.common import UNKNOWN, add_change, compare, in_period, or_unknown, safe_div, share
+from kit.metrics.common import (
+    UNKNOWN,
+    add_change,
+    compare,
+    in_period,
+    in_periods,
+    or_unknown,
+    safe_div,
+    share,
+)
 from kit.metrics.customers import active_customers, new_customers
 from kit.metrics.sessions import FIRST
 from kit.periods import Period
@@ -222,10 +231,7 @@ def sessions(table: pl.LazyFrame, period: Period, comparison: Period | None) -> 
     """
     require(table, "sessions (run.sessions, or kit.metrics.sessions.session_table(events))", "session_id",
             "start", "end", "device", "source", FIRST + "pay")
-    inside = in_period("start", period)
-    if comparison is not None:
-        inside = inside | in_period("start", comparison)
-    return table.filter(inside).select(
+    return table.filter(in_periods("start", period, comparison)).select(
         "start",
         (pl.col("end") - pl.col("start")).dt.total_seconds().cast(pl.Float64).alias("duration_s"),
         "device", "source",
