@@ -47,3 +47,35 @@ def test_a_failing_cell_is_named_by_its_place_among_code_cells(tmp_path, monkeyp
         stop_kernel(km)
     assert str(bug.value) == "bug.ipynb, cell [4]: RuntimeError: a bug" and not bug.value.bad_input
     assert str(bad.value) == "bad.ipynb, cell [4]: DataError: orders.csv: no amount column" and bad.value.bad_input
+
+
+def test_a_thread_waiting_on_a_kernel_ends_when_the_kernel_is_stopped(tmp_path):
+    """A failed run drops its kernels while one may still be warming up in a thread; the
+    thread must end then (a batch worker waits for its threads before it exits: with the old
+    wait for the reply, a batch with one bad region took two minutes more), not at the timeout."""
+    import threading
+    import time
+
+    from nbclient.util import run_sync
+
+    from kit.publish.kernel import run_silently
+
+    km = start_kernel(tmp_path)
+    errors: list[BaseException] = []
+
+    def warm_up():
+        try:
+            run_silently(km, "import time; time.sleep(3600)", timeout=3600)
+        except BaseException as e:  # noqa: BLE001 - the test looks at what it raised
+            errors.append(e)
+
+    waiting = threading.Thread(target=warm_up, daemon=True)
+    waiting.start()
+    time.sleep(1.0)  # the code is running in the kernel
+    # the kernel shut down while the thread holds a client the stop did not know of (a client
+    # made after the stop dropped the kernel's clients: the race a failed run's warm-up loses)
+    run_sync(km.shutdown_kernel)(now=True)
+    waiting.join(120)  # a hang guard only: the thread ends a second or two after the stop
+    assert not waiting.is_alive(), "the thread still waits for a reply from a stopped kernel"
+    stop_kernel(km)
+    assert len(errors) == 1 and "the kernel stopped" in str(errors[0])

@@ -17,6 +17,7 @@ for IOPub to stay silent for 0.2 s), four times on a report's critical path.
 
 from __future__ import annotations
 
+import queue
 import threading
 from pathlib import Path
 
@@ -168,8 +169,21 @@ def run_silently(km, code: str, timeout: float = 120) -> None:
 
     client = ready_client(km)
     msg_id = client.execute(code, silent=True, store_history=False)
-    while run_sync(client.get_shell_msg)(timeout=timeout)["parent_header"].get("msg_id") != msg_id:
-        pass
+    waited = 0.0
+    while True:
+        try:
+            reply = run_sync(client.get_shell_msg)(timeout=1)
+        except queue.Empty:
+            # a failed run drops its kernels while one may still be warming up; its thread must
+            # end then (a worker process waits for its threads before it exits), not at the timeout
+            waited += 1
+            if not run_sync(km.is_alive)():
+                raise RuntimeError("the kernel stopped before it answered") from None
+            if waited >= timeout:
+                raise TimeoutError(f"the kernel did not answer within {timeout:.0f} s") from None
+            continue
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return
 
 
 def warm_up_kernel(km) -> None:
