@@ -96,3 +96,25 @@ def test_a_section_leaves_the_process_working_directory_alone(tmp_path, monkeypa
     assert (out / "probe.ipynb").exists()
     # papermill's file handler still "changes" to the directory it is in: only moves elsewhere matter
     assert {os.path.realpath(m) for m in moves} <= {os.path.realpath(here)}
+
+
+def test_sections_are_dealt_by_cost_so_the_kernels_finish_together():
+    """Costliest first, each to the kernel with the least cost so far; each kernel keeps report
+    order. Dealt in turn, conversion (8) would share a kernel with products (2) while profile and
+    RFM (4 + 3) left the other idle."""
+    secs = [Section("00_summary", run_last=True), Section("00_intro", cost=1), Section("01_profile", cost=4),
+            Section("02_conversion", cost=8), Section("03_rfm", cost=3), Section("06_products", cost=2),
+            Section("05_experiments"), Section("04_diagnosis", after_others=True)]
+    assert _stems(execution_plan(secs, 2)) == (
+        [["00_intro", "02_conversion", "05_experiments"], ["01_profile", "03_rfm", "06_products"]],
+        ["04_diagnosis", "00_summary"])
+    assert _stems(execution_plan(secs, 1))[0] == [
+        ["00_intro", "01_profile", "02_conversion", "03_rfm", "06_products", "05_experiments"]]
+
+
+def test_the_shipped_sections_yaml_puts_conversion_apart_from_profile_and_rfm():
+    from kit.publish.batch import listed_sections
+
+    lanes, _ = execution_plan(listed_sections(), 2)
+    conversion = next(lane for lane in lanes if any(s.stem == "02_conversion" for s in lane))
+    assert not {"01_profile", "03_rfm"} & {s.stem for s in conversion}

@@ -194,6 +194,8 @@ def test_sections_yaml_mistakes_are_one_message(notebooks):
     for text, message in [("sections:\n  - notebook: 01_profile\n    owm: true\n", "unknown key 'owm'"),
                           ("sections:\n  - 01_profile\n", "needs `notebook: NAME`"),
                           ("sections:\n  - notebook: 01_profile\n    own: maybe\n", "own must be true or false"),
+                          ("sections:\n  - notebook: 01_profile\n    cost: 0\n", "cost must be a number above 0"),
+                          ("sections:\n  - notebook: 01_profile\n    cost: high\n", "cost must be a number above 0"),
                           ("sections: [\n", "not valid YAML"),
                           ("sections:\n  - notebook: 01_profile\n  - notebook: 01_profile\n", "twice")]:
         path.write_text(text, encoding="utf-8")

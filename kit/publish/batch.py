@@ -61,6 +61,7 @@ class Section:
     after_others: bool = False  # the diagnosis reads the figures the sections before it saved
     numbered: bool = True  # its headings are numbered (not the summary, introduction or appendix)
     own: bool = False  # an analyst's own section: when it fails, the report shows a note instead (unless strict)
+    cost: float = 1.0  # its running time relative to the others' on a large shop (see execution_plan)
 
     @property
     def path(self) -> Path:
@@ -72,7 +73,7 @@ class Section:
         return None if self.numbered else (self.stem.lstrip("0123456789_") or self.stem)
 
 
-SECTION_KEYS = ("notebook", "run_last", "after_others", "numbered", "own")
+SECTION_KEYS = ("notebook", "run_last", "after_others", "numbered", "own", "cost")
 SECTION_DEFAULTS = {"run_last": False, "after_others": False, "numbered": True, "own": False}
 
 
@@ -105,7 +106,11 @@ def listed_sections() -> list[Section]:
         wrong = next((k for k, v in flags.items() if not isinstance(v, bool)), None)
         if wrong:
             raise KitError(f"{path}: section {number} ({entry['notebook']}): {wrong} must be true or false.")
-        result.append(Section(entry["notebook"], **flags))
+        cost = entry.get("cost", 1)
+        if isinstance(cost, bool) or not isinstance(cost, int | float) or not cost > 0:
+            raise KitError(f"{path}: section {number} ({entry['notebook']}): cost must be a number above 0 (its "
+                           "running time relative to the other sections').")
+        result.append(Section(entry["notebook"], **flags, cost=float(cost)))
     stems = [s.stem for s in result]
     twice = next((s for s in stems if stems.count(s) > 1), None)
     if twice:
@@ -158,15 +163,21 @@ def execution_order(secs: list[Section]) -> list[Section]:
 
 
 def execution_plan(secs: list[Section], lanes: int) -> tuple[list[list[Section]], list[Section]]:
-    """How a run's sections execute: the ones that may run side by side, dealt in report order
-    over at most ``lanes`` kernels (empty lanes dropped), then the rest one by one in the first
-    kernel: the first ``after_others`` or ``run_last`` section and everything after it."""
+    """How a run's sections execute: the ones that may run side by side, dealt over at most
+    ``lanes`` kernels (empty lanes dropped), then the rest one by one in the first kernel: the
+    first ``after_others`` or ``run_last`` section and everything after it.
+
+    The sections are dealt so that the kernels finish together: costliest first, each to the
+    kernel with the least ``cost`` so far (the first such kernel on a tie); each kernel runs
+    its sections in report order. Dealt in turn instead, section 2 (the costliest) shared its
+    kernel with the products, and the other kernel stood idle for 15 s of the 1M shop's report."""
     ordered = execution_order(secs)
     cut = next((i for i, s in enumerate(ordered) if s.after_others or s.run_last), len(ordered))
     free, rest = ordered[:cut], ordered[cut:]
-    lanes = max(1, lanes)
-    dealt = [free[i::lanes] for i in range(lanes)]
-    return [lane for lane in dealt if lane] or [[]], rest
+    dealt: list[list[Section]] = [[] for _ in range(max(1, lanes))]
+    for section in sorted(free, key=lambda s: -s.cost):  # stable: report order among equal costs
+        min(dealt, key=lambda lane: sum(s.cost for s in lane)).append(section)
+    return [sorted(lane, key=free.index) for lane in dealt if lane] or [[]], rest
 
 
 @dataclass
