@@ -26,12 +26,12 @@ def orders():
 
 def events():
     rows = [
-        ("s1", dt(2025, 10, 1, 10), "view"), ("s1", dt(2025, 10, 1, 10, 5), "pay"),
-        ("s2", dt(2025, 10, 2, 10), "view"),
-        ("s3", dt(2025, 9, 30, 23, 50), "view"), ("s3", dt(2025, 10, 1, 0, 5), "pay"),  # starts in Q3
-        ("s4", dt(2025, 9, 1), "view"),
+        ("s1", "a", dt(2025, 10, 1, 10), "view"), ("s1", "a", dt(2025, 10, 1, 10, 5), "pay"),
+        ("s2", "b", dt(2025, 10, 2, 10), "view"),
+        ("s3", "a", dt(2025, 9, 30, 23, 50), "view"), ("s3", "a", dt(2025, 10, 1, 0, 5), "pay"),  # starts in Q3
+        ("s4", "v:x", dt(2025, 9, 1), "view"),
     ]
-    return pl.LazyFrame(rows, schema=["session_id", "event_time", "event"], orient="row")
+    return pl.LazyFrame(rows, schema=["session_id", "user_id", "event_time", "event"], orient="row")
 
 
 def test_headline_kpis_by_hand():
@@ -61,6 +61,19 @@ def test_the_repurchase_kpi_alone_is_the_headline_row(comparison):
     # Q4: a has 2 of {a, c}; Q3: a and b one order each
     assert row["value"] == pytest.approx(0.5)
     assert row["value_prev"] == (0 if comparison else None)
+
+
+def test_visit_to_pay_reads_the_run_s_session_table_when_given():
+    """The summary passes the run's session table; the rate is the one the events give. A
+    session table that says otherwise changes it, so the table is what is read."""
+    from kit.metrics.sessions import FIRST, session_table
+
+    given = session_table(events())
+    by_events = headline_kpis(orders(), events(), Q4, Q3)
+    assert headline_kpis(orders(), events(), Q4, Q3, sessions=given).equals(by_events)
+    no_pay = given.with_columns(pl.lit(None, pl.Datetime("us")).alias(FIRST + "pay"))
+    row = headline_kpis(orders(), events(), Q4, Q3, sessions=no_pay).filter(pl.col("kpi") == "visit_to_pay")
+    assert row["value"][0] == 0 and row["value_prev"][0] == 0
 
 
 def test_without_comparison_and_without_events():
