@@ -184,3 +184,16 @@ def test_unknown_slice_value_and_key():
         apply_slice(_tables(), {"region": "华西"})
     with pytest.raises(DataError, match="slice key 'colour' is not a column"):
         apply_slice(_tables(), {"colour": "red"})
+
+
+def test_unmapped_event_names_are_counted_and_listed_most_common_first(tmp_path):
+    """Names are stripped before they are mapped (" view " is a view), mapped names are not
+    listed, and the rest are counted per name, most common first."""
+    rows = ["s,c1,2025-11-02 10:00,view", "s,c1,2025-11-02 10:01, view ", "s,c1,2025-11-02 10:02,scroll",
+            "s,c1,2025-11-02 10:03,hover", "s,c1,2025-11-02 10:04,hover", "s,c1,2025-11-02 10:05,加购"]
+    (tmp_path / "e.csv").write_text("session_id,customer_id,event_time,event\n" + "\n".join(rows) + "\n",
+                                    encoding="utf-8")
+    loaded = load(tmp_path, "  events: {path: e.csv}\nevents: {加购: add_to_cart}\n")
+    (problem,) = [p for p in loaded.problems if p.check == "unmapped_event"]
+    assert problem.count == 3 and problem.examples == ["hover", "scroll"]
+    assert loaded.tables["events"].collect()["event"].to_list() == ["view", "view", "add_to_cart"]

@@ -147,9 +147,13 @@ def value_problem(check: str, table: str, column: str, n: int, rows: int, where:
 
 
 def unmapped_events(raw_events: pl.LazyFrame, mapped: pl.Expr) -> list[Problem]:
+    """The events whose names ``mapped`` (an expression of the ``event`` column alone) leaves
+    null. The events are counted per name first and only the names are mapped: mapping every
+    event's name took 4 s of the 1M shop's 57M events."""
     names = (
-        raw_events.filter(mapped.is_null() & pl.col("event").is_not_null())
-        .group_by("event").len().sort("len", descending=True).collect()
+        raw_events.group_by("event").len().collect()
+        .filter(mapped.is_null() & pl.col("event").is_not_null())
+        .sort(["len", "event"], descending=[True, False])
     )
     if names.is_empty():
         return []
