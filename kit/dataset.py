@@ -44,6 +44,11 @@ LAYOUT = 1
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
+COMPRESSION = "lz4"
+"""The prepared tables' Parquet compression. Measured on the 1M shop's 57M prepared events:
+lz4 wrote them in 14.4 s against zstd's (polars' default) 16.1 s, DuckDB built the session
+table from them in 40-42 s against 44-45 s, and a full read took 1.3 s against 2.0 s; the
+file is 1.0 GB against 0.7 GB."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +196,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
     try:
         step("writing the prepared data")
         for name, lf in tables.items():
-            lf.sink_parquet(tmp / f"{name}.parquet")
+            lf.sink_parquet(tmp / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the sessions")
             write_session_table(tmp / "events.parquet", tmp / "sessions.parquet")

@@ -350,7 +350,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     run's slice. A run without a slice reads the dataset's files where they are; a sliced run
     writes its slice (and its session table) into ``work_dir/data``. Stops with one message
     when the data has errors or the period holds nothing to report."""
-    from kit.dataset import default_cache, prepare_dataset
+    from kit.dataset import COMPRESSION, default_cache, prepare_dataset
 
     step = progress or (lambda message: None)
     dataset, cache_notes = prepare_dataset(params, cache_dir or default_cache(), step)
@@ -372,7 +372,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
 
             tables["orders"] = with_paid_neighbours(tables["orders"].drop(PREV, NEXT))
         for name, lf in tables.items():
-            lf.sink_parquet(data_dir / f"{name}.parquet")
+            lf.sink_parquet(data_dir / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the slice's sessions")
             _write_sessions(data_dir)
