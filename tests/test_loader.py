@@ -186,9 +186,14 @@ def test_unknown_slice_value_and_key():
         apply_slice(_tables(), {"colour": "red"})
 
 
-def test_unmapped_event_names_are_counted_and_listed_most_common_first(tmp_path):
+@pytest.mark.parametrize("lookup_limit", [10_000, 1])
+def test_unmapped_event_names_are_counted_and_listed_most_common_first(tmp_path, monkeypatch, lookup_limit):
     """Names are stripped before they are mapped (" view " is a view), mapped names are not
-    listed, and the rest are counted per name, most common first."""
+    listed, and the rest are counted per name, most common first. The same whether the names
+    are mapped once each (a lookup) or, with more names than the lookup takes, row by row."""
+    from kit.data import conform
+
+    monkeypatch.setattr(conform, "MAX_LOOKUP_NAMES", lookup_limit)
     rows = ["s,c1,2025-11-02 10:00,view", "s,c1,2025-11-02 10:01, view ", "s,c1,2025-11-02 10:02,scroll",
             "s,c1,2025-11-02 10:03,hover", "s,c1,2025-11-02 10:04,hover", "s,c1,2025-11-02 10:05,加购"]
     (tmp_path / "e.csv").write_text("session_id,customer_id,event_time,event\n" + "\n".join(rows) + "\n",

@@ -137,7 +137,9 @@ def _load_table(name: str, params: RunParams, window=None):
                                    for c in floats)
     values = conform.value_expressions(name, typed.collect_schema(), source.values, params.events)
     if name == "events" and "event" in values:
-        problems += validate.unmapped_events(typed, values["event"])
+        counted = typed.group_by("event").len().collect()
+        problems += validate.unmapped_events(counted, values["event"])
+        values["event"] = conform.lookup_by_name(counted["event"], values["event"]).alias("event")
     typed = typed.with_columns(list(values.values()))
     if name == "events":
         typed = typed.filter(pl.col("event").is_not_null())

@@ -146,13 +146,12 @@ def value_problem(check: str, table: str, column: str, n: int, rows: int, where:
                    examples=examples)
 
 
-def unmapped_events(raw_events: pl.LazyFrame, mapped: pl.Expr) -> list[Problem]:
+def unmapped_events(counted: pl.DataFrame, mapped: pl.Expr) -> list[Problem]:
     """The events whose names ``mapped`` (an expression of the ``event`` column alone) leaves
-    null. The events are counted per name first and only the names are mapped: mapping every
-    event's name took 4 s of the 1M shop's 57M events."""
+    null, from the events counted per name as read (``event, len``): only the names are
+    mapped (mapping each of the 1M shop's 57M events' names took 4 s)."""
     names = (
-        raw_events.group_by("event").len().collect()
-        .filter(mapped.is_null() & pl.col("event").is_not_null())
+        counted.filter(mapped.is_null() & pl.col("event").is_not_null())
         .sort(["len", "event"], descending=[True, False])
     )
     if names.is_empty():
