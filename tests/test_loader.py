@@ -202,3 +202,23 @@ def test_unmapped_event_names_are_counted_and_listed_most_common_first(tmp_path,
     (problem,) = [p for p in loaded.problems if p.check == "unmapped_event"]
     assert problem.count == 3 and problem.examples == ["hover", "scroll"]
     assert loaded.tables["events"].collect()["event"].to_list() == ["view", "view", "add_to_cart"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_blank_text_is_missing_once_trimmed_and_the_rest_is_trimmed(tmp_path, kind):
+    """A value blank once trimmed ("", "  ") is missing: a required one drops its row and is
+    counted, an optional one is null; other text is trimmed ("  c2 " is c2)."""
+    rows = {"order_id": ["1", "2", "3", "4"], "customer_id": ["c1", "  c2 ", "  ", "c4"],
+            "order_time": ["2025-11-03 10:00:00"] * 4, "amount": ["10", "20", "30", "40"],
+            "status": ["paid"] * 4, "channel": [" app", "", "   ", "web "]}
+    frame = pl.DataFrame(rows)
+    if kind == "csv":
+        frame.write_csv(tmp_path / "o.csv")
+    else:
+        frame.write_parquet(tmp_path / "o.parquet")
+    loaded = load(tmp_path, f"  orders: {{path: o.{kind}}}\n")
+    orders = loaded.tables["orders"].collect().sort("order_id")
+    assert orders["customer_id"].to_list() == ["c1", "c2", "c4"]
+    assert orders["channel"].to_list() == ["app", None, "web"]
+    (missing,) = [p for p in loaded.problems if p.check == "missing_value" and p.column == "customer_id"]
+    assert missing.count == 1

@@ -159,15 +159,23 @@ def conform_expressions(
             # ids stored as floats (1001.0) must match their integer twins in other tables
             expr = pl.col(column.name).cast(pl.Int64, strict=False).cast(pl.String)
         else:
+            # trimmed here; a blank cell becomes a missing value after (blanks_as_missing)
             expr = pl.col(column.name).cast(pl.String).str.strip_chars()
-            if dtype == pl.String:
-                expr = pl.when(expr == "").then(None).otherwise(expr)  # a blank cell is a missing value
             if column.name.endswith("_id") and from_text:
                 # ids written as floats by spreadsheets ("1001.0") must match their integer twins;
                 # typed (Parquet) string ids skip this regex, which costs seconds on 50M events
                 expr = expr.str.replace(r"^(-?\d+)\.0+$", "$1")
         exprs[column.name] = expr.alias(column.name)
     return exprs
+
+
+def blanks_as_missing(parse: dict[str, pl.Expr], table) -> list[pl.Expr]:
+    """The second step of parsing, over the columns :func:`conform_expressions` made: a text
+    value that is blank once trimmed is a missing value (null). A step of its own so that each
+    value is trimmed once: written as one expression (the blank test and the value, each
+    trimmed), every value was trimmed twice, 4 s of each pass over the 1M shop's 57M events."""
+    return [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+            for c in parse if table.column(c).dtype == pl.String]
 
 
 def can_fail(target: pl.DataType, dtype: pl.DataType, excel: bool = False) -> bool:

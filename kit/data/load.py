@@ -129,7 +129,7 @@ def _load_table(name: str, params: RunParams, window=None):
     problems += value_problems
     if rows == 0:
         problems += _empty_table(name, scanned)
-    typed = raw.select(list(parse.values()))
+    typed = raw.select(list(parse.values())).with_columns(conform.blanks_as_missing(parse, table))
     floats = [c for c in parse if table.column(c).dtype == pl.Float64]
     if floats:
         # NaN and infinite numbers are missing values from here on (counted above)

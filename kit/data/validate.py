@@ -89,9 +89,7 @@ def value_checks(table: str, raw: pl.LazyFrame, parse: dict[str, pl.Expr], contr
         if c in fallible:
             aggs.append((pl.col(c).is_not_null() & e.is_null()).sum().alias(f"unparseable|{c}"))
         if c in required:
-            missing = pl.col(c).is_null() if c in fallible else e.is_null()
-            if target == pl.Float64:
-                missing = missing | e.is_nan()
+            missing = _missing(c, e, target, fallible)
             aggs.append(missing.sum().alias(f"missing|{c}"))
         if target == pl.Float64:
             aggs.append(e.is_infinite().sum().alias(f"infinite|{c}"))
@@ -107,9 +105,7 @@ def value_checks(table: str, raw: pl.LazyFrame, parse: dict[str, pl.Expr], contr
             bad = raw.filter(pl.col(c).is_not_null() & e.is_null()).select(pl.col(c).cast(pl.String)).head(MAX_EXAMPLES)
             examples = bad.collect().to_series().to_list()
         elif check == "missing" and n < rows:
-            missing = pl.col(c).is_null() if c in fallible else e.is_null()
-            if contract.column(c).dtype == pl.Float64:
-                missing = missing | e.is_nan()
+            missing = _missing(c, e, contract.column(c).dtype, fallible)
             at = raw.with_row_index("row", offset=1).filter(missing).select("row").head(MAX_EXAMPLES)
             examples = at.collect().to_series().to_list()
         elif check == "infinite":
@@ -119,6 +115,18 @@ def value_checks(table: str, raw: pl.LazyFrame, parse: dict[str, pl.Expr], contr
             examples = []
         problems.append(value_problem(check, table, c, n, rows, where, c in required, examples))
     return problems, rows
+
+
+def _missing(column: str, parsed: pl.Expr, target: pl.DataType, fallible: set[str]) -> pl.Expr:
+    """A required value that is missing: null as read (a column that can fail to parse, whose
+    failures are counted apart), null once parsed, NaN, or blank text (see
+    :func:`kit.data.conform.blanks_as_missing`)."""
+    missing = pl.col(column).is_null() if column in fallible else parsed.is_null()
+    if target == pl.Float64:
+        missing = missing | parsed.is_nan()
+    if target == pl.String:
+        missing = missing | (parsed == "")
+    return missing
 
 
 def value_problem(check: str, table: str, column: str, n: int, rows: int, where: str, required: bool,
