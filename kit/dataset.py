@@ -188,14 +188,17 @@ def _build(params: RunParams, folder: Path, step) -> None:
         tables["customers"] = tables["customers"].unique("customer_id", keep="first", maintain_order=True)
     if "events" in tables:
         tables["events"] = with_sessions(tables["events"], params.conversion.session_gap_minutes)
-    if "order_items" in tables and "orders" in tables:
-        # the inner join also drops the lines of orders outside the data
-        tables["order_items"] = lines_with_orders(tables["order_items"], tables["orders"])
     tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
     try:
         step("writing the prepared data")
-        for name, lf in tables.items():
+        for name in sorted(tables, key=lambda n: n == "order_items"):  # the lines after the orders
+            lf = tables[name]
+            if name == "order_items" and "orders" in tables:
+                # joined to the orders as written (they are written first): joined to their plan,
+                # the lines sorted and deduplicated the orders again (4 s of the 1M shop's 15M
+                # lines). The inner join also drops the lines of orders outside the data.
+                lf = lines_with_orders(lf, pl.scan_parquet(tmp / "orders.parquet"))
             lf.sink_parquet(tmp / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the sessions")
