@@ -169,7 +169,7 @@ def conform_expressions(
     return exprs
 
 
-def blanks_as_missing(parse: dict[str, pl.Expr], table) -> list[pl.Expr]:
+def blanks_as_missing(parse: dict[str, pl.Expr], table: Table) -> list[pl.Expr]:
     """The second step of parsing, over the columns :func:`conform_expressions` made: a text
     value that is blank once trimmed is a missing value (null). A step of its own so that each
     value is trimmed once: written as one expression (the blank test and the value, each
