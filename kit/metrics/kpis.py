@@ -20,7 +20,7 @@ import polars as pl
 from kit.contract import paid
 from kit.metrics.common import compare, in_period, safe_div
 from kit.metrics.customers import active_customers, new_customers
-from kit.metrics.sessions import FIRST, session_table
+from kit.metrics.sessions import pays, session_table
 from kit.periods import Period
 
 KPIS: tuple[tuple[str, str, bool], ...] = (
@@ -83,7 +83,7 @@ def visit_to_pay(sessions: pl.LazyFrame, period: Period) -> pl.LazyFrame:
     event, and pays when it has a ``pay`` event)."""
     return sessions.filter(in_period("start", period)).select(
         pl.len().cast(pl.Float64).alias("sessions"),
-        pl.col(FIRST + "pay").is_not_null().sum().cast(pl.Float64).alias("paying_sessions"),
+        pays().sum().cast(pl.Float64).alias("paying_sessions"),
     ).with_columns(safe_div(pl.col("paying_sessions"), pl.col("sessions")).alias("visit_to_pay"))
 
 

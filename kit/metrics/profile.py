@@ -34,7 +34,7 @@ from kit.metrics.common import (
     share,
 )
 from kit.metrics.customers import active_customers, new_customers
-from kit.metrics.sessions import FIRST
+from kit.metrics.sessions import FIRST, pays
 from kit.periods import Period
 
 DURATION_BINS_MIN: tuple[float, ...] = (0, 1, 3, 5, 10, 20, 30, 60)
@@ -235,7 +235,7 @@ def sessions(table: pl.LazyFrame, period: Period, comparison: Period | None) -> 
         "start",
         (pl.col("end") - pl.col("start")).dt.total_seconds().cast(pl.Float64).alias("duration_s"),
         "device", "source",
-        pl.col(FIRST + "pay").is_not_null().alias("paid"),
+        pays().alias("paid"),
     ).collect()
 
 

@@ -92,6 +92,11 @@ FIRST, LAST = "first:", "last:"
 of the session's first / last event of that name (null: none)."""
 
 
+def pays() -> pl.Expr:
+    """On the session table: the session has a ``pay`` event (a paying session)."""
+    return pl.col(FIRST + "pay").is_not_null()
+
+
 def session_table(events: pl.LazyFrame) -> pl.LazyFrame:
     """One row per session: the facts every visit figure needs, from one pass over the events.
 
