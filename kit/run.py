@@ -31,11 +31,11 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 6
+LAYOUT = 7
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
-dataset's (:mod:`kit.dataset`) unless the run has a slice); a cached run prepared with another
+dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts); a cached run prepared with another
 layout is prepared again."""
 
 
@@ -210,6 +210,10 @@ class Run:
     events = property(lambda self: self.table("events"))
     sessions = property(lambda self: self.table("sessions"))
     """One row per session (built when the run is prepared; None without events)."""
+    cart_table = property(lambda self: self.table("carts"))
+    """One row per cart with its user's next pay (:func:`kit.metrics.cart.cart_table`; None without events)."""
+    cart_lines = property(lambda self: self.table("cart_lines"))
+    """One row per cart and category (:func:`kit.metrics.cart.cart_lines`; None without events)."""
     marketing_spend = property(lambda self: self.table("marketing_spend"))
 
     # -- results shared between sections and with the publisher
@@ -350,11 +354,17 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     run's slice. A run without a slice reads the dataset's files where they are; a sliced run
     writes its slice (and its session table) into ``work_dir/data``. Stops with one message
     when the data has errors or the period holds nothing to report."""
-    from kit.dataset import COMPRESSION, default_cache, prepare_dataset
+    from kit.dataset import (
+        COMPRESSION,
+        FROM_EVENTS,
+        default_cache,
+        prepare_dataset,
+        write_event_tables,
+    )
 
     step = progress or (lambda message: None)
     dataset, cache_notes = prepare_dataset(params, cache_dir or default_cache(), step)
-    tables = {name: dataset.table(name) for name in dataset.tables if name != "sessions"}
+    tables = {name: dataset.table(name) for name in dataset.tables if name not in FROM_EVENTS}
     try:
         tables, notes = apply_slice(tables, params.slice)
     except DataError as e:  # name the params file, where the slice is written
@@ -375,7 +385,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
             lf.sink_parquet(data_dir / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the slice's sessions")
-            _write_sessions(data_dir)
+            write_event_tables(data_dir)
     else:
         data_dir = dataset.folder
     run = Run(params, work_dir)
@@ -421,14 +431,6 @@ def _history(tables: dict[str, pl.LazyFrame], params: RunParams) -> list:
     from kit.data.validate import history_check
 
     return history_check(tables, (params.previous or params.current).start)
-
-
-def _write_sessions(data_dir: Path) -> None:
-    """``sessions.parquet``: the run's one session table (see :func:`kit.metrics.sessions.session_table`),
-    built from the prepared (sliced, stitched) events so that every section counts the same visits."""
-    from kit.data.duck import write_session_table
-
-    write_session_table(data_dir / "events.parquet", data_dir / "sessions.parquet")
 
 
 def _last_order_day(data_dir: Path) -> str | None:

@@ -54,9 +54,18 @@ def events() -> pl.LazyFrame:
     return pl.LazyFrame(ROWS, schema=SCHEMA, orient="row")
 
 
+def table(log: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    return ct.cart_table(events() if log is None else log).collect().lazy()
+
+
+def lines(log: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    log = events() if log is None else log
+    return ct.cart_lines(log, table(log))
+
+
 @pytest.fixture(scope="module")
 def carts() -> pl.LazyFrame:
-    return ct.carts(events(), MARCH, FEB, window_hours=24).collect().lazy()
+    return ct.carts(table(), MARCH, FEB, window_hours=24).collect().lazy()
 
 
 def _row(frame: pl.DataFrame, **keys) -> dict:
@@ -92,7 +101,7 @@ def test_cart_abandonment_summary(carts):
 
 
 def test_shorter_window():
-    c = ct.carts(events(), MARCH, None, window_hours=1).collect().lazy()
+    c = ct.carts(table(), MARCH, None, window_hours=1).collect().lazy()
     s = ct.cart_abandonment(c, MARCH, None).row(0, named=True)
     # 1 h: c1 (24 h) and c6 (65 min) now abandoned too; only c4 (30 min) paid -> 4/5
     assert s["abandoned"] == 4
@@ -111,7 +120,7 @@ def test_abandonment_by_device(carts):
 
 
 def test_abandonment_by_category(carts):
-    by = ct.abandonment_by_category(events(), carts, MARCH, FEB)
+    by = ct.abandonment_by_category(lines(), MARCH, FEB, window_hours=24)
     # shoes in c1 c2 c4 c6: abandoned c2 -> 1/4, value 7; hats in c1 c3: abandoned c3 -> 1/2, value 20
     assert by["group"].to_list() == ["hats", "shoes"]
     hats, shoes = _row(by, group="hats"), _row(by, group="shoes")
@@ -122,10 +131,38 @@ def test_abandonment_by_category(carts):
 
 def test_events_without_value_or_category():
     log = events().drop("value", "category")
-    c = ct.carts(log, MARCH, None).collect().lazy()
+    c = ct.carts(table(log), MARCH, None).collect().lazy()
     assert ct.cart_abandonment(c, MARCH, None)["abandoned_value"][0] == 0
-    by = ct.abandonment_by_category(log, c, MARCH, None)
+    by = ct.abandonment_by_category(lines(log), MARCH, None)
     assert by["group"].to_list() == ["unknown"] and by["carts"][0] == 5
+
+
+def test_the_cart_table_keeps_the_next_pay_whatever_the_window():
+    t = table().collect()
+    # every cart of the data, of both periods and none
+    assert sorted(t["session_id"]) == ["c1", "c2", "c3", "c4", "c5", "c6"]
+    assert _row(t, session_id="c2")["next_pay"] == datetime(2025, 3, 3, 10, 5, 1)  # beyond 24 h, still kept
+    assert _row(t, session_id="c3")["next_pay"] is None  # u3 paid only before the cart
+    assert _row(t, session_id="c5")["next_pay"] is None
+    # a longer window turns c2's pay (24 h + 1 s) into a paid cart
+    c = ct.carts(table(), MARCH, None, window_hours=25).collect()
+    assert _row(c, session_id="c2")["abandoned"] is False
+    assert _row(c, session_id="c2")["hours_to_pay"] == pytest.approx(24 + 1 / 3600)
+
+
+def test_cart_lines_hold_each_category_of_each_cart():
+    got = lines().collect().sort("session_id", "group")
+    assert got.select("session_id", "group", "value").rows() == [
+        ("c1", "hats", 5.0), ("c1", "shoes", 10.0), ("c2", "shoes", 7.0), ("c3", "hats", 20.0),
+        ("c4", "shoes", 4.0), ("c5", "shoes", 8.0), ("c6", "shoes", 3.0)]
+    assert _row(got, session_id="c1", group="hats")["cart_time"] == datetime(2025, 3, 2, 10, 5)
+
+
+def test_a_cart_without_a_user_is_never_paid():
+    log = events().with_columns(pl.when(pl.col("user_id") == "u4").then(None).otherwise(pl.col("user_id"))
+                                .alias("user_id"))
+    c = ct.carts(table(log), MARCH, None).collect()
+    assert _row(c, session_id="c4")["abandoned"] is True
 
 
 def test_cart_chart_returns_figure(carts):
@@ -135,7 +172,7 @@ def test_cart_chart_returns_figure(carts):
     from kit.charts.conversion import cart_chart
 
     tables = [ct.abandonment_by(carts, "device", MARCH, FEB), ct.abandonment_by(carts, "source", MARCH, None),
-              ct.abandonment_by_category(events(), carts, MARCH, FEB)]
+              ct.abandonment_by_category(lines(), MARCH, FEB)]
     assert isinstance(cart_chart(tables, ZH), Figure)
     assert isinstance(cart_chart(tables[:1], EN), Figure)
     plt.close("all")

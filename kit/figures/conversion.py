@@ -127,10 +127,11 @@ def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame:
 
 def carts(run: Run) -> pl.LazyFrame:
     """The run's carts (sessions with an add to cart, paid or not within the window), kept in
-    memory: one row per cart of both periods (:func:`kit.metrics.cart.carts`)."""
+    memory: one row per cart of both periods (:func:`kit.metrics.cart.carts`), from the
+    prepared cart table."""
     return in_memory(run, "carts", lambda: cart.carts(
-        run.events, run.period, run.comparison, run.params.conversion.cart_window_hours,
-        sessions=run.sessions).collect(engine="streaming").lazy())
+        run.cart_table, run.period, run.comparison, run.params.conversion.cart_window_hours,
+    ).collect(engine="streaming").lazy())
 
 
 @needs(events=("event",))
@@ -148,7 +149,8 @@ def cart_abandonment_by(run: Run, dimension: str, reuse: bool = False) -> pl.Dat
     """Cart abandonment per device, source or category (kept for the diagnosis)."""
     if dimension == "category":
         def compute():
-            return cart.abandonment_by_category(run.events, carts(run), run.period, run.comparison)
+            return cart.abandonment_by_category(run.cart_lines, run.period, run.comparison,
+                                                run.params.conversion.cart_window_hours)
     else:
         def compute():
             return cart.abandonment_by(carts(run), dimension, run.period, run.comparison)

@@ -12,6 +12,12 @@
   are enough. One payment can settle several carts of the user within its window.
 - **abandonment rate** = abandoned carts / carts; **abandoned value** = sum of the
   abandoned carts' value; **hours to pay** = first such pay - ``cart_time``, over paid carts.
+
+What the figures read is prepared once per dataset, for any period and window: the
+:func:`cart_table` (a row per cart with the user's next pay, ``carts.parquet``) and the
+:func:`cart_lines` (a row per cart and category, ``cart_lines.parquet``); a run's
+:func:`carts` cut them to its periods and apply its window. So the figures never read the
+events themselves.
 """
 
 from __future__ import annotations
@@ -26,46 +32,80 @@ from kit.metrics.sessions import FIRST, session_table
 from kit.periods import Period
 
 
-def carts(events: pl.LazyFrame, period: Period, comparison: Period | None = None,
-          window_hours: float = 24, sessions: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """One row per cart of the period and the comparison period (see module doc):
-    ``period`` (label), ``session_id``, ``user_id``, ``cart_time``, ``device``, ``source``,
-    ``value``, ``pay_time`` (first pay within the window, null when none), ``abandoned``,
-    ``hours_to_pay``.
+def cart_table(events: pl.LazyFrame, sessions: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """One row per cart of the data, whatever the period (see module doc): ``session_id``,
+    ``user_id``, ``start`` (of the session), ``cart_time``, ``device``, ``source``, ``value``,
+    and ``next_pay``: the same user's first ``pay`` event at or after ``cart_time``, however
+    much later (null when none, and for a cart without a user). Whether that pay falls within
+    a run's window is decided by :func:`carts`.
 
-    ``sessions`` is the run's session table (``run.sessions``); without it, it is built
-    from the events here. The events are read for their ``pay`` events only. One lazy
-    plan; collect it once and pass it on: ``c = carts(...).collect(engine="streaming").lazy()``.
-    """
-    periods = [period] if comparison is None else [period, comparison]
+    ``sessions`` is the session table of the same events (built here when not given); the
+    events are read for their ``pay`` events only."""
     if sessions is None:
         sessions = session_table(events)
-    period_of = pl.lit(None, dtype=pl.String)
-    for p in reversed(periods):
-        period_of = pl.when(in_period("start", p)).then(pl.lit(p.label)).otherwise(period_of)
     cart_rows = (
         sessions.filter(pl.col(FIRST + "add_to_cart").is_not_null())
-        .with_columns(period_of.alias("period"))
-        .filter(pl.col("period").is_not_null())
-        .select("period", "session_id", "user_id", pl.col(FIRST + "add_to_cart").alias("cart_time"), "device",
+        .select("session_id", "user_id", "start", pl.col(FIRST + "add_to_cart").alias("cart_time"), "device",
                 "source", pl.col("cart_value").alias("value"))
         .sort("cart_time")
     )
-    first = min(p.start_dt for p in periods)
     pays = (
-        events.filter((pl.col("event") == "pay") & (pl.col("event_time") >= first))
-        .select("user_id", pl.col("event_time").alias("pay_time"))
-        .sort("pay_time")
+        events.filter(pl.col("event") == "pay")
+        .select("user_id", pl.col("event_time").alias("next_pay"))
+        .sort("next_pay")
     )
-    # the first pay of the same user at or after the cart, no later than the window
-    matched = cart_rows.join_asof(
-        pays, left_on="cart_time", right_on="pay_time", by="user_id", strategy="forward",
-        tolerance=timedelta(hours=window_hours), check_sortedness=False,  # both sides sorted by time above
+    # the first pay of the same user at or after the cart
+    return cart_rows.join_asof(pays, left_on="cart_time", right_on="next_pay", by="user_id", strategy="forward",
+                               check_sortedness=False)  # both sides sorted by time above
+
+
+def cart_lines(events: pl.LazyFrame, table: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per cart and product category put in it: ``session_id``, ``group`` (the
+    category, ``unknown`` when missing), ``value`` (of that category's ``add_to_cart``
+    events, null as 0), with the cart's ``start``, ``cart_time`` and ``next_pay`` from
+    ``table`` (:func:`cart_table` of the same events)."""
+    names = events.collect_schema().names()
+    category = pl.col("category").fill_null(UNKNOWN) if "category" in names else pl.lit(UNKNOWN)
+    value = pl.col("value").fill_null(0.0) if "value" in names else pl.lit(0.0)
+    lines = (
+        events.filter(pl.col("event") == "add_to_cart")
+        .group_by("session_id", category.alias("group"))
+        .agg(value.sum().alias("value"))
     )
+    return lines.join(table.select("session_id", "start", "cart_time", "next_pay"), on="session_id", how="inner")
+
+
+def _period_of(periods: Sequence[Period]) -> pl.Expr:
+    """The label of the period the cart's session started in (null: neither)."""
+    label = pl.lit(None, dtype=pl.String)
+    for p in reversed(periods):
+        label = pl.when(in_period("start", p)).then(pl.lit(p.label)).otherwise(label)
+    return label.alias("period")
+
+
+def _pay_within(window_hours: float) -> pl.Expr:
+    """The cart's pay when it came within the window (exactly ``window_hours`` counts), else null."""
+    return pl.when(pl.col("next_pay") - pl.col("cart_time") <= timedelta(hours=window_hours)).then(pl.col("next_pay"))
+
+
+def _in_periods(rows: pl.LazyFrame, periods: Sequence[Period], window_hours: float) -> pl.LazyFrame:
+    """The rows of carts that started in the periods, with ``period``, ``pay_time`` and ``abandoned``."""
+    return (rows.with_columns(_period_of(periods), _pay_within(window_hours).alias("pay_time"))
+            .filter(pl.col("period").is_not_null())
+            .with_columns(pl.col("pay_time").is_null().alias("abandoned")))
+
+
+def carts(table: pl.LazyFrame, period: Period, comparison: Period | None = None,
+          window_hours: float = 24) -> pl.LazyFrame:
+    """One row per cart of the period and the comparison period (see module doc), from the
+    :func:`cart_table`: ``period`` (label), ``session_id``, ``user_id``, ``cart_time``,
+    ``device``, ``source``, ``value``, ``pay_time`` (first pay within the window, null when
+    none), ``abandoned``, ``hours_to_pay``. One lazy plan; collect it once and pass it on:
+    ``c = carts(...).collect(engine="streaming").lazy()``."""
+    periods = [period] if comparison is None else [period, comparison]
     hours = (pl.col("pay_time") - pl.col("cart_time")).dt.total_seconds(fractional=True) / 3600
-    return matched.select(
-        "period", "session_id", "user_id", "cart_time", "device", "source", "value", "pay_time",
-        pl.col("pay_time").is_null().alias("abandoned"),
+    return _in_periods(table, periods, window_hours).select(
+        "period", "session_id", "user_id", "cart_time", "device", "source", "value", "pay_time", "abandoned",
         hours.alias("hours_to_pay"),
     )
 
@@ -116,24 +156,16 @@ def abandonment_by(cart_rows: pl.LazyFrame, dimension: str, period: Period,
     )
 
 
-def abandonment_by_category(events: pl.LazyFrame, cart_rows: pl.LazyFrame, period: Period,
-                            comparison: Period | None = None) -> pl.DataFrame:
-    """Per product category put in carts: ``group`` (category, ``unknown`` when missing),
-    ``carts`` = carts holding the category, ``abandoned`` = those abandoned,
-    ``abandonment_rate``, ``abandoned_value`` = value of that category's add-to-cart events
-    in abandoned carts; beside the comparison period, worst rate first. A cart with two
+def abandonment_by_category(lines: pl.LazyFrame, period: Period, comparison: Period | None = None,
+                            window_hours: float = 24) -> pl.DataFrame:
+    """Per product category put in carts, from the :func:`cart_lines`: ``group`` (category,
+    ``unknown`` when missing), ``carts`` = carts holding the category, ``abandoned`` = those
+    abandoned, ``abandonment_rate``, ``abandoned_value`` = value of that category's add-to-cart
+    events in abandoned carts; beside the comparison period, worst rate first. A cart with two
     categories counts once in each."""
-    names = events.collect_schema().names()
-    category = pl.col("category").fill_null(UNKNOWN) if "category" in names else pl.lit(UNKNOWN)
-    value = pl.col("value").fill_null(0.0) if "value" in names else pl.lit(0.0)
-    lines = (
-        events.filter(pl.col("event") == "add_to_cart")
-        .group_by("session_id", category.alias("group"))
-        .agg(value.sum().alias("value"))
-    )
-
-    # one join for both periods (the two sides of the comparison share it)
-    per_cart = lines.join(cart_rows.select("session_id", "period", "abandoned"), on="session_id", how="inner")
+    periods = [period] if comparison is None else [period, comparison]
+    # one pass for both periods (the two sides of the comparison share it)
+    per_cart = _in_periods(lines, periods, window_hours)
 
     def one(p: Period) -> pl.LazyFrame:
         return _abandonment(_of(per_cart, p), by=["group"])

@@ -52,7 +52,7 @@ def build(params, folder: Path, step) -> None:
     from kit.spark.layout import conform_to, local_schemas
     from kit.spark.load import is_remote, list_remote, load_tables
     from kit.spark.session import session_for
-    from kit.spark.tables import session_table
+    from kit.spark.tables import cart_lines, cart_table, session_table
     from kit.spark.write import write_table
 
     spark = session_for(params)
@@ -75,10 +75,14 @@ def build(params, folder: Path, step) -> None:
             rows[name] = write_table(spark, conform_to(frame, schemas[name]), name, staging, tmp)
         if "events" in frames:
             step("building the sessions (Spark)")
-            # from the events as written, as the local engine does
-            events = spark.read.parquet(f"{staging.rstrip('/')}/events")
-            rows["sessions"] = write_table(spark, conform_to(session_table(events), schemas["sessions"]), "sessions",
-                                           staging, tmp)
+            # from the events as written, each table from those before it as written, as the
+            # local engine does (kit.dataset.write_event_tables)
+            written = lambda name: spark.read.parquet(f"{staging.rstrip('/')}/{name}")  # noqa: E731
+            made = {"sessions": lambda: session_table(written("events")),
+                    "carts": lambda: cart_table(written("events"), written("sessions")),
+                    "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
+            for name, make in made.items():
+                rows[name] = write_table(spark, conform_to(make(), schemas[name]), name, staging, tmp)
         quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")

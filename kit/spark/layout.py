@@ -11,12 +11,13 @@ from __future__ import annotations
 import polars as pl
 
 from kit.contract import TABLES, lines_with_orders
+from kit.metrics.cart import cart_lines, cart_table
 from kit.metrics.customers import with_paid_neighbours
 from kit.metrics.sessions import derive_sessions, session_table, stitch_users
 
 
 def local_schemas(columns: dict[str, list[str]], gap_minutes: int) -> dict[str, pl.Schema]:
-    """The schema of each prepared table (and ``sessions``) the local engine writes when the
+    """The schema of each prepared table (and those made from the events) the local engine writes when the
     loaded tables have ``columns`` (contract columns, by table)."""
     empty = {name: pl.LazyFrame(schema={c: TABLES[name].schema[c] for c in cols}) for name, cols in columns.items()}
     # the same steps as kit.dataset._build, on no rows
@@ -28,7 +29,10 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int) -> dict[str, 
         empty["order_items"] = lines_with_orders(empty["order_items"], empty["orders"])
     schemas = {name: lf.collect_schema() for name, lf in empty.items()}
     if "events" in empty:
-        schemas["sessions"] = session_table(empty["events"]).collect_schema()
+        sessions = session_table(empty["events"])
+        carts = cart_table(empty["events"], sessions)
+        schemas |= {"sessions": sessions.collect_schema(), "carts": carts.collect_schema(),
+                    "cart_lines": cart_lines(empty["events"], carts).collect_schema()}
     return schemas
 
 

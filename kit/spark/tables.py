@@ -127,3 +127,39 @@ def session_table(events):
     # an unknown user's session is a first visit (polars joins no null key)
     return table.withColumn("first_visit", F.when(F.col("user_id").isNull(), F.lit(True))
                             .otherwise(F.col("start") == first_start))
+
+
+def cart_table(events, sessions):
+    """Twin of :func:`kit.metrics.cart.cart_table`: one row per cart (a session with an add to
+    cart) with ``next_pay``, the same user's first pay at or after the cart's time."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    carts = sessions.filter(F.col(FIRST + "add_to_cart").isNotNull()).select(
+        "session_id", "user_id", "start", F.col(FIRST + "add_to_cart").alias("cart_time"), "device", "source",
+        F.col("cart_value").alias("value"))
+    # carts and pays on one timeline per user, a pay at a cart's instant after the cart (it counts);
+    # a cart without a user has no pay (the local as-of join matches no null key)
+    timeline = carts.select("session_id", "user_id", F.col("cart_time").alias("_t"), F.lit(0).alias("_kind")) \
+        .unionByName(events.filter((F.col("event") == "pay") & F.col("user_id").isNotNull())
+                     .select(F.lit(None).cast("string").alias("session_id"), "user_id",
+                             F.col("event_time").alias("_t"), F.lit(1).alias("_kind")))
+    ahead = Window.partitionBy("user_id").orderBy("_t", "_kind").rowsBetween(Window.currentRow,
+                                                                            Window.unboundedFollowing)
+    next_pay = (timeline.withColumn("next_pay", F.first(F.when(F.col("_kind") == 1, F.col("_t")), ignorenulls=True)
+                                    .over(ahead))
+                .filter(F.col("_kind") == 0).select("session_id", "next_pay"))
+    return carts.join(next_pay, on="session_id", how="left")
+
+
+def cart_lines(events, carts):
+    """Twin of :func:`kit.metrics.cart.cart_lines`: one row per cart and category put in it,
+    with the category's add-to-cart value and the cart's start, time and next pay."""
+    from pyspark.sql import functions as F
+
+    names = events.columns
+    category = F.coalesce(F.col("category"), F.lit(UNKNOWN)) if "category" in names else F.lit(UNKNOWN)
+    value = F.coalesce(F.col("value"), F.lit(0.0)) if "value" in names else F.lit(0.0)
+    lines = (events.filter(F.col("event") == "add_to_cart")
+             .groupBy("session_id", category.alias("group")).agg(F.sum(value).alias("value")))
+    return lines.join(carts.select("session_id", "start", "cart_time", "next_pay"), on="session_id", how="inner")
