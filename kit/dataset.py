@@ -39,9 +39,9 @@ from kit import __version__
 from kit.errors import DataError
 from kit.params import RunParams, is_remote
 
-LAYOUT = 2
+LAYOUT = 3
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
-the cart table and cart lines)."""
+the cart table and cart lines, 3: sessions say whether one user holds all their events)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
@@ -224,20 +224,40 @@ def _build(params: RunParams, folder: Path, step) -> None:
         raise
 
 
-def write_event_tables(folder: Path) -> None:
+def write_event_tables(folder: Path, whole: Dataset | None = None) -> None:
     """Beside ``events.parquet`` in ``folder``, the tables the figures read instead of the
     events: ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`, made by DuckDB:
     :mod:`kit.data.duck`), ``carts.parquet`` (:func:`kit.metrics.cart.cart_table`) and
-    ``cart_lines.parquet`` (:func:`kit.metrics.cart.cart_lines`)."""
+    ``cart_lines.parquet`` (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the
+    events are a slice of, when the slice keeps every event of its customers (its session
+    table is then cut, not built again)."""
     from kit.data.duck import write_session_table
     from kit.metrics.cart import cart_lines, cart_table
 
-    write_session_table(folder / "events.parquet", folder / "sessions.parquet")
+    if whole is None or not _cut_sessions(whole.folder / "sessions.parquet", folder):
+        write_session_table(folder / "events.parquet", folder / "sessions.parquet",
+                            whole.folder / "sessions.parquet" if whole is not None else None)
     events = pl.scan_parquet(folder / "events.parquet")
     cart_table(events, pl.scan_parquet(folder / "sessions.parquet")).sink_parquet(
         folder / "carts.parquet", compression=COMPRESSION)
     cart_lines(events, pl.scan_parquet(folder / "carts.parquet")).sink_parquet(
         folder / "cart_lines.parquet", compression=COMPRESSION)
+
+
+def _cut_sessions(whole: Path, folder: Path) -> bool:
+    """Write a slice's ``sessions.parquet`` as the rows of the whole dataset's session table
+    ``whole`` whose users the slice holds, when that is exact: the slice keeps every event of
+    its customers, and none of its events belongs to a session of several users (which would
+    change in the slice, and with it its users' first visits). Returns whether it did;
+    otherwise the sessions are built from the slice's events."""
+    events = pl.scan_parquet(folder / "events.parquet")
+    mixed = pl.scan_parquet(whole).filter(~pl.col("single_user")).select("session_id")
+    if events.join(mixed, on="session_id", how="semi").select(pl.len()).collect().item():
+        return False
+    users = events.select("user_id").unique()
+    (pl.scan_parquet(whole).join(users, on="user_id", how="semi")
+     .sink_parquet(folder / "sessions.parquet", compression=COMPRESSION))
+    return True
 
 
 def size_gb(folder: Path) -> float:

@@ -31,11 +31,12 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 7
+LAYOUT = 8
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
-dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts); a cached run prepared with another
+dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
+customer cuts its sessions from the dataset's); a cached run prepared with another
 layout is prepared again."""
 
 
@@ -365,6 +366,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     step = progress or (lambda message: None)
     dataset, cache_notes = prepare_dataset(params, cache_dir or default_cache(), step)
     tables = {name: dataset.table(name) for name in dataset.tables if name not in FROM_EVENTS}
+    whole_users = "events" in tables and not _slices_events(tables["events"], params.slice)
     try:
         tables, notes = apply_slice(tables, params.slice)
     except DataError as e:  # name the params file, where the slice is written
@@ -385,7 +387,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
             lf.sink_parquet(data_dir / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the slice's sessions")
-            write_event_tables(data_dir)
+            write_event_tables(data_dir, dataset if whole_users else None)
     else:
         data_dir = dataset.folder
     run = Run(params, work_dir)
@@ -419,6 +421,12 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     (work_dir / "run.json").write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
     (work_dir / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
     return run
+
+
+def _slices_events(events: pl.LazyFrame, slice_: dict) -> bool:
+    """Whether the slice filters events by one of their own columns: otherwise it keeps every
+    event of its customers (a session of one of them alone is kept whole)."""
+    return any(key in events.collect_schema().names() for key in slice_)
 
 
 def _slices_orders(orders: pl.LazyFrame, slice_: dict) -> bool:

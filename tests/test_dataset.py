@@ -43,6 +43,30 @@ def test_runs_of_one_dataset_share_it_and_a_sliced_run_writes_only_its_slice(tmp
     assert east.orders.select(pl.len()).collect().item() < whole.orders.select(pl.len()).collect().item()
 
 
+@pytest.mark.parametrize("cut", ["region: 华东", "device: App"])
+def test_a_sliced_runs_tables_from_its_events_equal_those_built_from_its_events(tmp_path, shop, cut):
+    """A slice by customer (region) cuts its sessions from the dataset's; a slice by an events
+    column (device) builds them again: either way they, the carts and the cart lines are the
+    tables of the slice's own events."""
+    from polars.testing import assert_frame_equal
+
+    from kit.metrics.cart import cart_lines, cart_table
+    from kit.metrics.sessions import session_table
+
+    run = prepare_run(_params(tmp_path, shop, f"slice: {{{cut}}}\n", "s.yaml"), tmp_path / "w", cache_dir=tmp_path / "c")
+    assert run.data_dir == tmp_path / "w" / "data"
+    events = run.events
+    sessions = session_table(events).collect()
+    carts = cart_table(events, sessions.lazy()).collect()
+    expected = {"sessions": sessions, "carts": carts, "cart_lines": cart_lines(events, carts.lazy()).collect()}
+    for name, table in expected.items():
+        got = run.table(name).collect()
+        assert got.schema == table.schema, name
+        key = ["session_id", "group"] if name == "cart_lines" else ["session_id"]
+        assert_frame_equal(got.sort(key), table.sort(key), check_exact=False, rel_tol=1e-12)
+    assert sessions.height > 0 and carts.height > 0
+
+
 def test_the_second_run_reads_the_prepared_dataset(tmp_path, shop):
     cache = tmp_path / "cache"
     said = []

@@ -143,3 +143,41 @@ def test_duckdb_session_table_equals_the_polars_definition(case, tmp_path):
     if case == "full":  # s1's first event has no device: unknown, not the next event's PC
         assert got.filter(pl.col("session_id") == "s1")["device"].item() == "unknown"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.parquet", "sessions.parquet"]  # no spill left
+
+
+@pytest.mark.parametrize("users", [["u", "x"], ["y"], ["w"], ["u", "w", "x", "y"], ["u"], ["nobody"]])
+def test_a_slices_session_table_cut_from_the_datasets_equals_one_built_from_its_events(users, tmp_path):
+    """A slice by customer keeps all their events: its sessions of one user are the dataset's
+    rows. Where a session of several users (t: x then y; m: w and an unknown visitor) is in the
+    slice, it is built again from the slice's events and first_visit is the slice's (y's session
+    y2 is y's first in the dataset, not in the slice {y}, where t becomes y's): DuckDB cuts and
+    builds in one query. Otherwise (u alone, nobody) the rows are cut as they are."""
+    from polars.testing import assert_frame_equal
+
+    from kit.data.duck import write_session_table
+    from kit.dataset import Dataset, write_event_tables
+    from kit.metrics.sessions import session_table
+
+    full = _hand_made_events()["full"]
+    t = dt(2025, 3, 1, 14)
+    more = pl.DataFrame({"session_id": ["m", "m", "y2"], "user_id": ["w", None, "y"],
+                         "event_time": [t, t.replace(minute=1), t.replace(hour=15)],
+                         "event": ["view", "product_view", "view"], "device": ["PC", "PC", "App"],
+                         "source": ["ads", "ads", "seo"], "value": [None, None, None]},
+                        schema=full.schema)
+    events = pl.concat([full, more])
+    (tmp_path / "whole").mkdir()
+    events.write_parquet(tmp_path / "whole" / "events.parquet")
+    write_session_table(tmp_path / "whole" / "events.parquet", tmp_path / "whole" / "sessions.parquet")
+    whole = pl.read_parquet(tmp_path / "whole" / "sessions.parquet")
+    assert sorted(whole.filter(~pl.col("single_user"))["session_id"]) == ["a", "b", "m", "t"]
+    sliced = events.filter(pl.col("user_id").is_in(users))
+    (tmp_path / "slice").mkdir()
+    sliced.write_parquet(tmp_path / "slice" / "events.parquet")
+    write_event_tables(tmp_path / "slice", Dataset(tmp_path / "whole"))
+    got = pl.read_parquet(tmp_path / "slice" / "sessions.parquet")
+    expected = session_table(sliced.lazy()).collect()
+    assert got.schema == expected.schema
+    assert_frame_equal(got.sort("session_id"), expected.sort("session_id"), check_exact=False, rel_tol=1e-12)
+    if users == ["y"]:
+        assert got.sort("session_id")["first_visit"].to_list() == [True, False]  # t, then y2

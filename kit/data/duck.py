@@ -34,9 +34,10 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def session_table_sql(events: str, columns: list[str]) -> str:
-    """The SELECT of :func:`kit.metrics.sessions.session_table` over the Parquet file(s)
-    ``events`` (with ``columns``), in DuckDB's SQL."""
+def _session_rows_sql(source: str, columns: list[str]) -> str:
+    """The SELECT of every column of :func:`kit.metrics.sessions.session_table` but
+    ``first_visit``, over the events of ``source`` (what follows FROM: a Parquet read, with a
+    WHERE when only some sessions are wanted) that have ``columns``, in DuckDB's SQL."""
     firsts = []
     for column in ("device", "source"):
         # arg_min_null: the value of the first event even when it is null (as polars' min_by)
@@ -51,28 +52,61 @@ def session_table_sql(events: str, columns: list[str]) -> str:
     shown = [f"CASE WHEN {_quote(c)} IS NULL OR trim({_quote(c)}) = '' THEN {unknown} ELSE {_quote(c)} END "
              f"AS {_quote(c)}" for c in ("device", "source")]
     return f"""
-WITH per_session AS (
+SELECT session_id, user_id, start, "end", events, {", ".join(shown)},
+       {", ".join(_quote(FIRST + s) + ", " + _quote(LAST + s) for s in EVENT_STEPS)}, cart_value, single_user
+FROM (
   SELECT session_id, min(user_id) AS user_id, min(event_time) AS start, max(event_time) AS "end",
          CAST(count(*) AS INTEGER) AS events,
          {", ".join(firsts)},
          {", ".join(steps)},
-         coalesce(sum(CAST({value} AS DOUBLE)) FILTER (WHERE event = 'add_to_cart'), 0.0) AS cart_value
-  FROM read_parquet({_literal(events)})
+         coalesce(sum(CAST({value} AS DOUBLE)) FILTER (WHERE event = 'add_to_cart'), 0.0) AS cart_value,
+         coalesce(min(user_id) = max(user_id) AND count(user_id) = count(*), false) AS single_user
+  FROM {source}
   GROUP BY session_id
 )
-SELECT session_id, user_id, start, "end", events, {", ".join(shown)},
-       {", ".join(_quote(FIRST + s) + ", " + _quote(LAST + s) for s in EVENT_STEPS)}, cart_value,
-       CASE WHEN user_id IS NULL THEN true ELSE start = min(start) OVER (PARTITION BY user_id) END AS first_visit
-FROM per_session
 """
 
 
-def write_session_table(events: Path, out: Path) -> None:
+def _with_first_visit(rows: str) -> str:
+    """The session rows of the SELECT ``rows`` with ``first_visit`` (no session of the same
+    user starts earlier; a session without a user is a first visit)."""
+    return f"""
+SELECT *, CASE WHEN user_id IS NULL THEN true ELSE start = min(start) OVER (PARTITION BY user_id) END AS first_visit
+FROM ({rows})
+"""
+
+
+def session_table_sql(events: str, columns: list[str]) -> str:
+    """The SELECT of :func:`kit.metrics.sessions.session_table` over the Parquet file(s)
+    ``events`` (with ``columns``), in DuckDB's SQL."""
+    return _with_first_visit(_session_rows_sql(f"read_parquet({_literal(events)})", columns))
+
+
+def slice_session_table_sql(sessions: str, events: str, columns: list[str]) -> str:
+    """The session table of a slice's ``events``, cut from the whole dataset's session table
+    ``sessions`` where it can be: when a slice keeps every event of its customers, a session
+    whose events all carry one known user (``single_user``) is the same in the slice as in
+    the dataset when its user is in the slice, and absent otherwise. Only the other sessions
+    are built again from the slice's events; ``first_visit`` is computed over the slice's
+    sessions. The result equals :func:`session_table_sql` over ``events``."""
+    dataset, sliced = f"read_parquet({_literal(sessions)})", f"read_parquet({_literal(events)})"
+    kept = (f"SELECT * EXCLUDE (first_visit) FROM {dataset} "
+            f"WHERE single_user AND user_id IN (SELECT user_id FROM {sliced})")
+    rebuilt = _session_rows_sql(f"{sliced} WHERE session_id IN (SELECT session_id FROM {dataset} WHERE NOT single_user)",
+                                columns)
+    return _with_first_visit(f"{kept} UNION ALL BY NAME ({rebuilt})")
+
+
+def write_session_table(events: Path, out: Path, dataset_sessions: Path | None = None) -> None:
     """``out``: the session table of the events in the Parquet file ``events``, made by DuckDB
-    (all cores, at most :data:`MEMORY_LIMIT` of memory, spilling beside ``out``)."""
+    (all cores, at most :data:`MEMORY_LIMIT` of memory, spilling beside ``out``). For a slice
+    that keeps all the events of its customers, ``dataset_sessions`` is the whole dataset's
+    session table, cut rather than built again (:func:`slice_session_table_sql`)."""
     import duckdb
 
-    columns = pl.read_parquet_schema(events)
+    columns = list(pl.read_parquet_schema(events))
+    select = (session_table_sql(str(events), columns) if dataset_sessions is None
+              else slice_session_table_sql(str(dataset_sessions), str(events), columns))
     spill = out.parent / f".{out.stem}.spill"
     con = duckdb.connect()
     try:
@@ -80,7 +114,7 @@ def write_session_table(events: Path, out: Path) -> None:
         con.execute(f"SET memory_limit = {_literal(MEMORY_LIMIT)}")
         con.execute(f"SET temp_directory = {_literal(str(spill))}")
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"COPY ({session_table_sql(str(events), list(columns))}) TO {_literal(str(out))} (FORMAT parquet)")
+        con.execute(f"COPY ({select}) TO {_literal(str(out))} (FORMAT parquet)")
     finally:
         con.close()
         if spill.exists():

@@ -105,7 +105,9 @@ def session_table(events: pl.LazyFrame) -> pl.LazyFrame:
     number of events, ``device`` / ``source`` = those of its first event (``unknown``
     when absent; when two events share the first instant, either one's), ``first:<e>`` /
     ``last:<e>`` for each event name ``e`` of :data:`EVENT_STEPS`, ``cart_value`` =
-    sum of the ``value`` of its ``add_to_cart`` events (null values count as 0), and
+    sum of the ``value`` of its ``add_to_cart`` events (null values count as 0),
+    ``single_user``: all its events carry one known user (a slice by customer keeps such a
+    session whole, so it is cut from the dataset's table, not built again), and
     ``first_visit``: no session of the same user starts earlier (the new-visitor side of
     the funnel's new vs returning, which costs a group-by of all sessions by user); a
     session whose user is unknown (no customer or visitor id) counts as a first visit.
@@ -131,6 +133,8 @@ def session_table(events: pl.LazyFrame) -> pl.LazyFrame:
         aggs += [at.min().alias(FIRST + step), at.max().alias(LAST + step)]
     value = pl.col("value").fill_null(0.0) if "value" in names else pl.lit(0.0)
     aggs.append(pl.when(pl.col("event") == "add_to_cart").then(value).sum().alias("cart_value"))
+    aggs.append(((pl.col("user_id").min() == pl.col("user_id").max()) & (pl.col("user_id").null_count() == 0))
+                .fill_null(False).alias("single_user"))
     table = events.group_by("session_id").agg(aggs).with_columns(or_unknown("device"), or_unknown("source"))
     first_start = table.group_by("user_id").agg(pl.col("start").min().alias("_first_start"))
     return (table.join(first_start, on="user_id", how="left")

@@ -101,7 +101,7 @@ def derive_sessions(events, gap_minutes: int):
 def session_table(events):
     """Twin of :func:`kit.metrics.sessions.session_table`: one row per session (its user, start,
     end, number of events, first device and source, first and last time of each step, cart value,
-    whether it is the user's first)."""
+    whether one known user holds all its events, whether it is the user's first)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -119,6 +119,8 @@ def session_table(events):
     value = F.coalesce(F.col("value"), F.lit(0.0)) if "value" in names else F.lit(0.0)
     # polars sums an all-null column to 0, Spark to null
     aggs.append(F.coalesce(F.sum(F.when(F.col("event") == "add_to_cart", value)), F.lit(0.0)).alias("cart_value"))
+    aggs.append(F.coalesce((F.min("user_id") == F.max("user_id")) & (F.count("user_id") == F.count(F.lit(1))),
+                           F.lit(False)).alias("single_user"))
     table = events.groupBy("session_id").agg(*aggs)
     for column in ("device", "source"):  # twin of kit.metrics.common.or_unknown
         c = F.col(column).cast("string")
