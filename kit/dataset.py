@@ -224,37 +224,55 @@ def _build(params: RunParams, folder: Path, step) -> None:
         raise
 
 
-def write_event_tables(folder: Path, whole: Dataset | None = None) -> None:
-    """Beside ``events.parquet`` in ``folder``, the tables the figures read instead of the
-    events: ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`, made by DuckDB:
-    :mod:`kit.data.duck`), ``carts.parquet`` (:func:`kit.metrics.cart.cart_table`) and
-    ``cart_lines.parquet`` (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the
+def write_event_tables(folder: Path, whole: Dataset | None = None, events: pl.LazyFrame | None = None,
+                       users: pl.LazyFrame | None = None) -> None:
+    """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
+    figures read instead of them: ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
+    made by DuckDB: :mod:`kit.data.duck`), ``carts.parquet`` (:func:`kit.metrics.cart.cart_table`)
+    and ``cart_lines.parquet`` (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the
     events are a slice of, when the slice keeps every event of its customers (its session
-    table is then cut, not built again)."""
-    from kit.data.duck import write_session_table
+    table is then cut, not built again), and ``users`` their ids when known (``user_id``)."""
     from kit.metrics.cart import cart_lines, cart_table
 
-    if whole is None or not _cut_sessions(whole.folder / "sessions.parquet", folder):
-        write_session_table(folder / "events.parquet", folder / "sessions.parquet",
-                            whole.folder / "sessions.parquet" if whole is not None else None)
-    events = pl.scan_parquet(folder / "events.parquet")
+    if events is None:
+        events = pl.scan_parquet(folder / "events.parquet")
+    if whole is None or not _cut_sessions(whole.folder / "sessions.parquet", events, folder, users):
+        _build_sessions(events, folder, whole)
     cart_table(events, pl.scan_parquet(folder / "sessions.parquet")).sink_parquet(
         folder / "carts.parquet", compression=COMPRESSION)
     cart_lines(events, pl.scan_parquet(folder / "carts.parquet")).sink_parquet(
         folder / "cart_lines.parquet", compression=COMPRESSION)
 
 
-def _cut_sessions(whole: Path, folder: Path) -> bool:
+def _build_sessions(events: pl.LazyFrame, folder: Path, whole: Dataset | None) -> None:
+    """``sessions.parquet`` built by DuckDB from the events (written first when they are not a file
+    of ``folder``), cut from ``whole``'s where it can (:func:`kit.data.duck.write_session_table`)."""
+    from kit.data.duck import write_session_table
+
+    path = folder / "events.parquet"
+    written = not path.exists()
+    if written:
+        path = folder / f".events.{uuid.uuid4().hex[:8]}.parquet"
+        events.sink_parquet(path, compression=COMPRESSION)
+    try:
+        write_session_table(path, folder / "sessions.parquet",
+                            whole.folder / "sessions.parquet" if whole is not None else None)
+    finally:
+        if written:
+            path.unlink(missing_ok=True)
+
+
+def _cut_sessions(whole: Path, events: pl.LazyFrame, folder: Path, users: pl.LazyFrame | None = None) -> bool:
     """Write a slice's ``sessions.parquet`` as the rows of the whole dataset's session table
     ``whole`` whose users the slice holds, when that is exact: the slice keeps every event of
-    its customers, and none of its events belongs to a session of several users (which would
+    its customers, and none of its ``events`` belongs to a session of several users (which would
     change in the slice, and with it its users' first visits). Returns whether it did;
     otherwise the sessions are built from the slice's events."""
-    events = pl.scan_parquet(folder / "events.parquet")
-    mixed = pl.scan_parquet(whole).filter(~pl.col("single_user")).select("session_id")
-    if events.join(mixed, on="session_id", how="semi").select(pl.len()).collect().item():
+    mixed = pl.scan_parquet(whole).filter(~pl.col("single_user")).select("session_id").collect()
+    if mixed.height and events.join(mixed.lazy(), on="session_id", how="semi").select(pl.len()).collect().item():
         return False
-    users = events.select("user_id").unique()
+    if users is None:
+        users = events.select("user_id").unique()
     (pl.scan_parquet(whole).join(users, on="user_id", how="semi")
      .sink_parquet(folder / "sessions.parquet", compression=COMPRESSION))
     return True

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 from conftest import write_params
 
-from kit.dataset import dataset_key, evict, prepare_dataset
+from kit.dataset import Dataset, dataset_key, evict, prepare_dataset
 from kit.params import load_params
-from kit.run import prepare_run
+from kit.run import apply_slice, prepare_run
 
 
 @pytest.fixture
@@ -53,9 +53,17 @@ def test_a_sliced_runs_tables_from_its_events_equal_those_built_from_its_events(
     from kit.metrics.cart import cart_lines, cart_table
     from kit.metrics.sessions import session_table
 
-    run = prepare_run(_params(tmp_path, shop, f"slice: {{{cut}}}\n", "s.yaml"), tmp_path / "w", cache_dir=tmp_path / "c")
+    params = _params(tmp_path, shop, f"slice: {{{cut}}}\n", "s.yaml")
+    run = prepare_run(params, tmp_path / "w", cache_dir=tmp_path / "c")
     assert run.data_dir == tmp_path / "w" / "data"
+    # a slice by customer reads its events in the dataset (not copied), one by device writes them
+    assert (run.data_dir / "events.parquet").exists() == (cut == "device: App")
+    dataset = Dataset(tmp_path / "c" / run.meta["dataset"])
+    sliced, _ = apply_slice({n: dataset.table(n) for n in ("orders", "customers", "events")}, params.slice)
     events = run.events
+    every = events.collect_schema().names()
+    assert_frame_equal(events.collect().sort(every, nulls_last=True), sliced["events"].collect().sort(every, nulls_last=True))
+    assert run.meta["rows"]["events"] == events.select(pl.len()).collect().item() > 0
     sessions = session_table(events).collect()
     carts = cart_table(events, sessions.lazy()).collect()
     expected = {"sessions": sessions, "carts": carts, "cart_lines": cart_lines(events, carts.lazy()).collect()}
