@@ -27,7 +27,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from kit.metrics.common import UNKNOWN, compare, in_period, safe_div
+from kit.metrics.common import UNKNOWN, compare, period_label, safe_div
 from kit.metrics.sessions import FIRST, session_table
 from kit.periods import Period
 
@@ -75,22 +75,14 @@ def cart_lines(events: pl.LazyFrame, table: pl.LazyFrame) -> pl.LazyFrame:
     return lines.join(table.select("session_id", "start", "cart_time", "next_pay"), on="session_id", how="inner")
 
 
-def _period_of(periods: Sequence[Period]) -> pl.Expr:
-    """The label of the period the cart's session started in (null: neither)."""
-    label = pl.lit(None, dtype=pl.String)
-    for p in reversed(periods):
-        label = pl.when(in_period("start", p)).then(pl.lit(p.label)).otherwise(label)
-    return label.alias("period")
-
-
 def _pay_within(window_hours: float) -> pl.Expr:
     """The cart's pay when it came within the window (exactly ``window_hours`` counts), else null."""
     return pl.when(pl.col("next_pay") - pl.col("cart_time") <= timedelta(hours=window_hours)).then(pl.col("next_pay"))
 
 
 def _in_periods(rows: pl.LazyFrame, periods: Sequence[Period], window_hours: float) -> pl.LazyFrame:
-    """The rows of carts that started in the periods, with ``period``, ``pay_time`` and ``abandoned``."""
-    return (rows.with_columns(_period_of(periods), _pay_within(window_hours).alias("pay_time"))
+    """The rows of carts whose session started in the periods, with ``period``, ``pay_time`` and ``abandoned``."""
+    return (rows.with_columns(period_label("start", periods), _pay_within(window_hours).alias("pay_time"))
             .filter(pl.col("period").is_not_null())
             .with_columns(pl.col("pay_time").is_null().alias("abandoned")))
 

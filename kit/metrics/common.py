@@ -43,6 +43,15 @@ def in_periods(column: str, period: Period, comparison: Period | None) -> pl.Exp
     return inside if comparison is None else inside | in_period(column, comparison)
 
 
+def period_label(column: str, periods: Sequence[Period]) -> pl.Expr:
+    """``period``: the label of the period of ``periods`` that ``column`` falls in (the first
+    one when they overlap), null when none."""
+    label = pl.lit(None, dtype=pl.String)
+    for p in reversed(periods):
+        label = pl.when(in_period(column, p)).then(pl.lit(p.label)).otherwise(label)
+    return label.alias("period")
+
+
 def add_change(frame: pl.LazyFrame | pl.DataFrame, values: Sequence[str]) -> pl.LazyFrame | pl.DataFrame:
     """Add ``x_change`` and ``x_change_rel`` for each ``x`` that has an ``x_prev`` column."""
     exprs = []

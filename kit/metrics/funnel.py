@@ -48,7 +48,15 @@ from datetime import timedelta
 import polars as pl
 
 from kit.contract import EVENT_STEPS
-from kit.metrics.common import UNKNOWN, add_change, compare, in_period, proportion_tests, safe_div
+from kit.metrics.common import (
+    UNKNOWN,
+    add_change,
+    compare,
+    in_period,
+    period_label,
+    proportion_tests,
+    safe_div,
+)
 from kit.metrics.customers import first_purchases
 from kit.metrics.sessions import FIRST, LAST, session_table
 from kit.periods import Period
@@ -176,18 +184,11 @@ SESSION_MARGIN = timedelta(days=1)
 midnight at a period boundary are whole; a session longer than this across a boundary is cut."""
 
 
-def _period_label(column: str, periods: Sequence[Period]) -> pl.Expr:
-    label = pl.lit(None, dtype=pl.String)
-    for p in reversed(periods):
-        label = pl.when(in_period(column, p)).then(pl.lit(p.label)).otherwise(label)
-    return label.alias("period")
-
-
 def _session_journeys(events: pl.LazyFrame, sessions: pl.LazyFrame, periods: Sequence[Period],
                       steps: Sequence[str], orders: pl.LazyFrame | None) -> pl.LazyFrame:
     """Session journeys from the session table's step times; the events are read only when
     some sessions are ambiguous, for those sessions."""
-    period = _period_label("start", periods)
+    period = period_label("start", periods)
     summary = (
         sessions.with_columns(period).filter(pl.col("period").is_not_null())
         .select("session_id", "user_id", "start", "device", "source", "period", "first_visit",
