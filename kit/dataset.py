@@ -39,13 +39,14 @@ from kit import __version__
 from kit.errors import DataError
 from kit.params import RunParams, is_remote
 
-LAYOUT = 3
+LAYOUT = 4
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
-the cart table and cart lines, 3: sessions say whether one user holds all their events)."""
+the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
+the visits counted)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
-FROM_EVENTS = ("sessions", "carts", "cart_lines")
+FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines")
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
 COMPRESSION = "lz4"
@@ -228,17 +229,23 @@ def write_event_tables(folder: Path, whole: Dataset | None = None, events: pl.La
                        users: pl.LazyFrame | None = None) -> None:
     """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
     figures read instead of them: ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
-    made by DuckDB: :mod:`kit.data.duck`), ``carts.parquet`` (:func:`kit.metrics.cart.cart_table`)
-    and ``cart_lines.parquet`` (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the
+    made by DuckDB: :mod:`kit.data.duck`), the sessions counted for the visit figures
+    (``visits.parquet``: :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
+    :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
+    (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet`` (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the
     events are a slice of, when the slice keeps every event of its customers (its session
     table is then cut, not built again), and ``users`` their ids when known (``user_id``)."""
     from kit.metrics.cart import cart_lines, cart_table
+    from kit.metrics.profile import duration_counts, visit_counts
 
     if events is None:
         events = pl.scan_parquet(folder / "events.parquet")
     if whole is None or not _cut_sessions(whole.folder / "sessions.parquet", events, folder, users):
         _build_sessions(events, folder, whole)
-    cart_table(events, pl.scan_parquet(folder / "sessions.parquet")).sink_parquet(
+    sessions = pl.scan_parquet(folder / "sessions.parquet")
+    for name, counted in (("visits", visit_counts), ("visit_durations", duration_counts)):
+        counted(sessions).sink_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
+    cart_table(events, sessions).sink_parquet(
         folder / "carts.parquet", compression=COMPRESSION)
     cart_lines(events, pl.scan_parquet(folder / "carts.parquet")).sink_parquet(
         folder / "cart_lines.parquet", compression=COMPRESSION)

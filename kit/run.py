@@ -31,12 +31,13 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 8
+LAYOUT = 9
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
 dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
-customer cuts its sessions from the dataset's and reads its events there); a cached run prepared with another
+customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
+counted); a cached run prepared with another
 layout is prepared again."""
 
 
@@ -218,6 +219,10 @@ class Run:
     events = property(lambda self: self.table("events"))
     sessions = property(lambda self: self.table("sessions"))
     """One row per session (built when the run is prepared; None without events)."""
+    visits = property(lambda self: self.table("visits"))
+    """Sessions counted by hour, device, source and paid (:func:`kit.metrics.profile.visit_counts`)."""
+    visit_durations = property(lambda self: self.table("visit_durations"))
+    """Sessions counted by day and length (:func:`kit.metrics.profile.duration_counts`)."""
     cart_table = property(lambda self: self.table("carts"))
     """One row per cart with its user's next pay (:func:`kit.metrics.cart.cart_table`; None without events)."""
     cart_lines = property(lambda self: self.table("cart_lines"))

@@ -14,6 +14,7 @@ Age at the end of 2025: a 25 (25-34), b 35 (35-44), d 65 (55+), e 24 (18-24), c 
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime as dt
 
 import polars as pl
@@ -70,7 +71,13 @@ def rows(frame: pl.DataFrame, key: str) -> dict:
 
 @pytest.fixture(scope="module")
 def sessions():
-    return P.sessions(session_table(EVENTS), FEB, JAN)
+    """The hand-made sessions counted by hour, device, source and paid."""
+    return P.visit_counts(session_table(EVENTS)).collect()
+
+
+@pytest.fixture(scope="module")
+def durations():
+    return P.duration_counts(session_table(EVENTS)).collect()
 
 
 # ------------------------------------------------------------------ 1.1
@@ -150,15 +157,26 @@ def test_new_customers_by_tier_growth():
 
 # ------------------------------------------------------------------ 1.2
 
-def test_sessions_first_event_and_period_of_first_event(sessions):
-    r = rows(sessions, "start")  # each session starts at a different time
-    s1, s2, s3 = r[dt(2025, 2, 1, 12)], r[dt(2025, 2, 2, 20)], r[dt(2025, 1, 3, 12)]
-    s4, s5 = r[dt(2025, 2, 3, 12, 30)], r[dt(2025, 1, 31, 23, 50)]
-    assert sessions.height == 5
-    assert s4["device"] == "App" and s4["duration_s"] == 150  # 12:30 -> 12:32:30
-    assert s5["duration_s"] == 20 * 60 and s2["duration_s"] == 0
+def test_sessions_counted_by_the_hour_of_their_first_event(sessions, durations):
+    r = {(x["hour"], x["device"]): x for x in sessions.iter_rows(named=True)}  # each session its own hour
+    s1, s2, s3 = r[(dt(2025, 2, 1, 12), "App")], r[(dt(2025, 2, 2, 20), "PC")], r[(dt(2025, 1, 3, 12), "App")]
+    s4, s5 = r[(dt(2025, 2, 3, 12), "App")], r[(dt(2025, 1, 31, 23), "小程序")]
+    assert sessions["sessions"].sum() == 5 and sessions.height == 5
     assert s3["source"] == "unknown"
-    assert s1["paid"] and not s4["paid"]
+    assert s1["paid"] and not s4["paid"] and s5["paid"] and not s2["paid"]
+    d = {(x["date"], x["duration_s"]): x["sessions"] for x in durations.iter_rows(named=True)}
+    assert d == {(date(2025, 2, 1), 300): 1, (date(2025, 2, 2), 0): 1, (date(2025, 1, 3), 0): 1,
+                 (date(2025, 2, 3), 150): 1, (date(2025, 1, 31), 1200): 1}  # 12:30 -> 12:32:30; 23:50 -> 00:10
+    assert P.session_count(sessions, FEB) == 3 and P.session_count(sessions, JAN) == 2
+
+
+def test_weighted_quantiles_equal_polars_on_the_repeated_values():
+    values, weights = [0.0, 1.5, 2.0, 7.25], [3, 1, 4, 2]
+    repeated = pl.Series([v for v, w in zip(values, weights, strict=True) for _ in range(w)])
+    for q in (0.0, 0.1, 0.5, 0.9, 0.95, 1.0):
+        assert P._weighted_quantile(values, weights, q) == pytest.approx(repeated.quantile(q, "linear"), rel=1e-12)
+    assert P._weighted_quantile(values, weights, 0.5) == pytest.approx(repeated.median(), rel=1e-12)
+    assert P._weighted_quantile([], [], 0.5) is None and P._weighted_quantile([3.0], [1], 0.9) == 3.0
 
 
 def test_device_and_mobile_share(sessions):
@@ -172,13 +190,13 @@ def test_device_and_mobile_share(sessions):
     assert m["mobile_share"] == pytest.approx(2 / 3) and m["mobile_share_change"] == pytest.approx(2 / 3 - 1)
 
 
-def test_session_duration_stats_and_histogram(sessions):
-    s = P.session_duration_stats(sessions, FEB, JAN).row(0, named=True)
+def test_session_duration_stats_and_histogram(durations):
+    s = P.session_duration_stats(durations, FEB, JAN).row(0, named=True)
     # Feb durations 5, 0, 2.5 min: median 2.5; p90 at rank 0.9*2 = 1.8 -> 2.5 + 0.8*(5-2.5) = 4.5
     # Jan 0, 20: median 10; p90 = 0.9*20 = 18
     assert (s["sessions"], s["median_min"], s["p90_min"]) == (3, 2.5, pytest.approx(4.5))
     assert (s["median_min_prev"], s["p90_min_prev"]) == (10, pytest.approx(18))
-    h = P.session_duration_histogram(sessions, FEB)
+    h = P.session_duration_histogram(durations, FEB)
     assert h["bin_start_min"].to_list() == [0, 1, 3, 5, 10, 20, 30, 60]
     assert h["bin_end_min"].to_list() == [1, 3, 5, 10, 20, 30, 60, None]
     assert h["sessions"].to_list() == [1, 1, 0, 1, 0, 0, 0, 0]  # 0 -> [0,1), 2.5 -> [1,3), 5 -> [5,10)
@@ -309,7 +327,7 @@ def test_figures_read_the_periods_orders_and_lines_once_and_equal_the_metrics_on
         F.region_share: P.region_share(c, o, p, q),
         F.province_share: P.region_share(c, o, p, q, level="province"),
         F.city_tier_share: P.city_tier_share(c, o, p, q),
-        F.source_performance: P.source_performance(F._sessions(run), o, p, q),
+        F.source_performance: P.source_performance(P.visit_counts(run.sessions), o, p, q),
         F.aov: P.aov_overall(o, p, q),
         lambda run: F.aov_by(run, "device"): P.aov_by(o, "device", p),
         lambda run: F.order_values(run).stats: P.order_value_stats(o, p, q),

@@ -25,16 +25,17 @@ ZH, EN = Locale("zh"), Locale("en")
 
 
 def _sessions(per_date) -> pl.DataFrame:
-    """Sessions as :func:`kit.metrics.profile.sessions` returns them: ``per_date(d)`` sessions
-    on each date of Q4, starting at 12:00, 12:01 ..."""
+    """Sessions counted as :func:`kit.metrics.profile.visit_counts` counts them: ``per_date(d)``
+    sessions on each date of Q4, starting at 12:00, 12:01 ..."""
     starts = []
     d = Q4.start
     while d <= Q4.end:
         starts += [datetime(d.year, d.month, d.day, 12) + timedelta(minutes=i) for i in range(per_date(d))]
         d += timedelta(days=1)
     n = len(starts)
-    return pl.DataFrame({"start": starts, "duration_s": [0.0] * n, "device": ["App"] * n, "source": ["ads"] * n,
-                         "paid": [False] * n})
+    table = pl.LazyFrame({"start": starts, "end": starts, "device": ["App"] * n, "source": ["ads"] * n,
+                          "first:pay": pl.Series([None] * n, dtype=pl.Datetime("us"))})
+    return P.visit_counts(table).collect()
 
 
 def test_weekday_dates_of_a_quarter_with_14_wednesdays():

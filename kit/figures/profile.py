@@ -80,16 +80,21 @@ def new_customers_by_tier(run: Run) -> pl.DataFrame:
 # ------------------------------------------------------------------ 1.2 behaviour
 
 
-def _sessions(run: Run) -> pl.DataFrame:
-    """The sessions of both periods (:func:`kit.metrics.profile.sessions`), read once per kernel."""
-    return in_memory(run, "profile_sessions", lambda: m.sessions(run.sessions, run.period, run.comparison))
+def _visits(run: Run) -> pl.DataFrame:
+    """The run's sessions counted by hour, device, source and paid (:func:`kit.metrics.profile.visit_counts`,
+    prepared with the dataset), read once per kernel."""
+    return in_memory(run, "visits", lambda: run.visits.collect())
+
+
+def _durations(run: Run) -> pl.DataFrame:
+    """The run's sessions counted by day and length (:func:`kit.metrics.profile.duration_counts`)."""
+    return in_memory(run, "visit_durations", lambda: run.visit_durations.collect())
 
 
 @needs(events=())
 def session_count(run: Run) -> int:
     """Sessions that start in the period (for the small-sample note)."""
-    return _sessions(run).lazy().filter(pl.col("start") >= run.period.start_dt,
-                                        pl.col("start") < run.period.end_dt).select(pl.len()).collect().item()
+    return m.session_count(_visits(run), run.period)
 
 
 class DeviceShare(NamedTuple):
@@ -102,9 +107,9 @@ class DeviceShare(NamedTuple):
 @needs(events=("device",))
 def device_share(run: Run) -> DeviceShare:
     """Sessions per device and the mobile share."""
-    sessions = _sessions(run)
-    result = DeviceShare(m.device_share(sessions, run.period, run.comparison),
-                         m.mobile_share(sessions, run.period, run.comparison))
+    visits = _visits(run)
+    result = DeviceShare(m.device_share(visits, run.period, run.comparison),
+                         m.mobile_share(visits, run.period, run.comparison))
     run.record("profile", {"mobile_share": result.mobile.to_dicts()[0]})
     return result
 
@@ -119,9 +124,9 @@ class SessionDurations(NamedTuple):
 @needs(events=())
 def session_durations(run: Run) -> SessionDurations:
     """Session length (last event - first event) in minutes."""
-    sessions = _sessions(run)
-    result = SessionDurations(m.session_duration_stats(sessions, run.period, run.comparison),
-                              m.session_duration_histogram(sessions, run.period))
+    durations = _durations(run)
+    result = SessionDurations(m.session_duration_stats(durations, run.period, run.comparison),
+                              m.session_duration_histogram(durations, run.period))
     run.record("profile", {"session_minutes": result.stats.to_dicts()[0]})
     return result
 
@@ -139,9 +144,9 @@ class VisitHeatmap(NamedTuple):
 @needs(events=())
 def visit_heatmap(run: Run) -> VisitHeatmap:
     """When customers visit: weekday x hour (per date of each weekday), and the peak hours."""
-    sessions = _sessions(run)
-    grid = m.visit_heatmap(sessions, run.period)
-    result = VisitHeatmap(grid, m.peak_hours(grid), m.weekday_visits(sessions, run.period))
+    visits = _visits(run)
+    grid = m.visit_heatmap(visits, run.period)
+    result = VisitHeatmap(grid, m.peak_hours(grid), m.weekday_visits(visits, run.period))
     run.record("profile", {"peak_hours": result.peaks["hour"].to_list()})
     return result
 
@@ -149,7 +154,7 @@ def visit_heatmap(run: Run) -> VisitHeatmap:
 @needs(events=("source",))
 def source_performance(run: Run) -> pl.DataFrame:
     """Per traffic source: share of sessions, visit-to-pay conversion and AOV."""
-    return m.source_performance(_sessions(run), _orders(run), run.period, run.comparison)
+    return m.source_performance(_visits(run), _orders(run), run.period, run.comparison)
 
 
 # ------------------------------------------------------------------ 1.3 consumption

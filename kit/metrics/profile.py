@@ -17,6 +17,7 @@ value ``x`` (see :mod:`kit.metrics.common`); for shares ``x_change`` is in point
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import polars as pl
@@ -28,7 +29,6 @@ from kit.metrics.common import (
     add_change,
     compare,
     in_period,
-    in_periods,
     or_unknown,
     safe_div,
     share,
@@ -218,40 +218,53 @@ def new_customers_by_tier(customers: pl.LazyFrame, orders: pl.LazyFrame, period:
 
 # ------------------------------------------------------------------ 1.2 behaviour (sessions)
 
-def sessions(table: pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
-    """The sessions whose first event falls in the period or the comparison period.
+def visit_counts(table: pl.LazyFrame) -> pl.LazyFrame:
+    """The session table (``run.sessions``, :func:`kit.metrics.sessions.session_table`)
+    counted for the visit figures, whatever the period: one row per ``hour`` (the session's
+    first event, truncated to the hour), ``device``, ``source`` (those of its first event,
+    ``unknown`` when absent) and ``paid`` (it has a ``pay`` event): ``sessions``.
 
-    ``table`` is the run's session table (``run.sessions``, built once when the run is
-    prepared by :func:`kit.metrics.sessions.session_table`). Returns
-    ``start, duration_s, device, source, paid`` (no id: the figures count sessions, and
-    28M ids would double the time) where start = first event
-    time, duration_s = (last - first event time) in seconds, device / source = those of
-    the first event (``unknown`` when absent), paid = the session has a ``pay`` event.
-    Every behaviour figure takes this one table.
-    """
-    require(table, "sessions (run.sessions, or kit.metrics.sessions.session_table(events))", "session_id",
-            "start", "end", "device", "source", FIRST + "pay")
-    return table.filter(in_periods("start", period, comparison)).select(
-        "start",
-        (pl.col("end") - pl.col("start")).dt.total_seconds().cast(pl.Float64).alias("duration_s"),
-        "device", "source",
-        pays().alias("paid"),
-    ).collect()
+    Prepared once per dataset (``visits.parquet``): the visit figures read it, not a row per
+    session (the 1M shop's 28M sessions are a few hundred thousand rows here). Periods are
+    whole days, so a session's hour tells its period."""
+    require(table, "sessions (run.sessions, or kit.metrics.sessions.session_table(events))", "start", "device",
+            "source", FIRST + "pay")
+    return table.group_by(pl.col("start").dt.truncate("1h").alias("hour"), "device", "source",
+                          pays().alias("paid")).agg(pl.len().cast(pl.Int64).alias("sessions"))
 
 
-def _in(sessions_: pl.DataFrame | pl.LazyFrame, p: Period) -> pl.LazyFrame:
-    require(sessions_, "sessions (from profile.sessions(run.sessions, ...))", "start", "duration_s", "device", "source",
-            "paid")
-    return sessions_.lazy().filter(in_period("start", p))
+def duration_counts(table: pl.LazyFrame) -> pl.LazyFrame:
+    """The session table counted by length, whatever the period: one row per ``date`` (of the
+    session's first event) and ``duration_s`` (last - first event time, in whole seconds; a
+    one-event session lasts 0): ``sessions``. Prepared once per dataset (``visit_durations.parquet``)."""
+    require(table, "sessions (run.sessions, or kit.metrics.sessions.session_table(events))", "start", "end")
+    return table.group_by(pl.col("start").dt.date().alias("date"),
+                          (pl.col("end") - pl.col("start")).dt.total_seconds().alias("duration_s")).agg(
+        pl.len().cast(pl.Int64).alias("sessions"))
 
 
-def device_share(sessions_: pl.DataFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
-    """Sessions per device (device of the session's first event):
+def _in(visits: pl.DataFrame | pl.LazyFrame, p: Period) -> pl.LazyFrame:
+    """The rows of :func:`visit_counts` (by ``hour``) or :func:`duration_counts` (by ``date``) in the period."""
+    when = "hour" if "hour" in _names(visits) else "date"
+    return visits.lazy().filter(in_period(when, p))
+
+
+def _sessions() -> pl.Expr:
+    return pl.col("sessions").sum().cast(pl.Float64).alias("sessions")
+
+
+def session_count(visits: pl.DataFrame | pl.LazyFrame, period: Period) -> int:
+    """Sessions that start in the period (from :func:`visit_counts`)."""
+    return int(_in(visits, period).select(pl.col("sessions").sum()).collect().item() or 0)
+
+
+def device_share(visits: pl.DataFrame | pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
+    """Sessions per device (device of the session's first event), from :func:`visit_counts`:
     ``device, sessions, share, mobile`` (+ comparison), share = device sessions / all
     sessions; ``mobile`` is False only for PC. Largest first."""
 
     def per_device(p: Period) -> pl.LazyFrame:
-        return _counts_and_shares(_in(sessions_, p), ["device"], "sessions")
+        return _in(visits, p).group_by("device").agg(_sessions()).with_columns(share("sessions").alias("share"))
 
     out = compare(per_device, period, comparison, on=["device"], values=["sessions", "share"])
     out = _complete(out, ["sessions"], ["share"], comparison)
@@ -259,49 +272,74 @@ def device_share(sessions_: pl.DataFrame, period: Period, comparison: Period | N
         ["sessions", "device"], descending=[True, False])
 
 
-def mobile_share(sessions_: pl.DataFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
-    """One row: ``sessions, mobile_sessions, mobile_share`` (+ comparison), where
-    mobile_share = sessions on a mobile device (anything but PC) / all sessions."""
+def mobile_share(visits: pl.DataFrame | pl.LazyFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
+    """One row, from :func:`visit_counts`: ``sessions, mobile_sessions, mobile_share`` (+
+    comparison), where mobile_share = sessions on a mobile device (anything but PC) / all sessions."""
 
     def one(p: Period) -> pl.LazyFrame:
-        return _in(sessions_, p).select(
-            pl.len().cast(pl.Float64).alias("sessions"),
-            is_mobile(pl.col("device")).sum().cast(pl.Float64).alias("mobile_sessions"),
+        return _in(visits, p).select(
+            _sessions(),
+            pl.col("sessions").filter(is_mobile(pl.col("device"))).sum().cast(pl.Float64).alias("mobile_sessions"),
         ).with_columns(safe_div(pl.col("mobile_sessions"), pl.col("sessions")).alias("mobile_share"))
 
     return compare(one, period, comparison)
 
 
-def session_duration_stats(sessions_: pl.DataFrame, period: Period, comparison: Period | None) -> pl.DataFrame:
-    """One row: ``sessions, median_min, p90_min`` (+ comparison): the median and 90th
-    percentile of session duration (last event - first event) in minutes; a one-event
-    session lasts 0. Percentiles by linear interpolation; null when there is no session."""
+def _weighted_quantile(values: list[float], weights: list[int], q: float) -> float | None:
+    """The ``q`` quantile, linear-interpolated, of the values each repeated its weight's times
+    (sorted ascending): what polars' ``quantile(q, interpolation="linear")`` gives on the
+    repeated values, without repeating them. None without values."""
+    n = sum(weights)
+    if n == 0:
+        return None
+    position = q * (n - 1)
+    lower = math.floor(position)
+    below, at = 0, []
+    for value, weight in zip(values, weights, strict=True):
+        while len(at) < 2 and lower + len(at) < below + weight:
+            at.append(value)
+        below += weight
+        if len(at) == 2:
+            break
+    lo = at[0]
+    hi = at[1] if len(at) > 1 else lo
+    return lo + (hi - lo) * (position - lower)
+
+
+def session_duration_stats(durations: pl.DataFrame | pl.LazyFrame, period: Period,
+                           comparison: Period | None) -> pl.DataFrame:
+    """One row, from :func:`duration_counts`: ``sessions, median_min, p90_min`` (+
+    comparison): the median and 90th percentile of session duration (last event - first
+    event) in minutes; a one-event session lasts 0. Percentiles by linear interpolation;
+    null when there is no session."""
 
     def one(p: Period) -> pl.LazyFrame:
-        minutes = pl.col("duration_s") / 60
-        return _in(sessions_, p).select(
-            pl.len().cast(pl.Float64).alias("sessions"),
-            minutes.median().alias("median_min"),
-            minutes.quantile(0.9, interpolation="linear").alias("p90_min"),
-        )
+        counted = (_in(durations, p).group_by("duration_s").agg(pl.col("sessions").sum()).sort("duration_s")
+                   .collect())
+        minutes = (counted["duration_s"].cast(pl.Float64) / 60).to_list()
+        weights = counted["sessions"].to_list()
+        return pl.LazyFrame({"sessions": [float(sum(weights))],
+                             "median_min": [_weighted_quantile(minutes, weights, 0.5)],
+                             "p90_min": [_weighted_quantile(minutes, weights, 0.9)]},
+                            schema={"sessions": pl.Float64, "median_min": pl.Float64, "p90_min": pl.Float64})
 
     return compare(one, period, comparison)
 
 
-def session_duration_histogram(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
-    """Sessions per duration bin of the period: ``bin_start_min, bin_end_min, sessions, share``,
-    bins from :data:`DURATION_BINS_MIN` ([start, end) minutes; the last has no end);
-    share = sessions in the bin / all sessions. Every bin is listed, empty ones with 0."""
+def session_duration_histogram(durations: pl.DataFrame | pl.LazyFrame, period: Period) -> pl.DataFrame:
+    """Sessions per duration bin of the period, from :func:`duration_counts`:
+    ``bin_start_min, bin_end_min, sessions, share``, bins from :data:`DURATION_BINS_MIN`
+    ([start, end) minutes; the last has no end); share = sessions in the bin / all sessions.
+    Every bin is listed, empty ones with 0."""
     edges = list(DURATION_BINS_MIN)
     ends = edges[1:] + [None]
     grid = pl.LazyFrame({"bin_start_min": [float(e) for e in edges]},
                         schema={"bin_start_min": pl.Float64})
-    minutes = pl.col("duration_s") / 60
+    minutes = pl.col("duration_s").cast(pl.Float64) / 60
     bin_of = pl.lit(float(edges[0]))
     for e in edges[1:]:
         bin_of = pl.when(minutes >= e).then(pl.lit(float(e))).otherwise(bin_of)
-    counted = _in(sessions_, period).group_by(bin_of.alias("bin_start_min")).agg(
-        pl.len().cast(pl.Float64).alias("sessions"))
+    counted = _in(durations, period).group_by(bin_of.alias("bin_start_min")).agg(_sessions())
     out = (grid.join(counted, on="bin_start_min", how="left").with_columns(pl.col("sessions").fill_null(0.0))
            .with_columns(share("sessions").alias("share")).sort("bin_start_min").collect())
     return out.with_columns(pl.Series("bin_end_min", [None if e is None else float(e) for e in ends],
@@ -319,8 +357,8 @@ def weekday_dates(period: Period) -> pl.DataFrame:
             .join(counted, on="weekday", how="left").with_columns(pl.col("days").fill_null(0.0)).sort("weekday"))
 
 
-def visit_heatmap(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
-    """Visits (sessions, by the hour of their first event) per weekday x hour of the period:
+def visit_heatmap(visits: pl.DataFrame | pl.LazyFrame, period: Period) -> pl.DataFrame:
+    """Visits (sessions, by the hour of their first event; from :func:`visit_counts`) per weekday x hour of the period:
     ``weekday`` (1 = Monday ... 7 = Sunday), ``hour`` (0-23), ``visits``, ``days`` = dates
     of that weekday in the period (:func:`weekday_dates`), ``visits_per_day`` = visits /
     days (null when the period has no such date), ``share`` = visits_per_day / the sum of
@@ -331,18 +369,18 @@ def visit_heatmap(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
     other day would otherwise make Wednesday look 1/13 busier than it is."""
     grid = pl.LazyFrame({"weekday": list(range(1, WEEKDAYS + 1))}, schema={"weekday": pl.Int8}).join(
         pl.LazyFrame({"hour": list(range(HOURS))}, schema={"hour": pl.Int8}), how="cross")
-    counted = _in(sessions_, period).group_by(
-        pl.col("start").dt.weekday().cast(pl.Int8).alias("weekday"),
-        pl.col("start").dt.hour().cast(pl.Int8).alias("hour"),
-    ).agg(pl.len().cast(pl.Float64).alias("visits"))
+    counted = _in(visits, period).group_by(
+        pl.col("hour").dt.weekday().cast(pl.Int8).alias("weekday"),
+        pl.col("hour").dt.hour().cast(pl.Int8),
+    ).agg(pl.col("sessions").sum().cast(pl.Float64).alias("visits"))
     return (grid.join(counted, on=["weekday", "hour"], how="left").with_columns(pl.col("visits").fill_null(0.0))
             .join(weekday_dates(period).lazy(), on="weekday", how="left")
             .with_columns(safe_div(pl.col("visits"), pl.col("days")).alias("visits_per_day"))
             .with_columns(share("visits_per_day").alias("share")).sort("weekday", "hour").collect())
 
 
-def weekday_visits(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
-    """Visits per weekday of the period, per date of that weekday:
+def weekday_visits(visits: pl.DataFrame | pl.LazyFrame, period: Period) -> pl.DataFrame:
+    """Visits per weekday of the period, per date of that weekday (from :func:`visit_counts`):
 
     - ``days`` = dates of the weekday in the period (:func:`weekday_dates`);
     - ``visits`` = sessions starting on those dates;
@@ -355,8 +393,8 @@ def weekday_visits(sessions_: pl.DataFrame, period: Period) -> pl.DataFrame:
 
     Weekdays in order, Monday first."""
     dates = pl.date_range(period.start, period.end, interval="1d", eager=True)
-    per_date = (_in(sessions_, period).group_by(pl.col("start").dt.date().alias("date"))
-                .agg(pl.len().cast(pl.Float64).alias("visits")))
+    per_date = (_in(visits, period).group_by(pl.col("hour").dt.date().alias("date"))
+                .agg(pl.col("sessions").sum().cast(pl.Float64).alias("visits")))
     daily = (pl.LazyFrame({"date": dates}).join(per_date, on="date", how="left")
              .with_columns(pl.col("visits").fill_null(0.0), pl.col("date").dt.weekday().cast(pl.Int8).alias("weekday")))
     stats = daily.group_by("weekday").agg(pl.col("visits").sum(), pl.col("visits").std().alias("sd_per_day"))
@@ -399,9 +437,9 @@ def peak_hours(heatmap: pl.DataFrame, n: int = 2, min_gap: int = 3) -> pl.DataFr
     )
 
 
-def source_performance(sessions_: pl.DataFrame, orders: pl.LazyFrame | None, period: Period,
+def source_performance(visits: pl.DataFrame | pl.LazyFrame, orders: pl.LazyFrame | None, period: Period,
                        comparison: Period | None) -> pl.DataFrame:
-    """Per traffic source (source of the session's first event):
+    """Per traffic source (source of the session's first event; sessions from :func:`visit_counts`):
 
     - ``sessions``, ``share`` = source sessions / all sessions;
     - ``visit_to_pay`` = sessions with a ``pay`` event / sessions;
@@ -414,18 +452,18 @@ def source_performance(sessions_: pl.DataFrame, orders: pl.LazyFrame | None, per
     has_channel = orders is not None and "channel" in _names(orders)
 
     def per_source(p: Period) -> pl.LazyFrame:
-        visits = _in(sessions_, p).group_by("source").agg(
-            pl.len().cast(pl.Float64).alias("sessions"),
-            pl.col("paid").sum().cast(pl.Float64).alias("paying_sessions"),
+        counted = _in(visits, p).group_by("source").agg(
+            _sessions(),
+            pl.col("sessions").filter(pl.col("paid")).sum().cast(pl.Float64).alias("paying_sessions"),
         )
         if has_channel:
             bought = (paid(orders).filter(in_period("order_time", p)).with_columns(or_unknown("channel"))
                       .group_by(pl.col("channel").alias("source"))
                       .agg(pl.len().cast(pl.Float64).alias("paid_orders"), pl.col("amount").sum().alias("gmv")))
         else:
-            bought = visits.select("source", pl.lit(None, pl.Float64).alias("paid_orders"),
-                                   pl.lit(None, pl.Float64).alias("gmv"))
-        return (visits.join(bought, on="source", how="full", coalesce=True)
+            bought = counted.select("source", pl.lit(None, pl.Float64).alias("paid_orders"),
+                                    pl.lit(None, pl.Float64).alias("gmv"))
+        return (counted.join(bought, on="source", how="full", coalesce=True)
                 .with_columns(pl.col("sessions", "paying_sessions").fill_null(0.0))
                 .with_columns(share("sessions").alias("share"),
                               safe_div(pl.col("paying_sessions"), pl.col("sessions")).alias("visit_to_pay"),

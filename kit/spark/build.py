@@ -52,7 +52,13 @@ def build(params, folder: Path, step) -> None:
     from kit.spark.layout import conform_to, local_schemas
     from kit.spark.load import is_remote, list_remote, load_tables
     from kit.spark.session import session_for
-    from kit.spark.tables import cart_lines, cart_table, session_table
+    from kit.spark.tables import (
+        cart_lines,
+        cart_table,
+        duration_counts,
+        session_table,
+        visit_counts,
+    )
     from kit.spark.write import write_table
 
     spark = session_for(params)
@@ -79,6 +85,8 @@ def build(params, folder: Path, step) -> None:
             # local engine does (kit.dataset.write_event_tables)
             written = lambda name: spark.read.parquet(f"{staging.rstrip('/')}/{name}")  # noqa: E731
             made = {"sessions": lambda: session_table(written("events")),
+                    "visits": lambda: visit_counts(written("sessions")),
+                    "visit_durations": lambda: duration_counts(written("sessions")),
                     "carts": lambda: cart_table(written("events"), written("sessions")),
                     "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
             for name, make in made.items():

@@ -13,6 +13,7 @@ import polars as pl
 from kit.contract import TABLES, lines_with_orders
 from kit.metrics.cart import cart_lines, cart_table
 from kit.metrics.customers import with_paid_neighbours
+from kit.metrics.profile import duration_counts, visit_counts
 from kit.metrics.sessions import derive_sessions, session_table, stitch_users
 
 
@@ -31,7 +32,8 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int) -> dict[str, 
     if "events" in empty:
         sessions = session_table(empty["events"])
         carts = cart_table(empty["events"], sessions)
-        schemas |= {"sessions": sessions.collect_schema(), "carts": carts.collect_schema(),
+        schemas |= {"sessions": sessions.collect_schema(), "visits": visit_counts(sessions).collect_schema(),
+                    "visit_durations": duration_counts(sessions).collect_schema(), "carts": carts.collect_schema(),
                     "cart_lines": cart_lines(empty["events"], carts).collect_schema()}
     return schemas
 

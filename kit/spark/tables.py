@@ -165,3 +165,22 @@ def cart_lines(events, carts):
     lines = (events.filter(F.col("event") == "add_to_cart")
              .groupBy("session_id", category.alias("group")).agg(F.sum(value).alias("value")))
     return lines.join(carts.select("session_id", "start", "cart_time", "next_pay"), on="session_id", how="inner")
+
+
+def visit_counts(sessions):
+    """Twin of :func:`kit.metrics.profile.visit_counts`: sessions per hour of their start, device,
+    source and paid."""
+    from pyspark.sql import functions as F
+
+    return sessions.groupBy(F.date_trunc("hour", F.col("start")).alias("hour"), "device", "source",
+                            F.col(FIRST + "pay").isNotNull().alias("paid")).agg(F.count(F.lit(1)).alias("sessions"))
+
+
+def duration_counts(sessions):
+    """Twin of :func:`kit.metrics.profile.duration_counts`: sessions per date of their start and
+    length in whole seconds."""
+    from pyspark.sql import functions as F
+
+    return sessions.groupBy(F.to_date("start").alias("date"),
+                            F.expr("timestampdiff(SECOND, start, `end`)").alias("duration_s")).agg(
+        F.count(F.lit(1)).alias("sessions"))
