@@ -63,16 +63,17 @@ def test_the_repurchase_kpi_alone_is_the_headline_row(comparison):
     assert row["value_prev"] == (0 if comparison else None)
 
 
-def test_visit_to_pay_reads_the_run_s_session_table_when_given():
-    """The summary passes the run's session table; the rate is the one the events give. A
-    session table that says otherwise changes it, so the table is what is read."""
-    from kit.metrics.sessions import FIRST, session_table
+def test_visit_to_pay_reads_the_run_s_counted_visits_when_given():
+    """The summary passes the run's counted visits; the rate is the one the events give. Visits
+    that say otherwise change it, so they are what is read."""
+    from kit.metrics.profile import visit_counts
+    from kit.metrics.sessions import session_table
 
-    given = session_table(events())
+    given = visit_counts(session_table(events()))
     by_events = headline_kpis(orders(), events(), Q4, Q3)
-    assert headline_kpis(orders(), events(), Q4, Q3, sessions=given).equals(by_events)
-    no_pay = given.with_columns(pl.lit(None, pl.Datetime("us")).alias(FIRST + "pay"))
-    row = headline_kpis(orders(), events(), Q4, Q3, sessions=no_pay).filter(pl.col("kpi") == "visit_to_pay")
+    assert headline_kpis(orders(), events(), Q4, Q3, visits=given).equals(by_events)
+    no_pay = given.with_columns(pl.lit(False).alias("paid"))
+    row = headline_kpis(orders(), events(), Q4, Q3, visits=no_pay).filter(pl.col("kpi") == "visit_to_pay")
     assert row["value"][0] == 0 and row["value_prev"][0] == 0
 
 

@@ -18,7 +18,7 @@ def kpis(run: Run) -> pl.DataFrame:
     ``kpi, unit, good_when_up, value, value_prev, value_change, value_change_rel``. KPIs whose
     table the run lacks are left out (an events-only shop has only the visit-to-pay rate)."""
     def compute() -> pl.DataFrame:
-        table = headline_kpis(run.orders, run.events, run.period, run.comparison, sessions=run.sessions)
+        table = headline_kpis(run.orders, run.events, run.period, run.comparison, visits=run.visits)
         run.record("summary", {"kpis": table.to_dicts()})
         return table
 

@@ -20,7 +20,8 @@ import polars as pl
 from kit.contract import paid
 from kit.metrics.common import compare, in_period, safe_div
 from kit.metrics.customers import active_customers, new_customers
-from kit.metrics.sessions import pays, session_table
+from kit.metrics.profile import visit_counts
+from kit.metrics.sessions import session_table
 from kit.periods import Period
 
 KPIS: tuple[tuple[str, str, bool], ...] = (
@@ -77,26 +78,26 @@ def order_kpis(orders: pl.LazyFrame, period: Period, before: Period | None) -> p
     )
 
 
-def visit_to_pay(sessions: pl.LazyFrame, period: Period) -> pl.LazyFrame:
+def visit_to_pay(visits: pl.LazyFrame, period: Period) -> pl.LazyFrame:
     """One row: sessions, paying_sessions, visit_to_pay = paying_sessions / sessions, from the
-    session table (:func:`kit.metrics.sessions.session_table`: a session starts at its first
-    event, and pays when it has a ``pay`` event)."""
-    return sessions.filter(in_period("start", period)).select(
-        pl.len().cast(pl.Float64).alias("sessions"),
-        pays().sum().cast(pl.Float64).alias("paying_sessions"),
+    sessions counted by hour (:func:`kit.metrics.profile.visit_counts` of the session table: a
+    session starts at its first event, and pays when it has a ``pay`` event)."""
+    return visits.filter(in_period("hour", period)).select(
+        pl.col("sessions").sum().cast(pl.Float64).alias("sessions"),
+        pl.col("sessions").filter(pl.col("paid")).sum().cast(pl.Float64).alias("paying_sessions"),
     ).with_columns(safe_div(pl.col("paying_sessions"), pl.col("sessions")).alias("visit_to_pay"))
 
 
 def headline_kpis(orders: pl.LazyFrame | None, events: pl.LazyFrame | None,
-                  period: Period, comparison: Period | None, sessions: pl.LazyFrame | None = None) -> pl.DataFrame:
+                  period: Period, comparison: Period | None, visits: pl.LazyFrame | None = None) -> pl.DataFrame:
     """The KPI cards: ``kpi, unit, good_when_up, value, value_prev, value_change, value_change_rel``.
 
-    KPIs whose table is missing are left out (orders-only or events-only reports). ``sessions``
-    is the run's session table (``run.sessions``); without it, it is built from the events
-    here (grouping every event by session twice took 4.5 s of the summary at 1M).
+    KPIs whose table is missing are left out (orders-only or events-only reports). ``visits``
+    is the run's sessions counted (``run.visits``); without it, they are counted from the
+    events here (grouping every event by session twice took 4.5 s of the summary at 1M).
     """
-    if events is not None and sessions is None:
-        sessions = session_table(events)
+    if events is not None and visits is None:
+        visits = visit_counts(session_table(events))
 
     def one_row(p: Period) -> pl.LazyFrame:
         before = p.previous() if comparison is not None else None
@@ -106,7 +107,7 @@ def headline_kpis(orders: pl.LazyFrame | None, events: pl.LazyFrame | None,
         if orders is not None:
             parts.append(order_kpis(orders, p, before))
         if events is not None:
-            parts.append(visit_to_pay(sessions, p).select("visit_to_pay"))
+            parts.append(visit_to_pay(visits, p).select("visit_to_pay"))
         return pl.concat(parts, how="horizontal")
 
     return _kpi_rows(compare(one_row, period, comparison))
