@@ -232,8 +232,8 @@ def write_event_tables(folder: Path, whole: Dataset | None = None, events: pl.La
     made by DuckDB: :mod:`kit.data.duck`), the sessions counted for the visit figures
     (``visits.parquet``: :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
     :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
-    (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet`` (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the
-    events are a slice of, when the slice keeps every event of its customers (its session
+    (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet``
+    (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the events are a slice of, when the slice keeps every event of its customers (its session
     table is then cut, not built again), and ``users`` their ids when known (``user_id``)."""
     from kit.metrics.cart import cart_lines, cart_table
     from kit.metrics.profile import duration_counts, visit_counts
@@ -245,8 +245,7 @@ def write_event_tables(folder: Path, whole: Dataset | None = None, events: pl.La
     sessions = pl.scan_parquet(folder / "sessions.parquet")
     for name, counted in (("visits", visit_counts), ("visit_durations", duration_counts)):
         counted(sessions).sink_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
-    cart_table(events, sessions).sink_parquet(
-        folder / "carts.parquet", compression=COMPRESSION)
+    cart_table(events, sessions).sink_parquet(folder / "carts.parquet", compression=COMPRESSION)
     cart_lines(events, pl.scan_parquet(folder / "carts.parquet")).sink_parquet(
         folder / "cart_lines.parquet", compression=COMPRESSION)
 

@@ -384,7 +384,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     step = progress or (lambda message: None)
     dataset, cache_notes = prepare_dataset(params, cache_dir or default_cache(), step)
     tables = {name: dataset.table(name) for name in dataset.tables if name not in FROM_EVENTS}
-    whole_users = "events" in tables and not _slices_events(tables["events"], params.slice)
+    whole_users = "events" in tables and not _slices_by_own_column(tables["events"], params.slice)
     try:
         tables, notes = apply_slice(tables, params.slice)
     except DataError as e:  # name the params file, where the slice is written
@@ -396,7 +396,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
         step("writing the slice")
         data_dir = work_dir / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
-        if "orders" in tables and _slices_orders(tables["orders"], params.slice):
+        if "orders" in tables and _slices_by_own_column(tables["orders"], params.slice):
             # a slice by an order's own column (channel, device ...) keeps some of a customer's
             # orders: their previous and next paid order are those of the slice
             from kit.metrics.customers import NEXT, PREV
@@ -414,7 +414,6 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
                 users = data_dir / "keys" / "users.parquet"
                 tables["events"].select("user_id").unique().sink_parquet(users)
                 views["events"] = {"table": str(dataset.folder / "events.parquet"), "keys": str(users), "on": "user_id"}
-            if whole_users:
                 write_event_tables(data_dir, dataset, read_view(views["events"]), pl.scan_parquet(users))
             else:
                 write_event_tables(data_dir)
@@ -455,15 +454,11 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     return run
 
 
-def _slices_events(events: pl.LazyFrame, slice_: dict) -> bool:
-    """Whether the slice filters events by one of their own columns: otherwise it keeps every
-    event of its customers (a session of one of them alone is kept whole)."""
-    return any(key in events.collect_schema().names() for key in slice_)
-
-
-def _slices_orders(orders: pl.LazyFrame, slice_: dict) -> bool:
-    """Whether the slice filters orders by one of their own columns (not by their customer)."""
-    return any(key in orders.collect_schema().names() for key in slice_)
+def _slices_by_own_column(table: pl.LazyFrame, slice_: dict) -> bool:
+    """Whether the slice filters ``table`` by one of its own columns, not through its customers:
+    orders by channel keep some of a customer's orders; events by device some of their events
+    (otherwise a slice keeps every event of its customers)."""
+    return any(key in table.collect_schema().names() for key in slice_)
 
 
 def _history(tables: dict[str, pl.LazyFrame], params: RunParams) -> list:
