@@ -22,6 +22,7 @@ import pytest
 
 from kit.errors import DataError
 from kit.metrics import profile as P
+from kit.metrics.common import weighted_quantile
 from kit.metrics.sessions import session_table
 from kit.periods import parse_period
 
@@ -174,9 +175,9 @@ def test_weighted_quantiles_equal_polars_on_the_repeated_values():
     values, weights = [0.0, 1.5, 2.0, 7.25], [3, 1, 4, 2]
     repeated = pl.Series([v for v, w in zip(values, weights, strict=True) for _ in range(w)])
     for q in (0.0, 0.1, 0.5, 0.9, 0.95, 1.0):
-        assert P._weighted_quantile(values, weights, q) == pytest.approx(repeated.quantile(q, "linear"), rel=1e-12)
-    assert P._weighted_quantile(values, weights, 0.5) == pytest.approx(repeated.median(), rel=1e-12)
-    assert P._weighted_quantile([], [], 0.5) is None and P._weighted_quantile([3.0], [1], 0.9) == 3.0
+        assert weighted_quantile(values, weights, q) == pytest.approx(repeated.quantile(q, "linear"), rel=1e-12)
+    assert weighted_quantile(values, weights, 0.5) == pytest.approx(repeated.median(), rel=1e-12)
+    assert weighted_quantile([], [], 0.5) is None and weighted_quantile([3.0], [1], 0.9) == 3.0
 
 
 def test_device_and_mobile_share(sessions):

@@ -14,6 +14,7 @@ For shares and rates ``x_change`` is the change in percentage points (as a fract
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import polars as pl
@@ -134,3 +135,33 @@ def proportion_tests(frame: pl.DataFrame, over: Sequence[str]) -> pl.DataFrame:
     # ndtr = the normal CDF (scipy.special: scipy.stats costs ~1.5 s to import in every process)
     p_value = 2 * ndtr(-out["z"].abs().fill_null(float("nan")).to_numpy())
     return out.with_columns(pl.Series("p_value", p_value).fill_nan(None))
+
+
+def weighted_quantile(values: list[float], weights: list[int], q: float) -> float | None:
+    """The ``q`` quantile, linear-interpolated, of the values each repeated its weight's times
+    (sorted ascending): what polars' ``quantile(q, interpolation="linear")`` gives on the
+    repeated values, without repeating them. None without values."""
+    n = sum(weights)
+    if n == 0:
+        return None
+    position = q * (n - 1)
+    lower = math.floor(position)
+    below, at = 0, []
+    for value, weight in zip(values, weights, strict=True):
+        while len(at) < 2 and lower + len(at) < below + weight:
+            at.append(value)
+        below += weight
+        if len(at) == 2:
+            break
+    lo = at[0]
+    hi = at[1] if len(at) > 1 else lo
+    return lo + (hi - lo) * (position - lower)
+
+
+def weighted_summary(values: list[float], weights: list[int], columns: dict[str, float | None]) -> pl.LazyFrame:
+    """One row from values counted ``weights`` times each (sorted ascending): for each of
+    ``columns``, the :func:`weighted_quantile` it names, or the count of values (the sum of
+    the weights) where it names None. Every column Float64."""
+    row = {name: [float(sum(weights)) if q is None else weighted_quantile(values, weights, q)]
+           for name, q in columns.items()}
+    return pl.LazyFrame(row, schema=dict.fromkeys(columns, pl.Float64))

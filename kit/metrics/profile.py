@@ -17,7 +17,6 @@ value ``x`` (see :mod:`kit.metrics.common`); for shares ``x_change`` is in point
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import polars as pl
@@ -32,6 +31,7 @@ from kit.metrics.common import (
     or_unknown,
     safe_div,
     share,
+    weighted_summary,
 )
 from kit.metrics.customers import active_customers, new_customers
 from kit.metrics.sessions import FIRST, pays
@@ -285,27 +285,6 @@ def mobile_share(visits: pl.DataFrame | pl.LazyFrame, period: Period, comparison
     return compare(one, period, comparison)
 
 
-def _weighted_quantile(values: list[float], weights: list[int], q: float) -> float | None:
-    """The ``q`` quantile, linear-interpolated, of the values each repeated its weight's times
-    (sorted ascending): what polars' ``quantile(q, interpolation="linear")`` gives on the
-    repeated values, without repeating them. None without values."""
-    n = sum(weights)
-    if n == 0:
-        return None
-    position = q * (n - 1)
-    lower = math.floor(position)
-    below, at = 0, []
-    for value, weight in zip(values, weights, strict=True):
-        while len(at) < 2 and lower + len(at) < below + weight:
-            at.append(value)
-        below += weight
-        if len(at) == 2:
-            break
-    lo = at[0]
-    hi = at[1] if len(at) > 1 else lo
-    return lo + (hi - lo) * (position - lower)
-
-
 def session_duration_stats(durations: pl.DataFrame | pl.LazyFrame, period: Period,
                            comparison: Period | None) -> pl.DataFrame:
     """One row, from :func:`duration_counts`: ``sessions, median_min, p90_min`` (+
@@ -316,12 +295,8 @@ def session_duration_stats(durations: pl.DataFrame | pl.LazyFrame, period: Perio
     def one(p: Period) -> pl.LazyFrame:
         counted = (_in(durations, p).group_by("duration_s").agg(pl.col("sessions").sum()).sort("duration_s")
                    .collect())
-        minutes = (counted["duration_s"].cast(pl.Float64) / 60).to_list()
-        weights = counted["sessions"].to_list()
-        return pl.LazyFrame({"sessions": [float(sum(weights))],
-                             "median_min": [_weighted_quantile(minutes, weights, 0.5)],
-                             "p90_min": [_weighted_quantile(minutes, weights, 0.9)]},
-                            schema={"sessions": pl.Float64, "median_min": pl.Float64, "p90_min": pl.Float64})
+        return weighted_summary((counted["duration_s"].cast(pl.Float64) / 60).to_list(),
+                                counted["sessions"].to_list(), {"sessions": None, "median_min": 0.5, "p90_min": 0.9})
 
     return compare(one, period, comparison)
 
