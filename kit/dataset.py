@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,14 +40,15 @@ from kit import __version__
 from kit.errors import DataError
 from kit.params import RunParams, is_remote
 
-LAYOUT = 4
+LAYOUT = 5
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
 the visits counted)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
-FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines")
+FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "journey_counts", "convert_times",
+               "path_moves", "path_counts")
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
 COMPRESSION = "lz4"
@@ -206,7 +208,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
             lf.sink_parquet(tmp / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the sessions")
-            write_event_tables(tmp)
+            write_event_tables(tmp, params.conversion.funnel_steps)
         files = [f for fs in loaded.files.values() for f in fs]
         files += [tmp / f"{name}.parquet" for name, source in params.data.sources().items()
                   if source.database is not None and (tmp / f"{name}.parquet").exists()]
@@ -225,17 +227,23 @@ def _build(params: RunParams, folder: Path, step) -> None:
         raise
 
 
-def write_event_tables(folder: Path, whole: Dataset | None = None, events: pl.LazyFrame | None = None,
-                       users: pl.LazyFrame | None = None) -> None:
+def write_event_tables(folder: Path, steps: Sequence[str], whole: Dataset | None = None,
+                       events: pl.LazyFrame | None = None, users: pl.LazyFrame | None = None) -> None:
     """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
     figures read instead of them: ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
     made by DuckDB: :mod:`kit.data.duck`), the sessions counted for the visit figures
     (``visits.parquet``: :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
     :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
     (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet``
-    (:func:`kit.metrics.cart.cart_lines`). ``whole``: the dataset the events are a slice of, when the slice keeps every event of its customers (its session
+    (:func:`kit.metrics.cart.cart_lines`) and the session journeys of the funnel ``steps``
+    counted (``journey_counts.parquet`` and ``convert_times.parquet``:
+    :func:`kit.metrics.funnel.session_journey_tables`, with the orders of ``folder`` for new vs
+    returning) and their paths counted (``path_moves.parquet``, ``path_counts.parquet``:
+    :func:`kit.metrics.funnel.path_counts`); those four not for steps the session table does not time. ``whole``: the dataset
+    the events are a slice of, when the slice keeps every event of its customers (its session
     table is then cut, not built again), and ``users`` their ids when known (``user_id``)."""
     from kit.metrics.cart import cart_lines, cart_table
+    from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
     from kit.metrics.profile import duration_counts, visit_counts
 
     if events is None:
@@ -248,6 +256,12 @@ def write_event_tables(folder: Path, whole: Dataset | None = None, events: pl.La
     cart_table(events, sessions).sink_parquet(folder / "carts.parquet", compression=COMPRESSION)
     cart_lines(events, pl.scan_parquet(folder / "carts.parquet")).sink_parquet(
         folder / "cart_lines.parquet", compression=COMPRESSION)
+    if prepared_steps(steps):
+        orders = folder / "orders.parquet"
+        tables = (session_journey_tables(events, sessions, steps, pl.scan_parquet(orders) if orders.exists() else None)
+                  | path_counts(events, sessions, steps))
+        for name, table in tables.items():
+            table.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
 
 
 def _build_sessions(events: pl.LazyFrame, folder: Path, whole: Dataset | None) -> None:

@@ -31,7 +31,7 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 9
+LAYOUT = 10
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
@@ -227,6 +227,17 @@ class Run:
     """One row per cart with its user's next pay (:func:`kit.metrics.cart.cart_table`; None without events)."""
     cart_lines = property(lambda self: self.table("cart_lines"))
     """One row per cart and category (:func:`kit.metrics.cart.cart_lines`; None without events)."""
+    journey_counts = property(lambda self: self.table("journey_counts"))
+    """Session journeys counted by date, device, source and visitor, for the steps of its
+    ``at:`` columns (:func:`kit.metrics.funnel.session_journey_tables`; None without events)."""
+    convert_times = property(lambda self: self.table("convert_times"))
+    """Session journeys that paid counted by date and minutes to pay (:func:`kit.metrics.funnel.convert_times`)."""
+    path_moves = property(lambda self: self.table("path_moves"))
+    """Moves between funnel steps counted by date (:func:`kit.metrics.funnel.path_counts`), for the
+    steps of :attr:`journey_counts`."""
+    path_counts = property(lambda self: self.table("path_counts"))
+    """Sessions counted by date and path (:func:`kit.metrics.funnel.path_counts`), for the steps of
+    :attr:`journey_counts`."""
     marketing_spend = property(lambda self: self.table("marketing_spend"))
 
     # -- results shared between sections and with the publisher
@@ -407,6 +418,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
                 lf.sink_parquet(data_dir / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the slice's sessions")
+            steps = params.conversion.funnel_steps
             if whole_users:
                 # every event of the slice's customers: read from the dataset through their ids,
                 # not copied (a fifth of the 1M shop's 57M events took 5.6 s to write)
@@ -414,9 +426,9 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
                 users = data_dir / "keys" / "users.parquet"
                 tables["events"].select("user_id").unique().sink_parquet(users)
                 views["events"] = {"table": str(dataset.folder / "events.parquet"), "keys": str(users), "on": "user_id"}
-                write_event_tables(data_dir, dataset, read_view(views["events"]), pl.scan_parquet(users))
+                write_event_tables(data_dir, steps, dataset, read_view(views["events"]), pl.scan_parquet(users))
             else:
-                write_event_tables(data_dir)
+                write_event_tables(data_dir, steps)
     else:
         data_dir = dataset.folder
     run = Run(params, work_dir)

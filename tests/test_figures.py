@@ -184,3 +184,44 @@ def test_docs_metrics_schema_is_generated_from_the_code():
                          check=True).stdout
     assert out == schema_markdown()
     assert "`sections.retention`" in out and "compared values `buyers`" in out
+
+
+def test_the_funnel_is_cut_from_the_journeys_counted_once_per_dataset(tmp_path, small_demo, monkeypatch):
+    """Section 2's funnel and path figures read the session journeys and paths the dataset
+    counted for its steps, without building the run's own; hiding those counts, the run builds
+    its own from the session table and the events, and every figure is the same. Other steps
+    are built."""
+    from polars.testing import assert_frame_equal
+
+    from kit.metrics import funnel as fn
+    from kit.run import Run
+
+    params = load_params(write_params(tmp_path, small_demo))[0]
+    prepared = prepare_run(params, tmp_path / "work")
+    assert prepared.journey_counts is not None and prepared.convert_times is not None
+    built = []
+    real = fn.journeys
+    monkeypatch.setattr(fn, "journeys", lambda *a, **k: built.append(k["steps"]) or real(*a, **k))
+    figures = (conversion.funnel, conversion.time_to_convert, conversion.daily_steps,
+               lambda r: conversion.funnel_by(r, "visitor"), lambda r: conversion.top_paths(r).moves,
+               lambda r: conversion.top_paths(r).paths)
+    cut = [f(prepared) for f in figures]
+    assert built == []
+    assert cut[0]["count"].sum() > 0 and cut[1]["converted"][0] > 0
+
+    paths_read = []
+    real_paths = fn.path_counts
+    monkeypatch.setattr(fn, "path_counts", lambda *a: paths_read.append(a) or real_paths(*a))
+    assert conversion.top_paths(prepared).paths.height and paths_read == []
+    own = Run(params, prepared.work_dir)
+    monkeypatch.setattr(Run, "journey_counts", property(lambda self: None))
+    for figure, expected in zip(figures, cut, strict=True):
+        assert_frame_equal(figure(own), expected)
+    assert built == [params.conversion.funnel_steps] and len(paths_read) == 2
+    monkeypatch.undo()
+
+    shorter = params.model_copy(update={"conversion": params.conversion.model_copy(
+        update={"funnel_steps": ["view", "add_to_cart", "pay"]})})
+    monkeypatch.setattr(fn, "journeys", lambda *a, **k: built.append(k["steps"]) or real(*a, **k))
+    assert conversion.funnel(Run(shorter, prepared.work_dir))["step"].to_list() == ["view", "add_to_cart", "pay"]
+    assert built[-1] == ["view", "add_to_cart", "pay"]

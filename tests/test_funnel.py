@@ -20,7 +20,7 @@ March counts: view 5, product_view 4 (A B C D), add_to_cart 3 (A B D), checkout 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import matplotlib
 import polars as pl
@@ -221,8 +221,64 @@ def test_counted_journeys_give_the_same_figures():
     assert_frame_equal(fn.daily_step_conversion(c, MARCH), fn.daily_step_conversion(j, MARCH))
 
 
+def _random_log(seed: int, n: int = 400) -> list[tuple]:
+    """Sessions of 1-6 random step events (so checkouts before carts, pays without carts and
+    steps repeated on both sides of the step before), on days of both periods and at midnight
+    between them."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for s in range(n):
+        month, day, hour = rng.choice([(2, 10, 12), (2, 28, 23), (3, 10, 12), (3, 11, 12), (3, 31, 23)])
+        device, source = rng.choice(["App", "PC", "H5"]), rng.choice(["ads", "search"])
+        for _ in range(rng.randint(1, 6)):
+            rows.append((f"s{s}", f"u{s % 90}", _t(month, day, hour, 50) + timedelta(minutes=rng.randint(0, 20)),
+                         rng.choice(fn.EVENT_STEPS), device, source))
+    return rows
+
+
+def test_prepared_journey_tables_give_each_runs_counts_and_times():
+    """Counted once over every session (the prepared dataset's tables), then cut to a run's
+    periods by date: the same counts, times and paths as the run's own journeys and paths, for
+    the default steps and for a shorter funnel, with orders making first visits returning."""
+    from polars.testing import assert_frame_equal
+
+    from kit.metrics.sessions import session_table
+
+    log = pl.LazyFrame(_random_log(11), schema=SCHEMA, orient="row")
+    sessions = session_table(log).collect().lazy()
+    paid = pl.LazyFrame({"order_id": ["o1", "o2", "o3"], "customer_id": ["u1", "u2", "u3"],
+                         "order_time": [_t(1, 1, 9, 0), _t(3, 10, 12, 55), _t(3, 30, 9, 0)],
+                         "amount": [10.0, 20.0, 5.0], "status": ["paid", "paid", "paid"]},
+                        schema_overrides={"order_time": pl.Datetime("us")})
+    keys = ["period", "date", "device", "source", "visitor"]
+    for steps in (fn.EVENT_STEPS, ("view", "add_to_cart", "pay")):
+        prepared = fn.session_journey_tables(log, sessions, steps, paid)
+        for period, comparison in ((MARCH, FEB), (FEB, None)):
+            j = fn.journeys(log, period, comparison, steps=steps, orders=paid, sessions=sessions).collect().lazy()
+            own = fn.journey_counts(j).collect()
+            assert own["journeys"].sum() > 100 and own.filter(pl.col("visitor") == "returning").height
+            cut = fn.of_periods(prepared["journey_counts"].lazy(), period, comparison).collect()
+            assert_frame_equal(cut.sort(keys), own.sort(keys), check_column_order=True)
+            times = fn.of_periods(prepared["convert_times"].lazy(), period, comparison).collect()
+            assert_frame_equal(times.sort("period", "date", "minutes"),
+                               fn.convert_times(j).collect().sort("period", "date", "minutes"))
+            assert_frame_equal(fn.time_to_convert(times.lazy(), period, comparison),
+                               fn.time_to_convert(fn.convert_times(j), period, comparison))
+        counted = {name: table.lazy() for name, table in fn.path_counts(log, sessions, steps).items()}
+        for period in (MARCH, FEB):
+            cut = fn.path_tables(log, period, steps, 100, 100, sessions=sessions, counted=counted)
+            own = fn.path_tables(log, period, steps, 100, 100, sessions=sessions)
+            assert cut[0]["count"].sum() > 100 and cut[1].height > 10
+            for a, b in zip(cut, own, strict=True):
+                assert_frame_equal(a, b)
+    assert fn.prepared_steps(fn.EVENT_STEPS) and not fn.prepared_steps(["view", "view"])
+    assert not fn.prepared_steps(["view", "wishlist"])
+
+
 def test_time_to_convert(journeys):
-    ttc = fn.time_to_convert(journeys, MARCH, FEB).row(0, named=True)
+    ttc = fn.time_to_convert(fn.convert_times(journeys), MARCH, FEB).row(0, named=True)
     # A: pv 10:01 -> pay 10:04 = 3 min; D: pv 23:51 -> pay 00:10 = 19 min
     # median = 11; p90 (linear) = 3 + 0.9 * 16 = 17.4; February: nobody paid
     assert ttc["converted"] == 2

@@ -31,23 +31,34 @@ DIMENSIONS = fn.DIMENSIONS
 
 
 def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
-    """The run's journeys (sessions, or users within the window; see :mod:`kit.metrics.funnel`),
-    built once per kernel and kept in memory as what the figures read: their counts
-    (:func:`kit.metrics.funnel.journey_counts`) and the journeys that reached the last step
-    (``period`` and the step times). A row per session is never kept: on big shops that was
-    gigabytes, and grouping it again for every breakdown took seconds each."""
+    """What the funnel's figures read, kept in memory per kernel: the run's journeys counted
+    (:func:`kit.metrics.funnel.journey_counts`) and the paid ones' minutes to pay
+    (:func:`kit.metrics.funnel.convert_times`). Session journeys of the steps the data was
+    prepared for are cut from the prepared counts (:func:`kit.metrics.funnel.of_periods`);
+    other steps and user journeys are built here from the session table and the events."""
 
     def build() -> dict[str, pl.LazyFrame]:
         conv = run.params.conversion
-        built = fn.journeys(run.events, run.period, run.comparison, steps=conv.funnel_steps, unit=conv.funnel_unit,
-                            window_days=conv.user_window_days, orders=run.orders, sessions=run.sessions).cache()
-        paid = built.filter(pl.col(fn.AT + conv.funnel_steps[-1]).is_not_null()).select(
-            "period", *[fn.AT + s for s in conv.funnel_steps])
-        counts, converted = pl.collect_all([fn.journey_counts(built), paid], engine="streaming")
+        if conv.funnel_unit == "session" and _prepared_for_steps(run):
+            plans = [fn.of_periods(run.journey_counts, run.period, run.comparison),
+                     fn.of_periods(run.convert_times, run.period, run.comparison)]
+        else:
+            built = fn.journeys(run.events, run.period, run.comparison, steps=conv.funnel_steps,
+                                unit=conv.funnel_unit, window_days=conv.user_window_days, orders=run.orders,
+                                sessions=run.sessions).cache()
+            plans = [fn.journey_counts(built), fn.convert_times(built)]
+        counts, times = pl.collect_all(plans, engine="streaming")
         run.save_result("journey_counts", counts)  # the diagnosis' monthly step series (kit.figures.history)
-        return {"counts": counts.lazy(), "converted": converted.lazy()}
+        return {"counts": counts.lazy(), "times": times.lazy()}
 
     return in_memory(run, "journeys", build)
+
+
+def _prepared_for_steps(run: Run) -> bool:
+    """Whether the data counted the session journeys and paths of the run's funnel steps
+    (:func:`kit.metrics.funnel.session_journey_tables`, :func:`kit.metrics.funnel.path_counts`)."""
+    counts = run.journey_counts
+    return counts is not None and fn.steps_of(counts) == run.params.conversion.funnel_steps
 
 
 @needs(events=("event",))
@@ -91,7 +102,7 @@ def funnel_breakdowns(run: Run) -> list[Breakdown]:
 @needs(events=("event",))
 def time_to_convert(run: Run) -> pl.DataFrame:
     """Median and p90 minutes from the first product view to pay, over journeys that paid."""
-    return fn.time_to_convert(_journeys(run)["converted"], run.period, run.comparison)
+    return fn.time_to_convert(_journeys(run)["times"], run.period, run.comparison)
 
 
 class Paths(NamedTuple):
@@ -103,8 +114,13 @@ class Paths(NamedTuple):
 
 @needs(events=("event",))
 def top_paths(run: Run) -> Paths:
-    """The sessions' most common paths through the steps (:func:`kit.metrics.funnel.path_tables`)."""
-    moves, paths = fn.path_tables(run.events, run.period, run.params.conversion.funnel_steps, sessions=run.sessions)
+    """The sessions' most common paths through the steps (:func:`kit.metrics.funnel.path_tables`),
+    from the paths the data counted for the run's steps, else from the session table and events."""
+    counted = {"path_moves": run.path_moves, "path_counts": run.path_counts}
+    if not _prepared_for_steps(run) or any(table is None for table in counted.values()):
+        counted = None
+    moves, paths = fn.path_tables(run.events, run.period, run.params.conversion.funnel_steps, sessions=run.sessions,
+                                  counted=counted)
     return Paths(moves, paths)
 
 

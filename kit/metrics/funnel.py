@@ -56,6 +56,7 @@ from kit.metrics.common import (
     period_label,
     proportion_tests,
     safe_div,
+    weighted_summary,
 )
 from kit.metrics.customers import first_purchases
 from kit.metrics.sessions import FIRST, LAST, session_table
@@ -184,13 +185,17 @@ SESSION_MARGIN = timedelta(days=1)
 midnight at a period boundary are whole; a session longer than this across a boundary is cut."""
 
 
-def _session_journeys(events: pl.LazyFrame, sessions: pl.LazyFrame, periods: Sequence[Period],
+def _session_journeys(events: pl.LazyFrame, sessions: pl.LazyFrame, periods: Sequence[Period] | None,
                       steps: Sequence[str], orders: pl.LazyFrame | None) -> pl.LazyFrame:
     """Session journeys from the session table's step times; the events are read only when
-    some sessions are ambiguous, for those sessions."""
-    period = period_label("start", periods)
+    some sessions are ambiguous, for those sessions. ``periods=None``: every session, without
+    a period (the prepared dataset's, :func:`session_journey_tables`)."""
+    if periods is None:
+        labelled = sessions.with_columns(pl.lit(None, dtype=pl.String).alias("period"))
+    else:
+        labelled = sessions.with_columns(period_label("start", periods)).filter(pl.col("period").is_not_null())
     summary = (
-        sessions.with_columns(period).filter(pl.col("period").is_not_null())
+        labelled
         .select("session_id", "user_id", "start", "device", "source", "period", "first_visit",
                 *[pl.col(c).alias(f"_{side}{i}") for i, s in enumerate(steps)
                   for side, c in (("first", FIRST + s), ("last", LAST + s))])
@@ -199,9 +204,11 @@ def _session_journeys(events: pl.LazyFrame, sessions: pl.LazyFrame, periods: Seq
     # one read of the step times first: when they decide every session (the usual case), the
     # events are not read at all
     if decided.select(pl.col("_ambiguous").any()).collect(engine="streaming").item():
-        lo = min(p.start_dt for p in periods) - SESSION_MARGIN
-        hi = max(p.end_dt for p in periods) + SESSION_MARGIN
-        near = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
+        near = events
+        if periods is not None:
+            lo = min(p.start_dt for p in periods) - SESSION_MARGIN
+            hi = max(p.end_dt for p in periods) + SESSION_MARGIN
+            near = events.filter((pl.col("event_time") >= lo) & (pl.col("event_time") < hi))
         decided = _replay_ambiguous(decided, near, "session_id", steps)
     # a session that is not its user's first visit is returning; a first visit only when the
     # user paid an order before it (so only first visits are joined to the orders)
@@ -261,6 +268,11 @@ def journeys(events: pl.LazyFrame, period: Period, comparison: Period | None = N
         table = _with_returning(_user_journeys(events, periods, steps, window_days), _first_seen(sessions, orders))
     else:
         table = _session_journeys(events, sessions, periods, steps, orders)
+    return _journey_columns(table, steps)
+
+
+def _journey_columns(table: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
+    """The columns of :func:`journeys` from a journey table of either unit."""
     return (
         table.with_columns(
             pl.col("start").dt.date().alias("date"),
@@ -269,6 +281,35 @@ def journeys(events: pl.LazyFrame, period: Period, comparison: Period | None = N
         .select("period", "journey_id", "user_id", "start", "date", "device", "source", "visitor",
                 *[AT + s for s in steps])
     )
+
+
+def session_journey_tables(events: pl.LazyFrame, sessions: pl.LazyFrame, steps: Sequence[str],
+                           orders: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
+    """What the funnel's figures read, counted over every session of a prepared dataset (the
+    session journeys of :func:`journeys`, with no period): ``journey_counts``
+    (:func:`journey_counts` by ``date, device, source, visitor``) and ``convert_times``
+    (:func:`convert_times` by ``date, minutes``). A run takes the rows of its periods' dates
+    (:func:`of_periods`): a session journey belongs to the period of its start's date, so
+    these counts serve any period. ``steps`` must be steps of the session table
+    (:func:`prepared_steps`)."""
+    table = _journey_columns(_session_journeys(events, sessions, None, steps, orders), steps).cache()
+    counts, times = pl.collect_all([journey_counts(table).drop("period"), convert_times(table).drop("period")],
+                                   engine="streaming")
+    return {"journey_counts": counts, "convert_times": times}
+
+
+def prepared_steps(steps: Sequence[str]) -> bool:
+    """Whether the session table has the times of every step (each once), so that the
+    dataset can count the session journeys of these steps (:func:`session_journey_tables`)."""
+    return len(set(steps)) == len(steps) and set(steps) <= set(EVENT_STEPS)
+
+
+def of_periods(counted: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.LazyFrame:
+    """The rows of a table counted by ``date`` (:func:`session_journey_tables`) whose date is
+    in the period or the comparison period, labelled with it (``period`` first)."""
+    periods = [period] if comparison is None else [period, comparison]
+    return (counted.with_columns(period_label("date", periods)).filter(pl.col("period").is_not_null())
+            .select("period", pl.exclude("period")))
 
 
 def _with_returning(table: pl.LazyFrame, first_seen: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -303,7 +344,8 @@ def journey_counts(journeys: pl.LazyFrame) -> pl.LazyFrame:
     """
     steps = steps_of(journeys)
     return journeys.group_by(list(COUNT_KEYS)).agg(
-        pl.len().alias("journeys"), *[pl.col(AT + s).is_not_null().sum().alias(AT + s) for s in steps])
+        pl.len().cast(pl.Int64).alias("journeys"),
+        *[pl.col(AT + s).is_not_null().sum().cast(pl.Int64).alias(AT + s) for s in steps])
 
 
 def _step_counts(journeys: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
@@ -442,21 +484,28 @@ def daily_step_conversion(journeys: pl.LazyFrame, period: Period,
 
 # ------------------------------------------------------------------------------ time to convert
 
-def time_to_convert(journeys: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.DataFrame:
-    """Minutes from the journey's first product view (the second step) to pay (the last
-    step), over journeys that paid: ``converted``, ``median_minutes``, ``p90_minutes``
-    (linear-interpolated quantiles), each beside the comparison period."""
+def convert_times(journeys: pl.LazyFrame) -> pl.LazyFrame:
+    """The journeys that reached the last step, counted by ``period, date`` and ``minutes``
+    from reaching the second step (the first product view) to reaching the last (pay):
+    ``journeys`` = how many. What :func:`time_to_convert` reads."""
     steps = steps_of(journeys)
     start, end = pl.col(AT + steps[1 if len(steps) > 1 else 0]), pl.col(AT + steps[-1])
     minutes = (end - start).dt.total_seconds(fractional=True) / 60
+    return (journeys.filter(end.is_not_null())
+            .group_by("period", "date", minutes.alias("minutes")).agg(pl.len().cast(pl.Int64).alias("journeys")))
+
+
+def time_to_convert(times: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.DataFrame:
+    """Minutes from the journey's first product view (the second step) to pay (the last
+    step), over journeys that paid, from :func:`convert_times`: ``converted``,
+    ``median_minutes``, ``p90_minutes`` (linear-interpolated quantiles of the journeys'
+    minutes), each beside the comparison period."""
 
     def one(p: Period) -> pl.LazyFrame:
-        done = _of(journeys, p).filter(end.is_not_null()).select(minutes.alias("m"))
-        return done.select(
-            pl.len().cast(pl.Float64).alias("converted"),
-            pl.col("m").median().alias("median_minutes"),
-            pl.col("m").quantile(0.9, interpolation="linear").alias("p90_minutes"),
-        )
+        counted = (times.filter(pl.col("period") == p.label).group_by("minutes").agg(pl.col("journeys").sum())
+                   .sort("minutes").collect())
+        return weighted_summary(counted["minutes"].to_list(), counted["journeys"].to_list(),
+                                {"converted": None, "median_minutes": 0.5, "p90_minutes": 0.9})
 
     return compare(one, period, comparison)
 
@@ -468,8 +517,8 @@ def time_to_convert(journeys: pl.LazyFrame, period: Period, comparison: Period |
 # or all after, every other step's): their path is the steps ordered by first time, read from
 # the session table. Only the other sessions' events are read and sorted.
 
-MOVE_SCHEMA = {"from_step": pl.String, "to_step": pl.String, "count": pl.Int64}
-PATH_SCHEMA = {"bought": pl.Boolean, "code": pl.Int64, "cut": pl.Boolean, "sessions": pl.Int64}
+MOVE_SCHEMA = {"date": pl.Date, "from_step": pl.String, "to_step": pl.String, "count": pl.Int64}
+PATH_SCHEMA = {"date": pl.Date, "bought": pl.Boolean, "code": pl.Int64, "cut": pl.Boolean, "sessions": pl.Int64}
 
 
 def _longest_coded_path(steps: Sequence[str]) -> int:
@@ -523,19 +572,20 @@ def _path_code(path: Sequence[str], steps: Sequence[str]) -> int:
 
 def _block_path_counts(codes: pl.DataFrame, steps: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Moves and path counts (as :func:`_moves_plan` and :func:`_paths_plan`) of the
-    one-block sessions, from the count of sessions per whole-path code (a few hundred codes
-    at most: the orders of the steps)."""
-    moves: Counter[tuple[str, str]] = Counter()
-    paths: Counter[tuple[bool, int]] = Counter()
-    for code, sessions in codes.iter_rows():
+    one-block sessions, from the count of sessions per date and whole-path code (a few
+    hundred codes a day at most: the orders of the steps)."""
+    moves: Counter[tuple] = Counter()
+    paths: Counter[tuple] = Counter()
+    for day, code, sessions in codes.select("date", "code", "len").iter_rows():
         path = _path_steps(code, steps)
-        for move in zip(path, [*path[1:], "exit"], strict=True):
-            moves[move] += sessions
+        for a, b in zip(path, [*path[1:], "exit"], strict=True):
+            moves[(day, a, b)] += sessions
         bought = steps[-1] in path
-        paths[(bought, _path_code(path[: path.index(steps[-1]) + 1] if bought else path, steps))] += sessions
+        paths[(day, bought, _path_code(path[: path.index(steps[-1]) + 1] if bought else path, steps))] += sessions
     return (
-        pl.DataFrame([(a, b, n) for (a, b), n in moves.items()], schema=MOVE_SCHEMA, orient="row"),
-        pl.DataFrame([(bought, code, False, n) for (bought, code), n in paths.items()], schema=PATH_SCHEMA, orient="row"),
+        pl.DataFrame([(*key, n) for key, n in moves.items()], schema=MOVE_SCHEMA, orient="row"),
+        pl.DataFrame([(day, bought, code, False, n) for (day, bought, code), n in paths.items()],
+                     schema=PATH_SCHEMA, orient="row"),
     )
 
 
@@ -555,18 +605,19 @@ def _path_rows(events: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
 
 
 def _moves_plan(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """``from_step, to_step, count``: each path row followed by the next one, or ``exit``."""
+    """``date, from_step, to_step, count``: each path row followed by the next one, or ``exit``
+    (rows of :func:`_path_rows` with their session's ``date``)."""
     last_of_session = pl.col("_new").shift(-1).fill_null(True)
     return (
         rows.with_columns(pl.when(last_of_session).then(pl.lit("exit")).otherwise(pl.col("event").shift(-1))
                           .alias("to_step"))
-        .group_by(pl.col("event").alias("from_step"), "to_step").agg(pl.len().cast(pl.Int64).alias("count"))
+        .group_by("date", pl.col("event").alias("from_step"), "to_step").agg(pl.len().cast(pl.Int64).alias("count"))
     )
 
 
 def _paths_plan(rows: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
-    """``bought, code, cut, sessions``: sessions per path code (a purchase path ends at its
-    first pay; ``cut`` when the path is longer than a code holds)."""
+    """``date, bought, code, cut, sessions``: sessions per date and path code (a purchase path
+    ends at its first pay; ``cut`` when the path is longer than a code holds)."""
     base, longest, last = len(steps) + 1, _longest_coded_path(steps), steps[-1]
     digit = pl.col("event").replace_strict(list(steps), list(range(1, base)), return_dtype=pl.Int64)
     is_last = (pl.col("event") == last).cast(pl.Int64)
@@ -574,37 +625,47 @@ def _paths_plan(rows: pl.LazyFrame, steps: Sequence[str]) -> pl.LazyFrame:
     per_session = (
         rows.filter(done_before == 0)
         .group_by("session_id").agg(
+            pl.col("date").first(),
             pl.when(pl.col("_pos") < longest).then(digit * pl.lit(base, dtype=pl.Int64).pow(pl.col("_pos"))).sum()
             .alias("code"),
             (pl.col("_pos").max() >= longest).alias("cut"),
             (pl.col("event") == last).any().alias("bought"),
         )
     )
-    return per_session.group_by("bought", "code", "cut").agg(pl.len().cast(pl.Int64).alias("sessions"))
+    return per_session.group_by("date", "bought", "code", "cut").agg(pl.len().cast(pl.Int64).alias("sessions"))
 
 
-def _path_counts(events: pl.LazyFrame, sessions: pl.LazyFrame, period: Period,
-                 steps: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Moves and path counts of the sessions starting in the period: one-block sessions from
-    the session table, the others from their sorted events (read only if there are any)."""
-    started = sessions.filter(in_period("start", period))
+def path_counts(events: pl.LazyFrame, sessions: pl.LazyFrame, steps: Sequence[str]) -> dict[str, pl.DataFrame]:
+    """The paths of ``sessions`` through ``steps``, counted by the date of the session's start:
+    ``path_moves`` (``date, from_step, to_step, count``) and ``path_counts`` (``date, bought,
+    code, cut, sessions``), what :func:`path_tables` reads (see there). One-block sessions are
+    read from the session table, the others from their sorted events (read only if there are
+    any). Over every session of a prepared dataset, a run takes its period's dates."""
+    started = sessions.with_columns(pl.col("start").dt.date().alias("date"))
     if _paths_from_step_times(steps):
         started = started.filter(pl.any_horizontal([pl.col(FIRST + s).is_not_null() for s in steps]))
         started = started.with_columns(_one_block_per_step(steps).alias("_block")).cache()
         codes, others = pl.collect_all([
-            started.filter(pl.col("_block")).group_by(_block_path_code(steps).alias("code")).agg(pl.len()),
-            started.filter(~pl.col("_block")).select("session_id"),
+            started.filter(pl.col("_block")).group_by("date", _block_path_code(steps).alias("code")).agg(pl.len()),
+            started.filter(~pl.col("_block")).select("session_id", "date"),
         ], engine="streaming")
         moves, counted = _block_path_counts(codes, steps)
         if others.height == 0:
-            return moves, counted
+            return {"path_moves": moves, "path_counts": counted}
         others = others.lazy()
     else:
         moves, counted = pl.DataFrame(schema=MOVE_SCHEMA), pl.DataFrame(schema=PATH_SCHEMA)
-        others = started.select("session_id")
-    rows = _path_rows(events.join(others, on="session_id", how="semi"), steps).cache()
+        others = started.select("session_id", "date")
+    rows = (_path_rows(events.join(others, on="session_id", how="semi"), steps)
+            .join(others, on="session_id", how="left", maintain_order="left")).cache()
     more_moves, more_counted = pl.collect_all([_moves_plan(rows), _paths_plan(rows, steps)], engine="streaming")
-    return pl.concat([moves, more_moves]), pl.concat([counted, more_counted])
+    return {"path_moves": _summed(moves, more_moves, "count"), "path_counts": _summed(counted, more_counted, "sessions")}
+
+
+def _summed(one: pl.DataFrame, other: pl.DataFrame, count: str) -> pl.DataFrame:
+    """Two count tables of the same keys as one, a row per key (block and sorted paths may share one)."""
+    keys = [c for c in one.columns if c != count]
+    return pl.concat([one, other.select(one.columns)]).group_by(keys).agg(pl.col(count).sum()).select(one.columns)
 
 
 def _top_moves(moves: pl.DataFrame, top: int) -> pl.DataFrame:
@@ -636,10 +697,13 @@ def _top_paths(counted: pl.DataFrame, steps: Sequence[str], top: int) -> pl.Data
 
 def path_tables(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,
                 top_transitions: int = 20, top_paths: int = 5,
-                sessions: pl.LazyFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+                sessions: pl.LazyFrame | None = None,
+                counted: dict[str, pl.LazyFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The most common moves between steps and the most common whole paths of the sessions
     starting in the period (``start`` in the session table ``sessions``, the run's
-    ``run.sessions``; built from the events when not given).
+    ``run.sessions``; built from the events when not given), or from ``counted``: the
+    :func:`path_counts` of every session of the data (the prepared dataset's), cut to the
+    period's dates.
 
     A session's path: its step events in time order (same instant: in step order), a step
     repeated in a row kept once.
@@ -655,10 +719,14 @@ def path_tables(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVE
     A path is counted as a number (digit i = step of the i-th position, base steps + 1), so
     grouping needs no per-session strings; only the top paths are spelled out.
     """
-    if sessions is None:
-        sessions = session_table(events)
-    moves, counted = _path_counts(events, sessions, period, steps)
-    return _top_moves(moves, top_transitions), _top_paths(counted, steps, top_paths)
+    if counted is None:
+        if sessions is None:
+            sessions = session_table(events)
+        counted = {name: table.lazy() for name, table in
+                   path_counts(events, sessions.filter(in_period("start", period)), steps).items()}
+    moves, paths = pl.collect_all([counted[name].filter(in_period("date", period))
+                                   for name in ("path_moves", "path_counts")])
+    return _top_moves(moves, top_transitions), _top_paths(paths, steps, top_paths)
 
 
 def transitions(events: pl.LazyFrame, period: Period, steps: Sequence[str] = EVENT_STEPS,

@@ -48,6 +48,7 @@ def listing_fingerprint(listed: list[tuple[str, int, int]]) -> str:
 def build(params, folder: Path, step) -> None:
     """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
     from kit.dataset import META, settings
+    from kit.metrics.funnel import prepared_steps
     from kit.run import _jsonable, data_errors_message, fingerprint
     from kit.spark.layout import conform_to, local_schemas
     from kit.spark.load import is_remote, list_remote, load_tables
@@ -56,6 +57,8 @@ def build(params, folder: Path, step) -> None:
         cart_lines,
         cart_table,
         duration_counts,
+        path_counts,
+        session_journey_tables,
         session_table,
         visit_counts,
     )
@@ -68,8 +71,9 @@ def build(params, folder: Path, step) -> None:
         raise DataError(data_errors_message(params, loaded.errors))
     gap = params.conversion.session_gap_minutes
     frames = prepared_frames(loaded, gap)
+    steps = params.conversion.funnel_steps
     schemas = local_schemas({name: [c for c in f.columns if not c.startswith("_")] for name, f in loaded.tables.items()},
-                            gap)
+                            gap, steps)
     tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
     staging = (f"{params.spark.staging.rstrip('/')}/{folder.name}-{uuid.uuid4().hex[:8]}" if params.spark.staging
@@ -89,6 +93,13 @@ def build(params, folder: Path, step) -> None:
                     "visit_durations": lambda: duration_counts(written("sessions")),
                     "carts": lambda: cart_table(written("events"), written("sessions")),
                     "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
+            if prepared_steps(steps):  # as kit.dataset.write_event_tables: steps the session table times
+                journeys = lambda: session_journey_tables(  # noqa: E731
+                    written("events"), written("sessions"), steps, written("orders") if "orders" in frames else None)
+                paths = lambda: path_counts(written("events"), written("sessions"), steps)  # noqa: E731
+                made |= {"journey_counts": lambda: journeys()["journey_counts"],
+                         "convert_times": lambda: journeys()["convert_times"],
+                         "path_moves": lambda: paths()["path_moves"], "path_counts": lambda: paths()["path_counts"]}
             for name, make in made.items():
                 rows[name] = write_table(spark, conform_to(make(), schemas[name]), name, staging, tmp)
         quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]

@@ -8,18 +8,21 @@ then check the values).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from kit.contract import TABLES, lines_with_orders
 from kit.metrics.cart import cart_lines, cart_table
 from kit.metrics.customers import with_paid_neighbours
+from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
 from kit.metrics.profile import duration_counts, visit_counts
 from kit.metrics.sessions import derive_sessions, session_table, stitch_users
 
 
-def local_schemas(columns: dict[str, list[str]], gap_minutes: int) -> dict[str, pl.Schema]:
-    """The schema of each prepared table (and those made from the events) the local engine writes when the
-    loaded tables have ``columns`` (contract columns, by table)."""
+def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequence[str]) -> dict[str, pl.Schema]:
+    """The schema of each prepared table (and those made from the events, with the funnel
+    ``steps``) the local engine writes when the loaded tables have ``columns`` (contract columns, by table)."""
     empty = {name: pl.LazyFrame(schema={c: TABLES[name].schema[c] for c in cols}) for name, cols in columns.items()}
     # the same steps as kit.dataset._build, on no rows
     if "orders" in empty:
@@ -35,6 +38,10 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int) -> dict[str, 
         schemas |= {"sessions": sessions.collect_schema(), "visits": visit_counts(sessions).collect_schema(),
                     "visit_durations": duration_counts(sessions).collect_schema(), "carts": carts.collect_schema(),
                     "cart_lines": cart_lines(empty["events"], carts).collect_schema()}
+        if prepared_steps(steps):
+            tables = (session_journey_tables(empty["events"], sessions, steps, empty.get("orders"))
+                      | path_counts(empty["events"], sessions, steps))
+            schemas |= {name: table.schema for name, table in tables.items()}
     return schemas
 
 

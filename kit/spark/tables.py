@@ -184,3 +184,85 @@ def duration_counts(sessions):
     return sessions.groupBy(F.to_date("start").alias("date"),
                             F.expr("timestampdiff(SECOND, start, `end`)").alias("duration_s")).agg(
         F.count(F.lit(1)).alias("sessions"))
+
+
+def session_journey_tables(events, sessions, steps, orders=None) -> dict:
+    """Twin of :func:`kit.metrics.funnel.session_journey_tables`: every session's journey through
+    ``steps`` counted by date, device, source and visitor (``journey_counts``) and, for those
+    that paid, by date and minutes from the second step to the last (``convert_times``).
+
+    Each step is reached at the first time of its event at or after the time the step before
+    was reached (the first step: the session's start for ``view``, else its first event), the
+    rule of :mod:`kit.metrics.funnel` in time order; here it is computed for every session by
+    one join per step, where the local engine reads most sessions' times from the session table."""
+    from pyspark.sql import functions as F
+
+    from kit.metrics.funnel import AT
+
+    first = F.col("start") if steps[0] == "view" else F.col(FIRST + steps[0])
+    at = sessions.select("session_id", "user_id", "start", "device", "source", "first_visit", first.alias("_at0"))
+    for i, step in enumerate(steps[1:], start=1):
+        reached = (events.filter(F.col("event") == step).select("session_id", "event_time")
+                   .join(at.select("session_id", F.col(f"_at{i - 1}").alias("_before")), on="session_id")
+                   .filter(F.col("event_time") >= F.col("_before"))
+                   .groupBy("session_id").agg(F.min("event_time").alias(f"_at{i}")))
+        at = at.join(reached, on="session_id", how="left")
+    # a first visit is returning when its user paid an order before it; a later visit always is
+    if orders is not None:
+        first_paid = (orders.filter(is_paid() & F.col("customer_id").isNotNull()).groupBy("customer_id")
+                      .agg(F.min("order_time").alias("_first_paid")))
+        at = at.join(first_paid, at["user_id"] == first_paid["customer_id"], how="left").drop("customer_id")
+        paid_before = F.coalesce(F.col("_first_paid") < F.col("start"), F.lit(False))
+    else:
+        paid_before = F.lit(False)
+    journeys = at.select(
+        F.to_date("start").alias("date"), "device", "source",
+        F.when(~F.col("first_visit") | paid_before, F.lit("returning")).otherwise(F.lit("new")).alias("visitor"),
+        *[F.col(f"_at{i}").alias(AT + s) for i, s in enumerate(steps)])
+    counts = journeys.groupBy("date", "device", "source", "visitor").agg(
+        F.count(F.lit(1)).alias("journeys"),
+        *[F.sum(F.col(f"`{AT + s}`").isNotNull().cast("long")).alias(AT + s) for s in steps])
+    viewed, paid = AT + steps[1 if len(steps) > 1 else 0], AT + steps[-1]
+    # as polars' total_seconds(fractional=True) / 60: microseconds to seconds, then minutes
+    minutes = F.expr(f"timestampdiff(MICROSECOND, `{viewed}`, `{paid}`)").cast("double") / 1e6 / 60
+    times = (journeys.filter(F.col(f"`{paid}`").isNotNull()).select("date", minutes.alias("minutes"))
+             .groupBy("date", "minutes").agg(F.count(F.lit(1)).alias("journeys")))
+    return {"journey_counts": counts, "convert_times": times}
+
+
+def path_counts(events, sessions, steps) -> dict:
+    """Twin of :func:`kit.metrics.funnel.path_counts`: every session's path through ``steps`` (its
+    step events in time order, same instant in step order, a step repeated in a row kept once)
+    counted by the date of its start, as moves (``path_moves``) and as path codes
+    (``path_counts``). Here every path comes from its sorted events; the local engine reads
+    most of them from the session table."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from kit.metrics.funnel import _longest_coded_path
+
+    base, longest, last = len(steps) + 1, _longest_coded_path(steps), steps[-1]
+    rank = F.lit(None).cast("int")
+    for i, step in enumerate(steps):
+        rank = F.when(F.col("event") == step, F.lit(i)).otherwise(rank)
+    order = Window.partitionBy("session_id").orderBy("event_time", "_rank")
+    step_events = events.filter(F.col("event").isin(list(steps))).select("session_id", "event_time", "event",
+                                                                         rank.alias("_rank"))
+    rows = (step_events.withColumn("_previous", F.lag("event").over(order))
+            .filter(F.col("_previous").isNull() | (F.col("_previous") != F.col("event")))
+            .withColumns({"_pos": F.row_number().over(order) - 1, "_next": F.lead("event").over(order)})
+            .join(sessions.select("session_id", F.to_date("start").alias("date")), on="session_id"))
+    moves = rows.groupBy("date", F.col("event").alias("from_step"),
+                         F.coalesce(F.col("_next"), F.lit("exit")).alias("to_step")).agg(
+        F.count(F.lit(1)).alias("count"))
+    # a purchase path ends at its first pay: the rows with no pay before them
+    pays_before = F.sum((F.col("event") == last).cast("long")).over(
+        order.rowsBetween(Window.unboundedPreceding, -1))
+    digit = (F.col("_rank") + 1).cast("long") * F.pow(F.lit(base), F.col("_pos")).cast("long")
+    per_session = (rows.withColumn("_before", F.coalesce(pays_before, F.lit(0))).filter(F.col("_before") == 0)
+                   .groupBy("session_id", "date").agg(
+                       F.sum(F.when(F.col("_pos") < longest, digit)).alias("code"),
+                       (F.max("_pos") >= longest).alias("cut"),
+                       F.max((F.col("event") == last).cast("int")).cast("boolean").alias("bought")))
+    counted = per_session.groupBy("date", "bought", "code", "cut").agg(F.count(F.lit(1)).alias("sessions"))
+    return {"path_moves": moves, "path_counts": counted}
