@@ -43,7 +43,7 @@ from kit.params import RunParams, is_remote
 LAYOUT = 5
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
-the visits counted)."""
+the visits counted, 5: with the funnel's journeys and paths counted)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
@@ -235,13 +235,14 @@ def write_event_tables(folder: Path, steps: Sequence[str], whole: Dataset | None
     (``visits.parquet``: :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
     :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
     (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet``
-    (:func:`kit.metrics.cart.cart_lines`) and the session journeys of the funnel ``steps``
+    (:func:`kit.metrics.cart.cart_lines`), the session journeys of the funnel ``steps``
     counted (``journey_counts.parquet`` and ``convert_times.parquet``:
     :func:`kit.metrics.funnel.session_journey_tables`, with the orders of ``folder`` for new vs
     returning) and their paths counted (``path_moves.parquet``, ``path_counts.parquet``:
-    :func:`kit.metrics.funnel.path_counts`); those four not for steps the session table does not time. ``whole``: the dataset
-    the events are a slice of, when the slice keeps every event of its customers (its session
-    table is then cut, not built again), and ``users`` their ids when known (``user_id``)."""
+    :func:`kit.metrics.funnel.path_counts`); those four only for steps the session table times.
+    ``whole``: the dataset the events are a slice of, when the slice keeps every event of its
+    customers (its session table is then cut, not built again), and ``users`` their ids when
+    known (``user_id``)."""
     from kit.metrics.cart import cart_lines, cart_table
     from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
     from kit.metrics.profile import duration_counts, visit_counts

@@ -37,7 +37,7 @@ carry their order's columns, 4: paid orders carry their customer's previous and 
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
 dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
 customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
-counted); a cached run prepared with another
+counted, 10: with the funnel's journeys and paths counted); a cached run prepared with another
 layout is prepared again."""
 
 

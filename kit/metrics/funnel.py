@@ -34,8 +34,11 @@ data set read as more "new" than they are.
 Every figure function takes the collected-then-lazy journeys table (see
 :func:`journeys`), the period and the comparison period, and returns a small DataFrame.
 The figures that only count journeys (the funnel, its breakdowns, the daily series) take
-the journeys' counts (:func:`journey_counts`) as well: a published run keeps only those
-and the journeys that paid (for the time to convert), not a row per session.
+the journeys' counts (:func:`journey_counts`) as well, and the time to convert takes the
+paid journeys' minutes counted (:func:`convert_times`): a published run keeps only those,
+not a row per session. A prepared dataset counts its session journeys and paths once, by
+day (:func:`session_journey_tables`, :func:`path_counts`), and a run cuts them to its
+periods (:func:`of_periods`).
 """
 
 from __future__ import annotations
