@@ -530,9 +530,9 @@ def _longest_coded_path(steps: Sequence[str]) -> int:
 
 
 def _paths_from_step_times(steps: Sequence[str]) -> bool:
-    """Whether the session table's step times can give the paths (steps it has, each once)."""
-    return (len(set(steps)) == len(steps) and set(steps) <= set(EVENT_STEPS)
-            and len(steps) <= _longest_coded_path(steps))
+    """Whether the session table's step times can give the paths (steps it has, each once,
+    as many as a path code holds)."""
+    return prepared_steps(steps) and len(steps) <= _longest_coded_path(steps)
 
 
 def _one_block_per_step(steps: Sequence[str]) -> pl.Expr:

@@ -93,15 +93,15 @@ def build(params, folder: Path, step) -> None:
                     "visit_durations": lambda: duration_counts(written("sessions")),
                     "carts": lambda: cart_table(written("events"), written("sessions")),
                     "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
-            if prepared_steps(steps):  # as kit.dataset.write_event_tables: steps the session table times
-                journeys = lambda: session_journey_tables(  # noqa: E731
-                    written("events"), written("sessions"), steps, written("orders") if "orders" in frames else None)
-                paths = lambda: path_counts(written("events"), written("sessions"), steps)  # noqa: E731
-                made |= {"journey_counts": lambda: journeys()["journey_counts"],
-                         "convert_times": lambda: journeys()["convert_times"],
-                         "path_moves": lambda: paths()["path_moves"], "path_counts": lambda: paths()["path_counts"]}
             for name, make in made.items():
                 rows[name] = write_table(spark, conform_to(make(), schemas[name]), name, staging, tmp)
+            if prepared_steps(steps):  # as kit.dataset.write_event_tables: steps the session table times
+                events, sessions = written("events"), written("sessions")
+                counted = (session_journey_tables(events, sessions, steps,
+                                                  written("orders") if "orders" in frames else None)
+                           | path_counts(events, sessions, steps))
+                for name, frame in counted.items():
+                    rows[name] = write_table(spark, conform_to(frame, schemas[name]), name, staging, tmp)
         quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
