@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,17 +37,17 @@ import polars as pl
 
 from kit import __version__
 from kit.errors import DataError
-from kit.params import RunParams, is_remote
+from kit.params import Conversion, RunParams, is_remote
 
-LAYOUT = 5
+LAYOUT = 6
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
-the visits counted, 5: with the funnel's journeys and paths counted)."""
+the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
-FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "journey_counts", "convert_times",
-               "path_moves", "path_counts")
+FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "cart_counts", "pay_delays",
+               "cart_line_counts", "journey_counts", "convert_times", "path_moves", "path_counts")
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
 COMPRESSION = "lz4"
@@ -208,7 +207,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
             lf.sink_parquet(tmp / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the sessions")
-            write_event_tables(tmp, params.conversion.funnel_steps)
+            write_event_tables(tmp, params.conversion)
         files = [f for fs in loaded.files.values() for f in fs]
         files += [tmp / f"{name}.parquet" for name, source in params.data.sources().items()
                   if source.database is not None and (tmp / f"{name}.parquet").exists()]
@@ -227,7 +226,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
         raise
 
 
-def write_event_tables(folder: Path, steps: Sequence[str], whole: Dataset | None = None,
+def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | None = None,
                        events: pl.LazyFrame | None = None, users: pl.LazyFrame | None = None) -> None:
     """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
     figures read instead of them: ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
@@ -235,7 +234,9 @@ def write_event_tables(folder: Path, steps: Sequence[str], whole: Dataset | None
     (``visits.parquet``: :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
     :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
     (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet``
-    (:func:`kit.metrics.cart.cart_lines`), the session journeys of the funnel ``steps``
+    (:func:`kit.metrics.cart.cart_lines`), both counted for the ``conversion``'s payment window
+    (``cart_counts.parquet``, ``pay_delays.parquet``, ``cart_line_counts.parquet``:
+    :func:`kit.metrics.cart.counted_carts`), the session journeys of its funnel steps
     counted (``journey_counts.parquet`` and ``convert_times.parquet``:
     :func:`kit.metrics.funnel.session_journey_tables`, with the orders of ``folder`` for new vs
     returning) and their paths counted (``path_moves.parquet``, ``path_counts.parquet``:
@@ -243,7 +244,7 @@ def write_event_tables(folder: Path, steps: Sequence[str], whole: Dataset | None
     ``whole``: the dataset the events are a slice of, when the slice keeps every event of its
     customers (its session table is then cut, not built again), and ``users`` their ids when
     known (``user_id``)."""
-    from kit.metrics.cart import cart_lines, cart_table
+    from kit.metrics.cart import cart_lines, cart_table, counted_carts
     from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
     from kit.metrics.profile import duration_counts, visit_counts
 
@@ -257,6 +258,11 @@ def write_event_tables(folder: Path, steps: Sequence[str], whole: Dataset | None
     cart_table(events, sessions).sink_parquet(folder / "carts.parquet", compression=COMPRESSION)
     cart_lines(events, pl.scan_parquet(folder / "carts.parquet")).sink_parquet(
         folder / "cart_lines.parquet", compression=COMPRESSION)
+    counted = counted_carts(pl.scan_parquet(folder / "carts.parquet"), pl.scan_parquet(folder / "cart_lines.parquet"),
+                            conversion.cart_window_hours)
+    for name, table in zip(counted, pl.collect_all(list(counted.values()), engine="streaming"), strict=True):
+        table.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
+    steps = conversion.funnel_steps
     if prepared_steps(steps):
         orders = folder / "orders.parquet"
         tables = (session_journey_tables(events, sessions, steps, pl.scan_parquet(orders) if orders.exists() else None)

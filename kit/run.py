@@ -31,14 +31,14 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 10
+LAYOUT = 11
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
 dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
 customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
-counted, 10: with the funnel's journeys and paths counted); a cached run prepared with another
-layout is prepared again."""
+counted, 10: with the funnel's journeys and paths counted, 11: with the carts counted); a cached
+run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -227,6 +227,12 @@ class Run:
     """One row per cart with its user's next pay (:func:`kit.metrics.cart.cart_table`; None without events)."""
     cart_lines = property(lambda self: self.table("cart_lines"))
     """One row per cart and category (:func:`kit.metrics.cart.cart_lines`; None without events)."""
+    cart_counts = property(lambda self: self.table("cart_counts"))
+    """Carts counted by date, device, source and paid for one window (:func:`kit.metrics.cart.cart_counts`)."""
+    pay_delays = property(lambda self: self.table("pay_delays"))
+    """Carts paid within that window counted by date and hours to pay (:func:`kit.metrics.cart.pay_delays`)."""
+    cart_line_counts = property(lambda self: self.table("cart_line_counts"))
+    """Carts counted by date, category and paid for that window (:func:`kit.metrics.cart.cart_line_counts`)."""
     journey_counts = property(lambda self: self.table("journey_counts"))
     """Session journeys counted by date, device, source and visitor, for the steps of its
     ``at:`` columns (:func:`kit.metrics.funnel.session_journey_tables`; None without events)."""
@@ -418,7 +424,6 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
                 lf.sink_parquet(data_dir / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the slice's sessions")
-            steps = params.conversion.funnel_steps
             if whole_users:
                 # every event of the slice's customers: read from the dataset through their ids,
                 # not copied (a fifth of the 1M shop's 57M events took 5.6 s to write)
@@ -426,9 +431,9 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
                 users = data_dir / "keys" / "users.parquet"
                 tables["events"].select("user_id").unique().sink_parquet(users)
                 views["events"] = {"table": str(dataset.folder / "events.parquet"), "keys": str(users), "on": "user_id"}
-                write_event_tables(data_dir, steps, dataset, read_view(views["events"]), pl.scan_parquet(users))
+                write_event_tables(data_dir, params.conversion, dataset, read_view(views["events"]), pl.scan_parquet(users))
             else:
-                write_event_tables(data_dir, steps)
+                write_event_tables(data_dir, params.conversion)
     else:
         data_dir = dataset.folder
     run = Run(params, work_dir)

@@ -15,7 +15,7 @@ March: 5 carts, 2 abandoned (c2 c3): rate 0.4, abandoned value 7 + 20 = 27; Febr
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import matplotlib
 import polars as pl
@@ -23,6 +23,7 @@ import pytest
 
 from kit.i18n import Locale
 from kit.metrics import cart as ct
+from kit.metrics.common import of_periods
 from kit.periods import parse_period
 
 ZH, EN = Locale("zh"), Locale("en")
@@ -63,9 +64,21 @@ def lines(log: pl.LazyFrame | None = None) -> pl.LazyFrame:
     return ct.cart_lines(log, table(log))
 
 
+def counted(log: pl.LazyFrame | None = None, window_hours: float = 24, comparison=FEB) -> dict[str, pl.LazyFrame]:
+    """The carts counted for the window (:func:`ct.counted_carts`) and cut to March and ``comparison``."""
+    log = events() if log is None else log
+    tables = ct.counted_carts(table(log), lines(log), window_hours)
+    return {name: of_periods(t, MARCH, comparison).collect().lazy() for name, t in tables.items()}
+
+
 @pytest.fixture(scope="module")
 def carts() -> pl.LazyFrame:
     return ct.carts(table(), MARCH, FEB, window_hours=24).collect().lazy()
+
+
+@pytest.fixture(scope="module")
+def counts() -> dict[str, pl.LazyFrame]:
+    return counted()
 
 
 def _row(frame: pl.DataFrame, **keys) -> dict:
@@ -87,8 +100,32 @@ def test_carts_and_window_boundary(carts):
     assert _row(c, session_id="c5")["period"] == "2025-02"
 
 
-def test_cart_abandonment_summary(carts):
-    s = ct.cart_abandonment(carts, MARCH, FEB).row(0, named=True)
+def test_the_carts_counted_for_a_window():
+    """What the figures read instead of a row per cart: March's and February's carts by day of
+    the session's start, day of the cart, device, source and paid; the paid ones by hours to pay."""
+    tables = {name: t.collect() for name, t in ct.counted_carts(table(), lines(), 24).items()}
+    got = tables["cart_counts"].sort("date", "device", "paid")
+    assert got.select("date", "cart_date", "device", "source", "paid", "carts", "value").rows() == [
+        (date(2025, 2, 10), date(2025, 2, 10), "App", "ads", False, 1, 8.0),   # c5
+        (date(2025, 3, 2), date(2025, 3, 2), "App", "ads", True, 1, 15.0),     # c1
+        (date(2025, 3, 2), date(2025, 3, 2), "PC", "seo", False, 2, 27.0),     # c2 c3
+        (date(2025, 3, 3), date(2025, 3, 3), "App", "ads", True, 1, 3.0),      # c6
+        (date(2025, 3, 5), date(2025, 3, 5), "App", "ads", True, 1, 4.0)]      # c4
+    assert ct.window_of(tables["cart_counts"]) == 24
+    delays = tables["pay_delays"].sort("date")
+    assert delays["date"].to_list() == [date(2025, 3, 2), date(2025, 3, 3), date(2025, 3, 5)]
+    assert delays["hours_to_pay"].to_list() == pytest.approx([24, 65 / 60, 29 / 60]) and delays["carts"].sum() == 3
+    assert tables["cart_line_counts"].filter(pl.col("group") == "hats").sort("paid").select("paid", "carts", "value").rows() \
+        == [(False, 1, 20.0), (True, 1, 5.0)]  # c3 abandoned, c1 paid
+    # a shorter window: only c4 (29 min from its add to its pay) paid
+    short = ct.counted_carts(table(), lines(), 1)
+    assert short["pay_delays"].collect()["hours_to_pay"].to_list() == pytest.approx([29 / 60])
+    assert ct.window_of(short["cart_counts"]) == 1
+    assert ct.window_of(short["cart_counts"].filter(pl.lit(False))) is None
+
+
+def test_cart_abandonment_summary(counts):
+    s = ct.cart_abandonment(counts["cart_counts"], counts["pay_delays"], MARCH, FEB).row(0, named=True)
     assert (s["carts"], s["abandoned"]) == (5, 2)
     assert s["abandonment_rate"] == pytest.approx(0.4)
     assert s["abandoned_value"] == pytest.approx(27)
@@ -101,16 +138,16 @@ def test_cart_abandonment_summary(carts):
 
 
 def test_shorter_window():
-    c = ct.carts(table(), MARCH, None, window_hours=1).collect().lazy()
-    s = ct.cart_abandonment(c, MARCH, None).row(0, named=True)
+    c = counted(window_hours=1, comparison=None)
+    s = ct.cart_abandonment(c["cart_counts"], c["pay_delays"], MARCH, None).row(0, named=True)
     # 1 h: c1 (24 h) and c6 (65 min) now abandoned too; only c4 (30 min) paid -> 4/5
     assert s["abandoned"] == 4
     assert s["abandoned_value"] == pytest.approx(15 + 7 + 20 + 3)
     assert s["abandonment_rate_prev"] is None
 
 
-def test_abandonment_by_device(carts):
-    by = ct.abandonment_by(carts, "device", MARCH, FEB)
+def test_abandonment_by_device(counts):
+    by = ct.abandonment_by(counts["cart_counts"], "device", MARCH, FEB)
     # PC: c2 c3 both abandoned (value 27); App: c1 c4 c6 all paid; February App: c5 abandoned
     assert by["group"].to_list() == ["PC", "App"]
     pc, app = _row(by, group="PC"), _row(by, group="App")
@@ -119,8 +156,8 @@ def test_abandonment_by_device(carts):
     assert pc["carts_prev"] is None
 
 
-def test_abandonment_by_category(carts):
-    by = ct.abandonment_by_category(lines(), MARCH, FEB, window_hours=24)
+def test_abandonment_by_category(counts):
+    by = ct.abandonment_by_category(counts["cart_line_counts"], MARCH, FEB)
     # shoes in c1 c2 c4 c6: abandoned c2 -> 1/4, value 7; hats in c1 c3: abandoned c3 -> 1/2, value 20
     assert by["group"].to_list() == ["hats", "shoes"]
     hats, shoes = _row(by, group="hats"), _row(by, group="shoes")
@@ -131,9 +168,9 @@ def test_abandonment_by_category(carts):
 
 def test_events_without_value_or_category():
     log = events().drop("value", "category")
-    c = ct.carts(table(log), MARCH, None).collect().lazy()
-    assert ct.cart_abandonment(c, MARCH, None)["abandoned_value"][0] == 0
-    by = ct.abandonment_by_category(lines(log), MARCH, None)
+    c = counted(log, comparison=None)
+    assert ct.cart_abandonment(c["cart_counts"], c["pay_delays"], MARCH, None)["abandoned_value"][0] == 0
+    by = ct.abandonment_by_category(c["cart_line_counts"], MARCH, None)
     assert by["group"].to_list() == ["unknown"] and by["carts"][0] == 5
 
 
@@ -165,14 +202,15 @@ def test_a_cart_without_a_user_is_never_paid():
     assert _row(c, session_id="c4")["abandoned"] is True
 
 
-def test_cart_chart_returns_figure(carts):
+def test_cart_chart_returns_figure(counts):
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
     from kit.charts.conversion import cart_chart
 
-    tables = [ct.abandonment_by(carts, "device", MARCH, FEB), ct.abandonment_by(carts, "source", MARCH, None),
-              ct.abandonment_by_category(lines(), MARCH, FEB)]
+    tables = [ct.abandonment_by(counts["cart_counts"], "device", MARCH, FEB),
+              ct.abandonment_by(counts["cart_counts"], "source", MARCH, None),
+              ct.abandonment_by_category(counts["cart_line_counts"], MARCH, FEB)]
     assert isinstance(cart_chart(tables, ZH), Figure)
     assert isinstance(cart_chart(tables[:1], EN), Figure)
     plt.close("all")

@@ -186,6 +186,43 @@ def test_docs_metrics_schema_is_generated_from_the_code():
     assert "`sections.retention`" in out and "compared values `buyers`" in out
 
 
+def test_the_cart_figures_are_cut_from_the_carts_counted_once_per_dataset(tmp_path, small_demo, monkeypatch):
+    """Section 2's cart figures read the carts the dataset counted for its payment window,
+    not a row per cart; hiding those counts, the run counts its own from the cart table and
+    every figure is the same. A run with another window counts its own, and its carts are
+    those of its window."""
+    from polars.testing import assert_frame_equal
+
+    from kit.metrics import cart as ct
+    from kit.run import Run
+
+    params = load_params(write_params(tmp_path, small_demo))[0]
+    prepared = prepare_run(params, tmp_path / "work")
+    assert ct.window_of(prepared.cart_counts) == params.conversion.cart_window_hours
+    counted = []
+    real = ct.counted_carts
+    monkeypatch.setattr(ct, "counted_carts", lambda *a: counted.append(a[2]) or real(*a))
+    figures = (conversion.cart_abandonment, lambda r: conversion.cart_abandonment_by(r, "device"),
+               lambda r: conversion.cart_abandonment_by(r, "category"))
+    cut = [f(prepared) for f in figures]
+    assert counted == [] and cut[0]["carts"][0] > cut[0]["abandoned"][0] > 0
+    assert cut[0]["median_hours_to_pay"][0] > 0
+
+    own = Run(params, prepared.work_dir)
+    monkeypatch.setattr(Run, "cart_counts", property(lambda self: None))
+    for figure, expected in zip(figures, cut, strict=True):
+        assert_frame_equal(figure(own), expected)
+    assert counted == [params.conversion.cart_window_hours]
+    monkeypatch.undo()
+
+    monkeypatch.setattr(ct, "counted_carts", lambda *a: counted.append(a[2]) or real(*a))
+    shorter = params.model_copy(update={"conversion": params.conversion.model_copy(update={"cart_window_hours": 1})})
+    short = conversion.cart_abandonment(Run(shorter, prepared.work_dir))
+    assert counted[-1] == 1
+    rows = ct.carts(prepared.cart_table, prepared.period, None, 1).collect()
+    assert short["abandoned"][0] == rows["abandoned"].sum() > cut[0]["abandoned"][0]
+
+
 def test_the_funnel_is_cut_from_the_journeys_counted_once_per_dataset(tmp_path, small_demo, monkeypatch):
     """Section 2's funnel and path figures read the session journeys and paths the dataset
     counted for its steps, without building the run's own; hiding those counts, the run builds

@@ -29,6 +29,7 @@ import pytest
 from kit.diagnosis.changepoint import find_dated_drops
 from kit.i18n import Locale
 from kit.metrics import funnel as fn
+from kit.metrics.common import of_periods
 from kit.periods import parse_period
 
 ZH, EN = Locale("zh"), Locale("en")
@@ -259,9 +260,9 @@ def test_prepared_journey_tables_give_each_runs_counts_and_times():
             j = fn.journeys(log, period, comparison, steps=steps, orders=paid, sessions=sessions).collect().lazy()
             own = fn.journey_counts(j).collect()
             assert own["journeys"].sum() > 100 and own.filter(pl.col("visitor") == "returning").height
-            cut = fn.of_periods(prepared["journey_counts"].lazy(), period, comparison).collect()
+            cut = of_periods(prepared["journey_counts"].lazy(), period, comparison).collect()
             assert_frame_equal(cut.sort(keys), own.sort(keys), check_column_order=True)
-            times = fn.of_periods(prepared["convert_times"].lazy(), period, comparison).collect()
+            times = of_periods(prepared["convert_times"].lazy(), period, comparison).collect()
             assert_frame_equal(times.sort("period", "date", "minutes"),
                                fn.convert_times(j).collect().sort("period", "date", "minutes"))
             assert_frame_equal(fn.time_to_convert(times.lazy(), period, comparison),

@@ -154,10 +154,10 @@ def test_a_slices_session_table_cut_from_the_datasets_equals_one_built_from_its_
     builds in one query. Otherwise (u alone, nobody) the rows are cut as they are."""
     from polars.testing import assert_frame_equal
 
-    from kit.contract import EVENT_STEPS
     from kit.data.duck import write_session_table
     from kit.dataset import Dataset, write_event_tables
     from kit.metrics.sessions import session_table
+    from kit.params import Conversion
 
     full = _hand_made_events()["full"]
     t = dt(2025, 3, 1, 14)
@@ -175,7 +175,7 @@ def test_a_slices_session_table_cut_from_the_datasets_equals_one_built_from_its_
     sliced = events.filter(pl.col("user_id").is_in(users))
     (tmp_path / "slice").mkdir()
     sliced.write_parquet(tmp_path / "slice" / "events.parquet")
-    write_event_tables(tmp_path / "slice", EVENT_STEPS, Dataset(tmp_path / "whole"))
+    write_event_tables(tmp_path / "slice", Conversion(), Dataset(tmp_path / "whole"))
     got = pl.read_parquet(tmp_path / "slice" / "sessions.parquet")
     expected = session_table(sliced.lazy()).collect()
     assert got.schema == expected.schema

@@ -17,6 +17,7 @@ from kit.figures import Missing, attribute_missing, in_memory, kept, needs
 from kit.metrics import cart, retention
 from kit.metrics import funnel as fn
 from kit.metrics.channels import channel_roi as _channel_roi
+from kit.metrics.common import of_periods
 from kit.metrics.customers import churn_by as _churn_by
 from kit.metrics.customers import gmv_by
 from kit.metrics.kpis import repurchase_kpi
@@ -34,14 +35,14 @@ def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
     """What the funnel's figures read, kept in memory per kernel: the run's journeys counted
     (:func:`kit.metrics.funnel.journey_counts`) and the paid ones' minutes to pay
     (:func:`kit.metrics.funnel.convert_times`). Session journeys of the steps the data was
-    prepared for are cut from the prepared counts (:func:`kit.metrics.funnel.of_periods`);
+    prepared for are cut from the prepared counts (:func:`kit.metrics.common.of_periods`);
     other steps and user journeys are built here from the session table and the events."""
 
     def build() -> dict[str, pl.LazyFrame]:
         conv = run.params.conversion
         if conv.funnel_unit == "session" and _prepared_for_steps(run):
-            plans = [fn.of_periods(run.journey_counts, run.period, run.comparison),
-                     fn.of_periods(run.convert_times, run.period, run.comparison)]
+            plans = [of_periods(run.journey_counts, run.period, run.comparison),
+                     of_periods(run.convert_times, run.period, run.comparison)]
         else:
             built = fn.journeys(run.events, run.period, run.comparison, steps=conv.funnel_steps,
                                 unit=conv.funnel_unit, window_days=conv.user_window_days, orders=run.orders,
@@ -142,19 +143,40 @@ def channel_roi(run: Run, reuse: bool = False) -> pl.DataFrame:
 
 
 def carts(run: Run) -> pl.LazyFrame:
-    """The run's carts (sessions with an add to cart, paid or not within the window), kept in
-    memory: one row per cart of both periods (:func:`kit.metrics.cart.carts`), from the
-    prepared cart table."""
-    return in_memory(run, "carts", lambda: cart.carts(
-        run.cart_table, run.period, run.comparison, run.params.conversion.cart_window_hours,
-    ).collect(engine="streaming").lazy())
+    """The run's carts, one row per cart of both periods (:func:`kit.metrics.cart.carts`) from
+    the prepared cart table: for the diagnosis' audience of abandoned carts, a list of
+    customers; the figures read the carts counted (:func:`counted_carts`)."""
+    return cart.carts(run.cart_table, run.period, run.comparison, run.params.conversion.cart_window_hours)
+
+
+def counted_carts(run: Run) -> dict[str, pl.LazyFrame]:
+    """What the cart figures read, kept in memory per kernel: the carts counted for the run's
+    window (:func:`kit.metrics.cart.counted_carts`) and cut to its periods. Counted once per
+    dataset for the window of the params that prepared it; a run with another window counts
+    its carts here, from the cart table and the cart lines."""
+
+    def build() -> dict[str, pl.LazyFrame]:
+        window = run.params.conversion.cart_window_hours
+        prepared = {"cart_counts": run.cart_counts, "pay_delays": run.pay_delays,
+                    "cart_line_counts": run.cart_line_counts}
+        if any(table is None for table in prepared.values()) or \
+                cart.window_of(prepared["cart_counts"]) not in (None, float(window)):
+            prepared = cart.counted_carts(run.cart_table, run.cart_lines, window)
+        cut = pl.collect_all([of_periods(table, run.period, run.comparison) for table in prepared.values()],
+                             engine="streaming")
+        return {name: table.lazy() for name, table in zip(prepared, cut, strict=True)}
+
+    return in_memory(run, "counted_carts", build)
 
 
 @needs(events=("event",))
 def cart_abandonment(run: Run, reuse: bool = False) -> pl.DataFrame:
     """Carts, abandoned carts, their value and the abandonment rate, beside the comparison period."""
-    table = kept(run, "cart_abandonment", lambda: cart.cart_abandonment(carts(run), run.period, run.comparison),
-                 reuse)
+    def compute() -> pl.DataFrame:
+        counted = counted_carts(run)
+        return cart.cart_abandonment(counted["cart_counts"], counted["pay_delays"], run.period, run.comparison)
+
+    table = kept(run, "cart_abandonment", compute, reuse)
     if not reuse:
         run.record("conversion", {"cart": table.to_dicts()[0]})
     return table
@@ -165,11 +187,10 @@ def cart_abandonment_by(run: Run, dimension: str, reuse: bool = False) -> pl.Dat
     """Cart abandonment per device, source or category (kept for the diagnosis)."""
     if dimension == "category":
         def compute():
-            return cart.abandonment_by_category(run.cart_lines, run.period, run.comparison,
-                                                run.params.conversion.cart_window_hours)
+            return cart.abandonment_by_category(counted_carts(run)["cart_line_counts"], run.period, run.comparison)
     else:
         def compute():
-            return cart.abandonment_by(carts(run), dimension, run.period, run.comparison)
+            return cart.abandonment_by(counted_carts(run)["cart_counts"], dimension, run.period, run.comparison)
     return kept(run, f"cart_abandonment_by_{dimension}", compute, reuse)
 
 

@@ -301,7 +301,7 @@ def cart_history(run: Run, finding: dict) -> History | Missing:
     if (gap := missing(run, events=("event",))) is not None:
         return gap
     dimension = "device" if run.has("events", "device") else None
-    raw = h.monthly_cart_abandonment(conv.carts(run), run.period.end, dimension)
+    raw = h.monthly_cart_abandonment(conv.counted_carts(run)["cart_counts"], run.period.end, dimension)
     series = h.roles(raw, None)
     peers, rest = (None, None)
     if dimension is not None:

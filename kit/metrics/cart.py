@@ -13,11 +13,15 @@
 - **abandonment rate** = abandoned carts / carts; **abandoned value** = sum of the
   abandoned carts' value; **hours to pay** = first such pay - ``cart_time``, over paid carts.
 
-What the figures read is prepared once per dataset, for any period and window: the
-:func:`cart_table` (a row per cart with the user's next pay, ``carts.parquet``) and the
-:func:`cart_lines` (a row per cart and category, ``cart_lines.parquet``); a run's
-:func:`carts` cut them to its periods and apply its window. So the figures never read the
-events themselves.
+What the figures read is prepared once per dataset: the :func:`cart_table` (a row per cart
+with the user's next pay, for any window, ``carts.parquet``) and the :func:`cart_lines` (a row
+per cart and category, ``cart_lines.parquet``), then both counted for the payment window of
+the params that prepare the data (:func:`counted_carts`): carts by day, device, source and
+paid, paid carts by day and hours to pay, carts by day, category and paid. A run cuts the
+counts to its periods (:func:`kit.metrics.common.of_periods`), so the figures read neither
+the events nor a row per cart; a run with another window counts its carts itself. Only the
+diagnosis' audience of abandoned carts (a list of customers) reads the cart rows
+(:func:`carts`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from kit.metrics.common import UNKNOWN, compare, period_label, safe_div
+from kit.metrics.common import UNKNOWN, compare, period_label, safe_div, weighted_summary
 from kit.metrics.sessions import FIRST, session_table
 from kit.periods import Period
 
@@ -102,43 +106,92 @@ def carts(table: pl.LazyFrame, period: Period, comparison: Period | None = None,
     )
 
 
-def _abandonment(cart_rows: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
+def _paid_within(window_hours: float) -> pl.Expr:
+    """Whether the cart was paid within the window (the first pay at most ``window_hours`` after it)."""
+    return _pay_within(window_hours).is_not_null()
+
+
+def cart_counts(table: pl.LazyFrame, window_hours: float) -> pl.LazyFrame:
+    """The carts of the :func:`cart_table` counted for one window: per ``date`` (of the
+    session's start: the cart's period), ``cart_date`` (of the cart's time: its month in the
+    monthly series), ``device``, ``source`` and ``paid`` (within the window): ``carts`` and
+    ``value`` (their sum), with the ``window_hours`` they were counted for."""
+    return (table.group_by(pl.col("start").dt.date().alias("date"), pl.col("cart_time").dt.date().alias("cart_date"),
+                           "device", "source", _paid_within(window_hours).alias("paid"))
+            .agg(pl.len().cast(pl.Int64).alias("carts"), pl.col("value").sum())
+            .with_columns(pl.lit(float(window_hours)).alias("window_hours")))
+
+
+def pay_delays(table: pl.LazyFrame, window_hours: float) -> pl.LazyFrame:
+    """The carts paid within the window counted per ``date`` (of the session's start) and
+    ``hours_to_pay`` (first pay - ``cart_time``, in hours): ``carts``."""
+    hours = (pl.col("next_pay") - pl.col("cart_time")).dt.total_seconds(fractional=True) / 3600
+    return (table.filter(_paid_within(window_hours))
+            .group_by(pl.col("start").dt.date().alias("date"), hours.alias("hours_to_pay"))
+            .agg(pl.len().cast(pl.Int64).alias("carts")))
+
+
+def cart_line_counts(lines: pl.LazyFrame, window_hours: float) -> pl.LazyFrame:
+    """The :func:`cart_lines` counted for one window: per ``date`` (of the session's start),
+    ``group`` (the category) and ``paid``: ``carts`` holding the category and ``value`` (of its
+    add-to-cart events)."""
+    return (lines.group_by(pl.col("start").dt.date().alias("date"), "group", _paid_within(window_hours).alias("paid"))
+            .agg(pl.len().cast(pl.Int64).alias("carts"), pl.col("value").sum()))
+
+
+def counted_carts(table: pl.LazyFrame, lines: pl.LazyFrame, window_hours: float) -> dict[str, pl.LazyFrame]:
+    """What the cart figures read, for one payment window: ``cart_counts`` (:func:`cart_counts`),
+    ``pay_delays`` (:func:`pay_delays`) and ``cart_line_counts`` (:func:`cart_line_counts`)."""
+    return {"cart_counts": cart_counts(table, window_hours), "pay_delays": pay_delays(table, window_hours),
+            "cart_line_counts": cart_line_counts(lines, window_hours)}
+
+
+def window_of(counts: pl.LazyFrame | pl.DataFrame) -> float | None:
+    """The window the :func:`cart_counts` were counted for (None when they hold no cart)."""
+    windows = counts.lazy().select(pl.col("window_hours").unique()).collect()["window_hours"]
+    return float(windows[0]) if len(windows) else None
+
+
+def _abandonment(counts: pl.LazyFrame, by: Sequence[str] = ()) -> pl.LazyFrame:
+    abandoned = ~pl.col("paid")
     aggs = [
-        pl.len().cast(pl.Float64).alias("carts"),
-        pl.col("abandoned").sum().cast(pl.Float64).alias("abandoned"),
-        pl.col("value").filter(pl.col("abandoned")).sum().alias("abandoned_value"),
+        pl.col("carts").sum().cast(pl.Float64).alias("carts"),
+        pl.col("carts").filter(abandoned).sum().cast(pl.Float64).alias("abandoned"),
+        pl.col("value").filter(abandoned).sum().alias("abandoned_value"),
     ]
-    table = cart_rows.group_by(list(by)).agg(aggs) if by else cart_rows.select(aggs)
+    table = counts.group_by(list(by)).agg(aggs) if by else counts.select(aggs)
     return table.with_columns(safe_div(pl.col("abandoned"), pl.col("carts")).alias("abandonment_rate"))
 
 
-def _of(cart_rows: pl.LazyFrame, p: Period) -> pl.LazyFrame:
-    return cart_rows.filter(pl.col("period") == p.label)
+def _of(counted: pl.LazyFrame, p: Period) -> pl.LazyFrame:
+    return counted.filter(pl.col("period") == p.label)
 
 
-def cart_abandonment(cart_rows: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.DataFrame:
+def cart_abandonment(counts: pl.LazyFrame, delays: pl.LazyFrame, period: Period,
+                     comparison: Period | None = None) -> pl.DataFrame:
     """One row: ``carts``, ``abandoned``, ``abandonment_rate`` = abandoned / carts,
-    ``abandoned_value``, ``median_hours_to_pay`` and ``p90_hours_to_pay`` (over paid
-    carts, linear-interpolated), each beside the comparison period."""
+    ``abandoned_value``, ``median_hours_to_pay`` and ``p90_hours_to_pay`` (over paid carts,
+    linear-interpolated), each beside the comparison period. From the :func:`cart_counts` and
+    :func:`pay_delays` cut to the periods (:func:`kit.metrics.common.of_periods`)."""
 
     def one(p: Period) -> pl.LazyFrame:
-        rows = _of(cart_rows, p)
-        timing = rows.filter(~pl.col("abandoned")).select(
-            pl.col("hours_to_pay").median().alias("median_hours_to_pay"),
-            pl.col("hours_to_pay").quantile(0.9, interpolation="linear").alias("p90_hours_to_pay"),
-        )
-        return pl.concat([_abandonment(rows), timing], how="horizontal")
+        paid = (_of(delays, p).group_by("hours_to_pay").agg(pl.col("carts").sum())
+                .sort("hours_to_pay").collect())
+        timing = weighted_summary(paid["hours_to_pay"].to_list(), paid["carts"].to_list(),
+                                  {"median_hours_to_pay": 0.5, "p90_hours_to_pay": 0.9})
+        return pl.concat([_abandonment(_of(counts, p)), timing], how="horizontal")
 
     return compare(one, period, comparison)
 
 
-def abandonment_by(cart_rows: pl.LazyFrame, dimension: str, period: Period,
+def abandonment_by(counts: pl.LazyFrame, dimension: str, period: Period,
                    comparison: Period | None = None) -> pl.DataFrame:
     """Per group of ``dimension`` (device | source): ``group, carts, abandoned,
-    abandoned_value, abandonment_rate`` beside the comparison period, worst rate first."""
+    abandoned_value, abandonment_rate`` beside the comparison period, worst rate first. From
+    the :func:`cart_counts` cut to the periods."""
 
     def one(p: Period) -> pl.LazyFrame:
-        return _abandonment(_of(cart_rows, p), by=[dimension]).rename({dimension: "group"})
+        return _abandonment(_of(counts, p), by=[dimension]).rename({dimension: "group"})
 
     out = compare(one, period, comparison, on=("group",))
     return (
@@ -148,19 +201,15 @@ def abandonment_by(cart_rows: pl.LazyFrame, dimension: str, period: Period,
     )
 
 
-def abandonment_by_category(lines: pl.LazyFrame, period: Period, comparison: Period | None = None,
-                            window_hours: float = 24) -> pl.DataFrame:
-    """Per product category put in carts, from the :func:`cart_lines`: ``group`` (category,
-    ``unknown`` when missing), ``carts`` = carts holding the category, ``abandoned`` = those
-    abandoned, ``abandonment_rate``, ``abandoned_value`` = value of that category's add-to-cart
-    events in abandoned carts; beside the comparison period, worst rate first. A cart with two
-    categories counts once in each."""
-    periods = [period] if comparison is None else [period, comparison]
-    # one pass for both periods (the two sides of the comparison share it)
-    per_cart = _in_periods(lines, periods, window_hours)
+def abandonment_by_category(line_counts: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.DataFrame:
+    """Per product category put in carts, from the :func:`cart_line_counts` cut to the periods:
+    ``group`` (category, ``unknown`` when missing), ``carts`` = carts holding the category,
+    ``abandoned`` = those abandoned, ``abandonment_rate``, ``abandoned_value`` = value of that
+    category's add-to-cart events in abandoned carts; beside the comparison period, worst rate
+    first. A cart with two categories counts once in each."""
 
     def one(p: Period) -> pl.LazyFrame:
-        return _abandonment(_of(per_cart, p), by=["group"])
+        return _abandonment(_of(line_counts, p), by=["group"])
 
     out = compare(one, period, comparison, on=("group",))
     return (

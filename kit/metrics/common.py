@@ -53,6 +53,15 @@ def period_label(column: str, periods: Sequence[Period]) -> pl.Expr:
     return label.alias("period")
 
 
+def of_periods(counted: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.LazyFrame:
+    """The rows of a table counted by ``date`` (:func:`kit.metrics.funnel.session_journey_tables`,
+    :func:`kit.metrics.cart.counted_carts`) whose date is in the period or the comparison
+    period, labelled with it (``period`` first)."""
+    periods = [period] if comparison is None else [period, comparison]
+    return (counted.with_columns(period_label("date", periods)).filter(pl.col("period").is_not_null())
+            .select("period", pl.exclude("period")))
+
+
 def add_change(frame: pl.LazyFrame | pl.DataFrame, values: Sequence[str]) -> pl.LazyFrame | pl.DataFrame:
     """Add ``x_change`` and ``x_change_rel`` for each ``x`` that has an ``x_prev`` column."""
     exprs = []

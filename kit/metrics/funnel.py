@@ -38,7 +38,7 @@ the journeys' counts (:func:`journey_counts`) as well, and the time to convert t
 paid journeys' minutes counted (:func:`convert_times`): a published run keeps only those,
 not a row per session. A prepared dataset counts its session journeys and paths once, by
 day (:func:`session_journey_tables`, :func:`path_counts`), and a run cuts them to its
-periods (:func:`of_periods`).
+periods (:func:`kit.metrics.common.of_periods`).
 """
 
 from __future__ import annotations
@@ -292,8 +292,8 @@ def session_journey_tables(events: pl.LazyFrame, sessions: pl.LazyFrame, steps: 
     session journeys of :func:`journeys`, with no period): ``journey_counts``
     (:func:`journey_counts` by ``date, device, source, visitor``) and ``convert_times``
     (:func:`convert_times` by ``date, minutes``). A run takes the rows of its periods' dates
-    (:func:`of_periods`): a session journey belongs to the period of its start's date, so
-    these counts serve any period. ``steps`` must be steps of the session table
+    (:func:`kit.metrics.common.of_periods`): a session journey belongs to the period of its
+    start's date, so these counts serve any period. ``steps`` must be steps of the session table
     (:func:`prepared_steps`)."""
     table = _journey_columns(_session_journeys(events, sessions, None, steps, orders), steps).cache()
     counts, times = pl.collect_all([journey_counts(table).drop("period"), convert_times(table).drop("period")],
@@ -305,14 +305,6 @@ def prepared_steps(steps: Sequence[str]) -> bool:
     """Whether the session table has the times of every step (each once), so that the
     dataset can count the session journeys of these steps (:func:`session_journey_tables`)."""
     return len(set(steps)) == len(steps) and set(steps) <= set(EVENT_STEPS)
-
-
-def of_periods(counted: pl.LazyFrame, period: Period, comparison: Period | None = None) -> pl.LazyFrame:
-    """The rows of a table counted by ``date`` (:func:`session_journey_tables`) whose date is
-    in the period or the comparison period, labelled with it (``period`` first)."""
-    periods = [period] if comparison is None else [period, comparison]
-    return (counted.with_columns(period_label("date", periods)).filter(pl.col("period").is_not_null())
-            .select("period", pl.exclude("period")))
 
 
 def _with_returning(table: pl.LazyFrame, first_seen: pl.LazyFrame | None) -> pl.LazyFrame:

@@ -217,12 +217,13 @@ def monthly_step_conversion(counts: pl.LazyFrame, step: str, steps: Sequence[str
     return _finish(series, last_whole_month(through))
 
 
-def monthly_cart_abandonment(carts: pl.LazyFrame, through: date, dimension: str | None = None) -> pl.DataFrame:
+def monthly_cart_abandonment(counts: pl.LazyFrame, through: date, dimension: str | None = None) -> pl.DataFrame:
     """Per ``month`` (of the cart's time) and ``group`` (of ``dimension``, ``all`` without one):
-    ``n`` = carts, ``k`` = abandoned carts (:func:`kit.metrics.cart.carts`)."""
+    ``n`` = carts, ``k`` = abandoned carts, from the carts counted
+    (:func:`kit.metrics.cart.cart_counts`: ``cart_date``, the dimensions, ``paid``, ``carts``)."""
     group = pl.col(dimension).cast(pl.String) if dimension else pl.lit("all")
-    series = (carts.group_by(_month("cart_time"), group.alias("group"))
-              .agg(pl.len().alias("n"), pl.col("abandoned").sum().alias("k")))
+    series = (counts.group_by(_month("cart_date"), group.alias("group"))
+              .agg(pl.col("carts").sum().alias("n"), pl.col("carts").filter(~pl.col("paid")).sum().alias("k")))
     return _finish(series, last_whole_month(through))
 
 

@@ -56,6 +56,7 @@ def build(params, folder: Path, step) -> None:
     from kit.spark.tables import (
         cart_lines,
         cart_table,
+        counted_carts,
         duration_counts,
         path_counts,
         session_journey_tables,
@@ -95,6 +96,9 @@ def build(params, folder: Path, step) -> None:
                     "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
             for name, make in made.items():
                 rows[name] = write_table(spark, conform_to(make(), schemas[name]), name, staging, tmp)
+            carts = counted_carts(written("carts"), written("cart_lines"), params.conversion.cart_window_hours)
+            for name, frame in carts.items():
+                rows[name] = write_table(spark, conform_to(frame, schemas[name]), name, staging, tmp)
             if prepared_steps(steps):  # as kit.dataset.write_event_tables: steps the session table times
                 events, sessions = written("events"), written("sessions")
                 counted = (session_journey_tables(events, sessions, steps,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from kit.contract import TABLES, lines_with_orders
-from kit.metrics.cart import cart_lines, cart_table
+from kit.metrics.cart import cart_lines, cart_table, counted_carts
 from kit.metrics.customers import with_paid_neighbours
 from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
 from kit.metrics.profile import duration_counts, visit_counts
@@ -38,6 +38,8 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequen
         schemas |= {"sessions": sessions.collect_schema(), "visits": visit_counts(sessions).collect_schema(),
                     "visit_durations": duration_counts(sessions).collect_schema(), "carts": carts.collect_schema(),
                     "cart_lines": cart_lines(empty["events"], carts).collect_schema()}
+        schemas |= {name: table.collect_schema()
+                    for name, table in counted_carts(carts, cart_lines(empty["events"], carts), 24).items()}
         if prepared_steps(steps):
             tables = (session_journey_tables(empty["events"], sessions, steps, empty.get("orders"))
                       | path_counts(empty["events"], sessions, steps))

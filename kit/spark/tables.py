@@ -167,6 +167,28 @@ def cart_lines(events, carts):
     return lines.join(carts.select("session_id", "start", "cart_time", "next_pay"), on="session_id", how="inner")
 
 
+def counted_carts(carts, lines, window_hours: float) -> dict:
+    """Twin of :func:`kit.metrics.cart.counted_carts`: the carts and cart lines counted for one
+    payment window (``cart_counts``, ``pay_delays``, ``cart_line_counts``)."""
+    from datetime import timedelta
+
+    from pyspark.sql import functions as F
+
+    window_us = timedelta(hours=window_hours) // timedelta(microseconds=1)  # as the local timedelta compares
+    delay_us = F.unix_micros(F.col("next_pay")) - F.unix_micros(F.col("cart_time"))
+    paid = F.coalesce(delay_us <= F.lit(window_us), F.lit(False))
+    date = F.to_date("start").alias("date")
+    cart_counts = (carts.groupBy(date, F.to_date("cart_time").alias("cart_date"), "device", "source", paid.alias("paid"))
+                   .agg(F.count(F.lit(1)).alias("carts"), F.sum("value").alias("value"))
+                   .withColumn("window_hours", F.lit(float(window_hours))))
+    hours = delay_us.cast("double") / 1e6 / 3600
+    pay_delays = (carts.filter(paid).groupBy(date, hours.alias("hours_to_pay"))
+                  .agg(F.count(F.lit(1)).alias("carts")))
+    line_counts = (lines.groupBy(date, "group", paid.alias("paid"))
+                   .agg(F.count(F.lit(1)).alias("carts"), F.sum("value").alias("value")))
+    return {"cart_counts": cart_counts, "pay_delays": pay_delays, "cart_line_counts": line_counts}
+
+
 def visit_counts(sessions):
     """Twin of :func:`kit.metrics.profile.visit_counts`: sessions per hour of their start, device,
     source and paid."""
