@@ -263,9 +263,17 @@ GRADIENT_AT_OPTIMUM = 1e-5
 def _bgnbd_objective(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray):
     """Mean negative BG/NBD log-likelihood over the weighted histories and its gradient in
     log-parameters. The terms that depend on x alone (gammaln, betaln, digamma) are computed
-    once per distinct x, which is what makes a million customers cheap."""
+    once per distinct x, and the logarithms of alpha + T and alpha + t_x once per distinct T
+    and t_x (whole days: a few hundred values), which is what makes a million customers cheap.
+
+    Per history the tail ln[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)] is
+    ``alive + softplus(d)``, d = dropped - alive, and the share of its second branch is
+    sigmoid(d): one exponential per history, none overflowing."""
     xs, x_idx = np.unique(x, return_inverse=True)
+    Ts, T_idx = np.unique(T, return_inverse=True)
+    txs, tx_idx = np.unique(t_x, return_inverse=True)
     wx = np.bincount(x_idx, weights=w)  # customers per distinct x
+    wT = np.bincount(T_idx, weights=w)  # customers per distinct T
     total = w.sum()
     repeat = xs > 0
 
@@ -275,16 +283,19 @@ def _bgnbd_objective(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarra
         bx1 = np.where(repeat, b + xs - 1, 1.0)
         log_drop = np.where(repeat, np.log(a) - np.log(bx1), -np.inf)
         rx = r + x
-        log_alive_T, log_alive_tx = np.log(alpha + T), np.log(alpha + t_x)
-        still_alive = -rx * log_alive_T
-        dropped = log_drop[x_idx] - rx * log_alive_tx
-        tail = np.logaddexp(still_alive, dropped)
+        log_T_u = np.log(alpha + Ts)
+        log_T, log_tx = log_T_u[T_idx], np.log(alpha + txs)[tx_idx]
+        alive = -rx * log_T
+        d = log_drop[x_idx] - rx * (log_tx - log_T)  # -inf for x = 0: that branch is impossible
+        e = np.exp(-np.abs(d))
+        above = d > 0
+        tail = alive + np.where(above, d, 0.0) + np.log1p(e)
         ll = head @ wx + tail @ w
-        # share of each branch in the tail's sum, for the gradient
-        s_drop = np.exp(dropped - tail)
-        s_alive = 1.0 - s_drop
-        d_r = (digamma(r + xs) - digamma(r) + np.log(alpha)) @ wx - (s_alive * log_alive_T + s_drop * log_alive_tx) @ w
-        d_alpha = r / alpha * total - (rx * (s_alive / (alpha + T) + s_drop / (alpha + t_x))) @ w
+        # share of the dropped-out branch in the tail's sum, for the gradient
+        s_drop = np.where(above, 1.0, e) / (1.0 + e)
+        inv_T, inv_tx = (1.0 / (alpha + Ts))[T_idx], (1.0 / (alpha + txs))[tx_idx]
+        d_r = (digamma(r + xs) - digamma(r) + np.log(alpha)) @ wx - log_T_u @ wT - (s_drop * (log_tx - log_T)) @ w
+        d_alpha = r / alpha * total - (rx * (inv_T + s_drop * (inv_tx - inv_T))) @ w
         d_a = (digamma(a + b) - digamma(a + b + xs)) @ wx + (s_drop @ w) / a
         d_b = (digamma(b + xs) - digamma(a + b + xs) - digamma(b) + digamma(a + b)) @ wx \
             - (s_drop / bx1[x_idx]) @ w
