@@ -186,7 +186,7 @@ def cart_abandonment(counts: pl.LazyFrame, delays: pl.LazyFrame, period: Period,
 
 def abandonment_by(counts: pl.LazyFrame, dimension: str, period: Period,
                    comparison: Period | None = None) -> pl.DataFrame:
-    """Per group of ``dimension`` (device | source): ``group, carts, abandoned,
+    """Per group of ``dimension`` (device | source | category): ``group, carts, abandoned,
     abandoned_value, abandonment_rate`` beside the comparison period, worst rate first. From
     the :func:`cart_counts` cut to the periods."""
 
@@ -206,14 +206,5 @@ def abandonment_by_category(line_counts: pl.LazyFrame, period: Period, compariso
     ``group`` (category, ``unknown`` when missing), ``carts`` = carts holding the category,
     ``abandoned`` = those abandoned, ``abandonment_rate``, ``abandoned_value`` = value of that
     category's add-to-cart events in abandoned carts; beside the comparison period, worst rate
-    first. A cart with two categories counts once in each."""
-
-    def one(p: Period) -> pl.LazyFrame:
-        return _abandonment(_of(line_counts, p), by=["group"])
-
-    out = compare(one, period, comparison, on=("group",))
-    return (
-        out.filter(pl.col("carts").is_not_null())
-        .with_columns(pl.lit("category").alias("dimension"))
-        .sort(["abandonment_rate", "group"], descending=[True, False])
-    )
+    first (:func:`abandonment_by` on the category). A cart with two categories counts once in each."""
+    return abandonment_by(line_counts.rename({"group": "category"}), "category", period, comparison)
