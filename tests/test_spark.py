@@ -196,6 +196,35 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def test_the_carts_counted_on_spark_equal_the_local_counts_at_the_window_edges(spark, tmp_path):
+    """The hand-made carts of ``test_cart`` (a pay exactly 24 h after its cart, one 24 h + 1 s
+    after, one before its cart, a second cart settled by the same pay) and a cart without a
+    user, counted by both engines for a 24 h and a 1 h window: the same three tables."""
+    from datetime import datetime
+
+    from test_cart import ROWS, SCHEMA
+
+    from kit.metrics import cart as ct
+    from kit.spark import tables as st
+    from kit.spark.layout import conform_to
+
+    rows = [*ROWS, ("c7", None, datetime(2025, 3, 4, 10, 0), "add_to_cart", "PC", "seo", "hats", 2.0)]
+    log = pl.DataFrame(rows, schema=SCHEMA, orient="row")
+    log.write_parquet(tmp_path / "events.parquet")
+    events = spark.read.parquet(str(tmp_path / "events.parquet"))
+    carts = st.cart_table(events, st.session_table(events))
+    lines = st.cart_lines(events, carts)
+    local_carts = ct.cart_table(log.lazy())
+    local_lines = ct.cart_lines(log.lazy(), local_carts)
+    for window in (24, 1):
+        local = {name: t.collect() for name, t in ct.counted_carts(local_carts, local_lines, window).items()}
+        assert local["cart_counts"].filter(pl.col("paid"))["carts"].sum() == (3 if window == 24 else 1)
+        for name, frame in st.counted_carts(carts, lines, window).items():
+            folder = tmp_path / f"{name}-{window}"
+            conform_to(frame, local[name].schema).write.parquet(str(folder))
+            assert_same_table(local[name], pl.read_parquet(folder / "*.parquet"), f"{name} ({window} h)")
+
+
 def test_an_unreadable_path_is_one_message_naming_the_table(spark, tmp_path, small_demo):
     from kit.cli import main
 
