@@ -79,6 +79,16 @@ def cart_lines(events: pl.LazyFrame, table: pl.LazyFrame) -> pl.LazyFrame:
     return lines.join(table.select("session_id", "start", "cart_time", "next_pay"), on="session_id", how="inner")
 
 
+def _hours_to(pay: str) -> pl.Expr:
+    """Hours from the cart's time to the pay in column ``pay``."""
+    return (pl.col(pay) - pl.col("cart_time")).dt.total_seconds(fractional=True) / 3600
+
+
+def _start_date() -> pl.Expr:
+    """``date``: the day of the cart's session start, which decides its period."""
+    return pl.col("start").dt.date().alias("date")
+
+
 def _pay_within(window_hours: float) -> pl.Expr:
     """The cart's pay when it came within the window (exactly ``window_hours`` counts), else null."""
     return pl.when(pl.col("next_pay") - pl.col("cart_time") <= timedelta(hours=window_hours)).then(pl.col("next_pay"))
@@ -99,10 +109,9 @@ def carts(table: pl.LazyFrame, period: Period, comparison: Period | None = None,
     none), ``abandoned``, ``hours_to_pay``. One lazy plan; collect it once and pass it on:
     ``c = carts(...).collect(engine="streaming").lazy()``."""
     periods = [period] if comparison is None else [period, comparison]
-    hours = (pl.col("pay_time") - pl.col("cart_time")).dt.total_seconds(fractional=True) / 3600
     return _in_periods(table, periods, window_hours).select(
         "period", "session_id", "user_id", "cart_time", "device", "source", "value", "pay_time", "abandoned",
-        hours.alias("hours_to_pay"),
+        _hours_to("pay_time").alias("hours_to_pay"),
     )
 
 
@@ -116,7 +125,7 @@ def cart_counts(table: pl.LazyFrame, window_hours: float) -> pl.LazyFrame:
     session's start: the cart's period), ``cart_date`` (of the cart's time: its month in the
     monthly series), ``device``, ``source`` and ``paid`` (within the window): ``carts`` and
     ``value`` (their sum), with the ``window_hours`` they were counted for."""
-    return (table.group_by(pl.col("start").dt.date().alias("date"), pl.col("cart_time").dt.date().alias("cart_date"),
+    return (table.group_by(_start_date(), pl.col("cart_time").dt.date().alias("cart_date"),
                            "device", "source", _paid_within(window_hours).alias("paid"))
             .agg(pl.len().cast(pl.Int64).alias("carts"), pl.col("value").sum())
             .with_columns(pl.lit(float(window_hours)).alias("window_hours")))
@@ -125,9 +134,8 @@ def cart_counts(table: pl.LazyFrame, window_hours: float) -> pl.LazyFrame:
 def pay_delays(table: pl.LazyFrame, window_hours: float) -> pl.LazyFrame:
     """The carts paid within the window counted per ``date`` (of the session's start) and
     ``hours_to_pay`` (first pay - ``cart_time``, in hours): ``carts``."""
-    hours = (pl.col("next_pay") - pl.col("cart_time")).dt.total_seconds(fractional=True) / 3600
     return (table.filter(_paid_within(window_hours))
-            .group_by(pl.col("start").dt.date().alias("date"), hours.alias("hours_to_pay"))
+            .group_by(_start_date(), _hours_to("next_pay").alias("hours_to_pay"))
             .agg(pl.len().cast(pl.Int64).alias("carts")))
 
 
@@ -135,7 +143,7 @@ def cart_line_counts(lines: pl.LazyFrame, window_hours: float) -> pl.LazyFrame:
     """The :func:`cart_lines` counted for one window: per ``date`` (of the session's start),
     ``group`` (the category) and ``paid``: ``carts`` holding the category and ``value`` (of its
     add-to-cart events)."""
-    return (lines.group_by(pl.col("start").dt.date().alias("date"), "group", _paid_within(window_hours).alias("paid"))
+    return (lines.group_by(_start_date(), "group", _paid_within(window_hours).alias("paid"))
             .agg(pl.len().cast(pl.Int64).alias("carts"), pl.col("value").sum()))
 
 

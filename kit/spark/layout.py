@@ -38,6 +38,7 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequen
         schemas |= {"sessions": sessions.collect_schema(), "visits": visit_counts(sessions).collect_schema(),
                     "visit_durations": duration_counts(sessions).collect_schema(), "carts": carts.collect_schema(),
                     "cart_lines": cart_lines(empty["events"], carts).collect_schema()}
+        # the counted carts' columns are the same for any window
         schemas |= {name: table.collect_schema()
                     for name, table in counted_carts(carts, cart_lines(empty["events"], carts), 24).items()}
         if prepared_steps(steps):
