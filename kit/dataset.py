@@ -39,15 +39,15 @@ from kit import __version__
 from kit.errors import DataError
 from kit.params import Conversion, RunParams, is_remote
 
-LAYOUT = 6
+LAYOUT = 7
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
-the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted)."""
+the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted, 7: with the events' quality counts)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
 FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "cart_counts", "pay_delays",
-               "cart_line_counts", "journey_counts", "convert_times", "path_moves", "path_counts")
+               "cart_line_counts", "journey_counts", "convert_times", "path_moves", "path_counts", "event_checks")
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
 COMPRESSION = "lz4"
@@ -229,7 +229,8 @@ def _build(params: RunParams, folder: Path, step) -> None:
 def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | None = None,
                        events: pl.LazyFrame | None = None, users: pl.LazyFrame | None = None) -> None:
     """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
-    figures read instead of them: ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
+    figures read instead of them: the events' quality counts (``event_checks.parquet``:
+    :func:`kit.metrics.quality.event_checks`), ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
     made by DuckDB: :mod:`kit.data.duck`), the sessions counted for the visit figures
     (``visits.parquet``: :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
     :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
@@ -247,9 +248,11 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
     from kit.metrics.cart import cart_lines, cart_table, counted_carts
     from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
     from kit.metrics.profile import duration_counts, visit_counts
+    from kit.metrics.quality import event_checks
 
     if events is None:
         events = pl.scan_parquet(folder / "events.parquet")
+    event_checks(events).collect(engine="streaming").write_parquet(folder / "event_checks.parquet", compression=COMPRESSION)
     if whole is None or not _cut_sessions(whole.folder / "sessions.parquet", events, folder, users):
         _build_sessions(events, folder, whole)
     sessions = pl.scan_parquet(folder / "sessions.parquet")

@@ -31,14 +31,14 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 11
+LAYOUT = 12
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
 dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
 customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
-counted, 10: with the funnel's journeys and paths counted, 11: with the carts counted); a cached
-run prepared with another layout is prepared again."""
+counted, 10: with the funnel's journeys and paths counted, 11: with the carts counted, 12: with
+the events' quality counts); a cached run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -244,6 +244,8 @@ class Run:
     path_counts = property(lambda self: self.table("path_counts"))
     """Sessions counted by date and path (:func:`kit.metrics.funnel.path_counts`), for the steps of
     :attr:`journey_counts`."""
+    event_checks = property(lambda self: self.table("event_checks"))
+    """The events counted per event name with each column's missing values (:func:`kit.metrics.quality.event_checks`)."""
     marketing_spend = property(lambda self: self.table("marketing_spend"))
 
     # -- results shared between sections and with the publisher

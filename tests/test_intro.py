@@ -143,3 +143,49 @@ def test_every_new_template_is_in_both_languages_and_fills():
             assert text, (key, lang)
             names = set(re.findall(r"{(\w+)}", text))
             assert text.format(**{n: "x" for n in names}), key
+
+
+# events (customers a, c in 华东, b in 华北; visitor v1 logs in as a):
+#   1 a/v1 view app | 2 a/v1 add_to_cart (no device) | 3 -/v1 view web (anonymous, user a)
+#   4 -/v9 view web (anonymous, never logs in) | 5 b/v2 pay app
+EVENTS = pl.DataFrame({
+    "event_time": [dt(2025, 11, 1, 10), dt(2025, 11, 1, 10, 5), dt(2025, 11, 2, 9), dt(2025, 11, 3), dt(2025, 11, 4)],
+    "event": ["view", "add_to_cart", "view", "view", "pay"],
+    "customer_id": ["a", "a", None, None, "b"],
+    "visitor_id": ["v1", "v1", "v1", "v9", "v2"],
+    "device": ["app", None, "web", "web", "app"],
+})
+
+
+@pytest.mark.parametrize(("region", "expected"), [
+    # the whole shop: 5 events, views 1 3 4, anonymous 3 4, no device 2
+    (None, {"rows": (5, None), "view": (3, 3 / 5), "add_to_cart": (1, 1 / 5), "pay": (1, 1 / 5),
+            "product_view": (0, 0.0), "anonymous": (2, 2 / 5), "device": (1, 1 / 5), "visitor_id": (0, 0.0)}),
+    # 华东 keeps the events of a (1 2 3, the anonymous 3 by its visitor's login), not b's or v9's
+    ("华东", {"rows": (3, None), "view": (2, 2 / 3), "add_to_cart": (1, 1 / 3), "pay": (0, 0.0),
+             "product_view": (0, 0.0), "anonymous": (1, 1 / 3), "device": (1, 1 / 3), "visitor_id": (0, 0.0)}),
+])
+def test_the_events_quality_counts_by_hand_without_reading_the_events(tmp_path, monkeypatch, region, expected):
+    """The appendix's events rows are summed from the events counted once per run
+    (``run.event_checks``), not read from the events: with the events unreadable they are the
+    same, and a slice counts its own events only."""
+    from kit.run import Run
+
+    ORDERS.write_parquet(tmp_path / "orders.parquet")
+    CUSTOMERS.write_parquet(tmp_path / "customers.parquet")
+    EVENTS.write_parquet(tmp_path / "events.parquet")
+    sliced = f"{{region: {region}}}" if region else "{}"
+    params = tmp_path / "tiny.yaml"
+    params.write_text(f"name: tiny\nperiod: 2025-Q4\nlang: en\nslice: {sliced}\ndata:\n"
+                      + "".join(f"  {n}: {{path: '{tmp_path / n}.parquet'}}\n" for n in ("orders", "customers", "events")),
+                      encoding="utf-8")
+    run = prepare_run(load_params(params)[0], tmp_path / "work")
+    monkeypatch.setattr(Run, "events", property(lambda self: pytest.fail("the appendix read the events")))
+    rows = {r["check"]: (r["count"], r["share"]) for r in appendix.quality_counts(run).iter_rows(named=True)
+            if r["table"] == EN.t("intro.table.events")}
+    labels = {"rows": EN.t("appendix.check.rows"), "anonymous": EN.t("appendix.check.anonymous")} | {
+        step: EN.t("appendix.check.event", event=step) for step in ("view", "product_view", "add_to_cart", "pay")} | {
+        column: EN.t("appendix.check.missing", column=column) for column in ("device", "visitor_id")}
+    assert {key: rows[label] for key, label in labels.items()} == expected
+    # columns the events do not have at all (source, page ...) are not listed as missing
+    assert EN.t("appendix.check.missing", column="source") not in rows

@@ -17,6 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from kit.i18n.glossary import GROUPS, RULE_FORMULAS, TERMS
+from kit.metrics.quality import ROWS, event_checks
 from kit.run import Run
 
 QUALITY_TABLES = ("orders", "customers", "order_items", "events", "marketing_spend")
@@ -79,10 +80,16 @@ def quality_counts(run: Run) -> pl.DataFrame:
         frame = run.table(name)
         if frame is None:
             continue
-        names = [c for c in frame.collect_schema().names() if c not in DERIVED]
-        checked = [c for c in names if c not in KEYS[name]]
-        counted = frame.select(pl.len().alias("_rows"), *[pl.col(c).null_count().alias(c) for c in checked]).collect()
-        total = counted["_rows"][0]
+        if name == "events":  # summed from the events counted once, not read again
+            per_event = event_counts(run)
+            names = [c for c in per_event.columns if c not in DERIVED and c != ROWS]
+            checked = [c for c in names if c not in KEYS[name]]
+            counted = per_event.select(pl.col(ROWS).sum(), *[pl.col(c).sum() for c in checked])
+        else:
+            names = [c for c in frame.collect_schema().names() if c not in DERIVED]
+            checked = [c for c in names if c not in KEYS[name]]
+            counted = frame.select(pl.len().alias(ROWS), *[pl.col(c).null_count() for c in checked]).collect()
+        total = counted[ROWS][0]
         add(name, loc.t("appendix.check.rows"), total, None)
         if name == "orders":
             statuses = frame.group_by(pl.col("status").fill_null("null")).agg(pl.len()).sort("status").collect()
@@ -98,8 +105,7 @@ def quality_counts(run: Run) -> pl.DataFrame:
                     value = pl.col(column).fill_null(False).sum() if column == "returned" else pl.col(column).is_not_null().sum()
                     add(name, loc.t(check), frame.select(value).collect().item(), total)
         if name == "events":
-            steps = frame.group_by("event").agg(pl.len()).collect()
-            by_step = dict(steps.iter_rows())
+            by_step = dict(per_event.select("event", ROWS).iter_rows())
             for step in run.params.conversion.funnel_steps:
                 add(name, loc.t("appendix.check.event", event=step), by_step.get(step, 0), total)
             if "customer_id" in names:
@@ -113,6 +119,14 @@ def quality_counts(run: Run) -> pl.DataFrame:
             add(name, loc.t("appendix.check.missing", column=column), counted[column][0], total)
     return pl.DataFrame(rows, schema={"table": pl.String, "check": pl.String, "count": pl.Float64,
                                       "share": pl.Float64})
+
+
+def event_counts(run: Run) -> pl.DataFrame:
+    """The run's events counted per event name with each column's missing values
+    (:func:`kit.metrics.quality.event_checks`): prepared with the run (``run.event_checks``),
+    else counted from its events."""
+    prepared = run.event_checks
+    return (prepared if prepared is not None else event_checks(run.events)).collect()
 
 
 def quality_notes(run: Run) -> pl.DataFrame:

@@ -58,6 +58,7 @@ def build(params, folder: Path, step) -> None:
         cart_table,
         counted_carts,
         duration_counts,
+        event_checks,
         path_counts,
         session_journey_tables,
         session_table,
@@ -89,7 +90,8 @@ def build(params, folder: Path, step) -> None:
             # from the events as written, each table from those before it as written, as the
             # local engine does (kit.dataset.write_event_tables)
             written = lambda name: spark.read.parquet(f"{staging.rstrip('/')}/{name}")  # noqa: E731
-            made = {"sessions": lambda: session_table(written("events")),
+            made = {"event_checks": lambda: event_checks(written("events")),
+                    "sessions": lambda: session_table(written("events")),
                     "visits": lambda: visit_counts(written("sessions")),
                     "visit_durations": lambda: duration_counts(written("sessions")),
                     "carts": lambda: cart_table(written("events"), written("sessions")),

@@ -17,6 +17,7 @@ from kit.metrics.cart import cart_lines, cart_table, counted_carts
 from kit.metrics.customers import with_paid_neighbours
 from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
 from kit.metrics.profile import duration_counts, visit_counts
+from kit.metrics.quality import event_checks
 from kit.metrics.sessions import derive_sessions, session_table, stitch_users
 
 
@@ -35,7 +36,7 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequen
     if "events" in empty:
         sessions = session_table(empty["events"])
         carts = cart_table(empty["events"], sessions)
-        schemas |= {"sessions": sessions.collect_schema(), "visits": visit_counts(sessions).collect_schema(),
+        schemas |= {"event_checks": event_checks(empty["events"]).collect_schema(), "sessions": sessions.collect_schema(), "visits": visit_counts(sessions).collect_schema(),
                     "visit_durations": duration_counts(sessions).collect_schema(), "carts": carts.collect_schema(),
                     "cart_lines": cart_lines(empty["events"], carts).collect_schema()}
         # the counted carts' columns are the same for any window

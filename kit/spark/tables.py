@@ -189,6 +189,18 @@ def counted_carts(carts, lines, window_hours: float) -> dict:
     return {"cart_counts": cart_counts, "pay_delays": pay_delays, "cart_line_counts": line_counts}
 
 
+def event_checks(events):
+    """Twin of :func:`kit.metrics.quality.event_checks`: per event name, its events and each other
+    column's missing values."""
+    from pyspark.sql import functions as F
+
+    from kit.metrics.quality import ROWS
+
+    others = [c for c in events.columns if c != "event"]
+    return events.groupBy("event").agg(F.count(F.lit(1)).alias(ROWS),
+                                       *[F.count_if(F.col(f"`{c}`").isNull()).alias(c) for c in others])
+
+
 def visit_counts(sessions):
     """Twin of :func:`kit.metrics.profile.visit_counts`: sessions per hour of their start, device,
     source and paid."""
