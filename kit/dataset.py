@@ -39,10 +39,11 @@ from kit import __version__
 from kit.errors import DataError
 from kit.params import Conversion, RunParams, is_remote
 
-LAYOUT = 7
+LAYOUT = 8
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
-the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted, 7: with the events' quality counts)."""
+the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted, 7: with the events' quality counts, 8: with their first and
+last time; the tables Spark leaves at spark.rows_at)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
@@ -72,13 +73,38 @@ class Dataset:
         """The loader's data-quality notes (warnings and infos of the whole dataset)."""
         return json.loads((self.folder / "quality.json").read_text(encoding="utf-8"))
 
-    def table(self, name: str) -> pl.LazyFrame | None:
+    def source(self, name: str) -> str | None:
+        """Where the table's rows are: its file in the folder or, for a table left where Spark
+        wrote it (``spark.rows_at``), its part files there; None when the dataset has no such table."""
+        left = self.meta.get("rows_at", {}).get(name)
+        if left is not None:
+            return parts_of(left)
         path = self.folder / f"{name}.parquet"
-        return pl.scan_parquet(path) if path.exists() else None
+        return str(path) if path.exists() else None
+
+    def table(self, name: str) -> pl.LazyFrame | None:
+        source = self.source(name)
+        return pl.scan_parquet(source) if source is not None else None
 
     @property
     def tables(self) -> list[str]:
         return list(self.meta["rows"])
+
+
+ROW_TABLES = ("events", "sessions", "carts", "cart_lines")
+"""The tables with a row per event, session or cart, which ``spark.rows_at`` leaves on the cluster:
+the figures read what they are counted to, and only a few parts read them (a sliced run, the
+diagnosis's audiences, the experiments)."""
+
+
+def parts_of(folder: str) -> str:
+    """The Parquet part files Spark wrote into ``folder`` (a URI or a local path), as polars and
+    DuckDB read them."""
+    if folder.startswith("file:"):
+        folder = folder.removeprefix("file://").removeprefix("file:")
+    elif folder.startswith("s3a://"):  # Hadoop's name for S3; polars says s3://
+        folder = "s3://" + folder.removeprefix("s3a://")
+    return f"{folder.rstrip('/')}/*.parquet"
 
 
 def default_cache(output: Path | None = None) -> Path:
@@ -159,7 +185,10 @@ def damaged(folder: Path) -> str | None:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return f"no readable {META}"
+    left = meta.get("rows_at", {})
     for name in meta.get("rows", {}):
+        if name in left:
+            continue  # on the cluster's storage: read when a part needs it, not checked here
         path = folder / f"{name}.parquet"
         try:
             pl.read_parquet_schema(path)
@@ -253,7 +282,7 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
     if events is None:
         events = pl.scan_parquet(folder / "events.parquet")
     event_checks(events).collect(engine="streaming").write_parquet(folder / "event_checks.parquet", compression=COMPRESSION)
-    if whole is None or not _cut_sessions(whole.folder / "sessions.parquet", events, folder, users):
+    if whole is None or not _cut_sessions(whole.source("sessions"), events, folder, users):
         _build_sessions(events, folder, whole)
     sessions = pl.scan_parquet(folder / "sessions.parquet")
     for name, counted in (("visits", visit_counts), ("visit_durations", duration_counts)):
@@ -285,14 +314,13 @@ def _build_sessions(events: pl.LazyFrame, folder: Path, whole: Dataset | None) -
         path = folder / f".events.{uuid.uuid4().hex[:8]}.parquet"
         events.sink_parquet(path, compression=COMPRESSION)
     try:
-        write_session_table(path, folder / "sessions.parquet",
-                            whole.folder / "sessions.parquet" if whole is not None else None)
+        write_session_table(path, folder / "sessions.parquet", whole.source("sessions") if whole is not None else None)
     finally:
         if written:
             path.unlink(missing_ok=True)
 
 
-def _cut_sessions(whole: Path, events: pl.LazyFrame, folder: Path, users: pl.LazyFrame | None = None) -> bool:
+def _cut_sessions(whole: str, events: pl.LazyFrame, folder: Path, users: pl.LazyFrame | None = None) -> bool:
     """Write a slice's ``sessions.parquet`` as the rows of the whole dataset's session table
     ``whole`` whose users the slice holds, when that is exact: the slice keeps every event of
     its customers, and none of its ``events`` belongs to a session of several users (which would

@@ -305,6 +305,21 @@ class Spark(_Strict):
                           "into the dataset cache: hdfs://... or s3a://... on a cluster; default: beside the cache "
                           "(local mode, or a cache on a mount every executor shares)")
 
+    rows_at: str | None = Field(
+        None, description="folder (URI) where the tables with a row per event, session or cart (events, sessions, "
+                          "carts, cart lines) stay: s3a://..., gs://..., abfss://... or a mount the report machine "
+                          "shares; the dataset cache then holds only what the figures read. Default: every table "
+                          "is copied into the dataset cache")
+
+    @field_validator("rows_at")
+    @classmethod
+    def _rows_at(cls, v: str | None) -> str | None:
+        if v is not None and is_remote(v) and not v.startswith(READABLE_ROWS):
+            raise ValueError(f"{v!r}: the report machine reads the rows it needs from there with polars, which reads "
+                             f"{', '.join(READABLE_ROWS)} or a local folder (a mount); choose one of those, or leave "
+                             "rows_at out to copy every table into the dataset")
+        return v
+
     @field_validator("master")
     @classmethod
     def _master(cls, v: str) -> str:
@@ -567,6 +582,11 @@ def load_params(path: str | Path) -> list[RunParams]:
     if len(set(names)) != len(names):
         raise ParamsError(f"{file}: the matrix gives two runs the same name; make its values distinct.")
     return runs
+
+
+READABLE_ROWS = ("s3a://", "s3://", "gs://", "abfss://", "az://")
+"""The URI schemes of ``spark.rows_at`` that both Spark (through its Hadoop file systems) and
+polars on the report machine read."""
 
 
 def is_remote(path: str) -> bool:

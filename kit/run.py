@@ -31,14 +31,15 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 12
+LAYOUT = 13
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
 dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
 customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
 counted, 10: with the funnel's journeys and paths counted, 11: with the carts counted, 12: with
-the events' quality counts); a cached run prepared with another layout is prepared again."""
+the events' quality counts, 13: with their first and last time, and views of the tables Spark left at
+spark.rows_at); a cached run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -298,9 +299,11 @@ class Run:
 
 
 def read_view(view: dict) -> pl.LazyFrame:
-    """A sliced run's table kept in the dataset: the rows of ``view["table"]`` whose
-    ``view["on"]`` is among the keys in ``view["keys"]`` (a slice's events: those of its users)."""
-    return pl.scan_parquet(view["table"]).join(pl.scan_parquet(view["keys"]), on=view["on"], how="semi")
+    """A run's table read where the dataset keeps it: the rows of ``view["table"]`` (a file, or
+    the part files of a table left on the cluster's storage) whose ``view["on"]`` is among the
+    keys in ``view["keys"]`` (a slice's events: those of its users), or all of them without keys."""
+    table = pl.scan_parquet(view["table"])
+    return table.join(pl.scan_parquet(view["keys"]), on=view["on"], how="semi") if "keys" in view else table
 
 
 def _jsonable(value):
@@ -432,12 +435,14 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
                 (data_dir / "keys").mkdir(exist_ok=True)
                 users = data_dir / "keys" / "users.parquet"
                 tables["events"].select("user_id").unique().sink_parquet(users)
-                views["events"] = {"table": str(dataset.folder / "events.parquet"), "keys": str(users), "on": "user_id"}
+                views["events"] = {"table": dataset.source("events"), "keys": str(users), "on": "user_id"}
                 write_event_tables(data_dir, params.conversion, dataset, read_view(views["events"]), pl.scan_parquet(users))
             else:
                 write_event_tables(data_dir, params.conversion)
     else:
         data_dir = dataset.folder
+        # the tables Spark left on the cluster's storage (spark.rows_at) are read from there
+        views = {name: {"table": dataset.source(name)} for name in dataset.meta.get("rows_at", {})}
     run = Run(params, work_dir)
     quality = dataset.quality + cache_notes + [
         {"level": "info", "table": "slice", "check": "slice", "message": n, "column": None, "count": 0, "examples": []}
@@ -459,8 +464,9 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
         "data_dir": str(data_dir),
         "dataset": dataset.folder.name,
         "views": views,
-        "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(data_dir.glob("*.parquet"))}
-        | {name: read_view(view).select(pl.len()).collect().item() for name, view in views.items()},
+        "rows": dataset.meta["rows"] if not params.slice else (
+            {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(data_dir.glob("*.parquet"))}
+            | {name: read_view(view).select(pl.len()).collect().item() for name, view in views.items()}),
         "data_end": _last_order_day(data_dir),
         "fingerprint": dataset.meta["fingerprint"],
         "stamp": _stamp(_current_files(params)),

@@ -167,8 +167,9 @@ EVENTS = pl.DataFrame({
 ])
 def test_the_events_quality_counts_by_hand_without_reading_the_events(tmp_path, monkeypatch, region, expected):
     """The appendix's events rows are summed from the events counted once per run
-    (``run.event_checks``), not read from the events: with the events unreadable they are the
-    same, and a slice counts its own events only."""
+    (``run.event_checks``), and the introduction's dates of the events and sessions come from
+    those counts and the sessions counted by day, not from the events or the sessions: with
+    both unreadable they are the same, and a slice counts its own events only."""
     from kit.run import Run
 
     ORDERS.write_parquet(tmp_path / "orders.parquet")
@@ -180,7 +181,20 @@ def test_the_events_quality_counts_by_hand_without_reading_the_events(tmp_path, 
                       + "".join(f"  {n}: {{path: '{tmp_path / n}.parquet'}}\n" for n in ("orders", "customers", "events")),
                       encoding="utf-8")
     run = prepare_run(load_params(params)[0], tmp_path / "work")
-    monkeypatch.setattr(Run, "events", property(lambda self: pytest.fail("the appendix read the events")))
+    table = Run.table
+
+    def unreadable(self, name):
+        frame = table(self, name)
+        if name not in ("events", "sessions") or frame is None:
+            return frame
+        return frame.filter(pl.lit(True).map_batches(lambda _: pytest.fail(f"read the {name}"), return_dtype=pl.Boolean))
+
+    monkeypatch.setattr(Run, "table", unreadable)
+    # the events of 华东 are 1 2 3 (2025-11-01 .. 11-02), of the shop 1 .. 5 (to 11-04); the
+    # sessions start with the first event and the last starts with event 3 or 5 (one-event sessions)
+    last = "2025-11-02" if region else "2025-11-04"
+    dates = {r["table"]: (r["first"], r["last"]) for r in intro.sources(run).iter_rows(named=True)}
+    assert dates["events"] == dates["sessions"] == ("2025-11-01", last)
     rows = {r["check"]: (r["count"], r["share"]) for r in appendix.quality_counts(run).iter_rows(named=True)
             if r["table"] == EN.t("intro.table.events")}
     labels = {"rows": EN.t("appendix.check.rows"), "anonymous": EN.t("appendix.check.anonymous")} | {

@@ -82,10 +82,10 @@ def assert_same_table(local: pl.DataFrame, spark: pl.DataFrame, name: str) -> No
 
 
 def assert_same_dataset(local, spark, ignore_examples: tuple[str, ...] = ()) -> None:
+    """Every table equal, wherever each dataset keeps it (its folder, or ``spark.rows_at``)."""
     assert sorted(local.tables) == sorted(spark.tables)
     for name in local.tables:
-        assert_same_table(pl.read_parquet(local.folder / f"{name}.parquet"),
-                          pl.read_parquet(spark.folder / f"{name}.parquet"), name)
+        assert_same_table(local.table(name).collect(), spark.table(name).collect(), name)
     assert local.meta["rows"] == spark.meta["rows"] and local.meta["read_rows"] == spark.meta["read_rows"]
     assert local.meta["fingerprint"] == spark.meta["fingerprint"]
     assert spark.meta["engine"] == "spark"
@@ -157,20 +157,28 @@ def test_a_csv_shop_with_problems_and_no_session_ids_prepares_the_same(spark, tm
 
 def test_the_demo_shop_prepared_by_kit_prepare_on_spark_equals_the_local_engines_and_so_does_its_report(
         spark, tmp_path, small_demo, published_small_demo):
-    """The README's way: `kit prepare --engine spark`, then `kit publish` with the params as they
-    are. Each prepared table equals the local engine's, and the report's metrics.json and
-    findings.json equal those published by the local engine (``published_small_demo``, the
-    same params)."""
+    """The README's way: `kit prepare --engine spark` with the rows left on the cluster's storage
+    (``spark.rows_at``), then `kit publish` with the params as they are. Each prepared table
+    equals the local engine's, the dataset folder holds no table with a row per event, session
+    or cart, and the report's metrics.json and findings.json equal those published by the local
+    engine (``published_small_demo``, the same params but for rows_at, which the local engine
+    does not use)."""
     from kit.cli import main
+    from kit.dataset import ROW_TABLES
     from kit.publish.batch import publish
 
-    params = write_params(tmp_path, small_demo)
+    params = write_params(tmp_path, small_demo, "spark: {rows_at: cluster}\n")  # beside the params file
     out = tmp_path / "output"
     assert main(["prepare", str(params), "--engine", "spark", "--output", str(out), "--quiet"]) == 0
     prepared = [d for d in (out / ".cache" / "datasets").iterdir() if not d.name.startswith(".")]
     assert [d.name for d in prepared] == [dataset_key(load_params(params)[0])]  # one key for both engines
     local, _ = prepare_dataset(load_params(params)[0], tmp_path / "local")
-    assert_same_dataset(local, Dataset(prepared[0]))
+    on_spark = Dataset(prepared[0])
+    assert not [n for n in ROW_TABLES if (prepared[0] / f"{n}.parquet").exists()]
+    assert sorted(on_spark.meta["rows_at"]) == sorted(ROW_TABLES)
+    for name in ROW_TABLES:
+        assert list((tmp_path / "cluster" / prepared[0].name / name).glob("part-*.parquet"))
+    assert_same_dataset(local, on_spark)
 
     assert publish([str(params)], jobs=2, quiet=True, output=out, pdf=False) == 0
     run = out / "t_2025-Q4"
@@ -183,6 +191,28 @@ def test_the_demo_shop_prepared_by_kit_prepare_on_spark_equals_the_local_engines
         assert local.keys() == spark_.keys(), f"{name}: {sorted(local.keys() ^ spark_.keys())[:10]}"
         differ = [k for k in local if not _same(local[k], spark_[k])]
         assert not differ, f"{name}: {[(k, local[k], spark_[k]) for k in differ[:10]]}"
+
+
+def test_a_sliced_run_of_a_dataset_whose_rows_stayed_on_the_cluster_equals_the_local_one(spark, tmp_path, small_demo):
+    """A region's run cuts its events and sessions from the tables left at ``spark.rows_at``:
+    its tables equal those of the same run from the local engine's dataset."""
+    from kit.run import prepare_run
+
+    params = write_params(tmp_path, small_demo, "slice: {region: 华东}\n" f"spark: {{rows_at: '{tmp_path / 'cluster'}'}}\n")
+    east = load_params(params)[0]
+    local = prepare_run(east, tmp_path / "w_local", cache_dir=tmp_path / "local")
+    remote = prepare_run(east.model_copy(update={"engine": "spark"}), tmp_path / "w_spark", cache_dir=tmp_path / "spark")
+    assert Dataset(tmp_path / "spark" / remote.meta["dataset"]).meta["rows_at"]  # the rows really stayed there
+    assert local.meta["rows"] == remote.meta["rows"] and local.meta["rows"]["events"] > 0
+    for name in local.meta["rows"]:
+        assert_same_table(local.table(name).collect(), remote.table(name).collect(), name)
+
+
+def test_rows_at_is_a_place_polars_reads(tmp_path, small_demo):
+    from kit.errors import ParamsError
+
+    with pytest.raises(ParamsError, match="polars, which reads s3a://"):
+        load_params(write_params(tmp_path, small_demo, SPARK + "  rows_at: hdfs://cluster/kit\n"))
 
 
 VOLATILE = ("timings_seconds", "generated_at")

@@ -97,7 +97,7 @@ def slice_session_table_sql(sessions: str, events: str, columns: list[str]) -> s
     return _with_first_visit(f"{kept} UNION ALL BY NAME ({rebuilt})")
 
 
-def write_session_table(events: Path, out: Path, dataset_sessions: Path | None = None) -> None:
+def write_session_table(events: Path, out: Path, dataset_sessions: str | Path | None = None) -> None:
     """``out``: the session table of the events in the Parquet file ``events``, made by DuckDB
     (all cores, at most :data:`MEMORY_LIMIT` of memory, spilling beside ``out``). For a slice
     that keeps all the events of its customers, ``dataset_sessions`` is the whole dataset's

@@ -17,7 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from kit.i18n.glossary import GROUPS, RULE_FORMULAS, TERMS
-from kit.metrics.quality import ROWS, event_checks
+from kit.metrics.quality import NOT_COLUMNS, ROWS, event_checks
 from kit.run import Run
 
 QUALITY_TABLES = ("orders", "customers", "order_items", "events", "marketing_spend")
@@ -82,7 +82,7 @@ def quality_counts(run: Run) -> pl.DataFrame:
             continue
         if name == "events":  # summed from the events counted once, not read again
             per_event = event_counts(run)
-            names = [c for c in per_event.columns if c not in DERIVED and c != ROWS]
+            names = [c for c in per_event.columns if c not in DERIVED and c not in NOT_COLUMNS]
             checked = [c for c in names if c not in KEYS[name]]
             counted = per_event.select(pl.col(ROWS).sum(), *[pl.col(c).sum() for c in checked])
         else:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import polars as pl
 
 from kit.figures.appendix import glossary
+from kit.metrics.quality import FIRST, LAST
 from kit.run import Run
 
 DEFINITIONS = ("active_customers", "new_customers", "paid_orders", "session", "churn_rate", "stage_at_risk",
@@ -71,10 +72,7 @@ def sources(run: Run) -> pl.DataFrame:
         frame = run.table(name)
         if frame is None:
             continue
-        column = DATES[name]
-        first = last = None
-        if column in frame.collect_schema().names():
-            first, last = frame.select(pl.col(column).min().alias("first"), pl.col(column).max().alias("last")).collect().row(0)
+        first, last = _dates(run, name, frame)
         note = {"events": loc.t("intro.note.events", hours=loc.number(conv.cart_window_hours, 0)),
                 "sessions": loc.t("intro.note.sessions", minutes=conv.session_gap_minutes)}.get(
             name, loc.t(f"intro.note.{name}"))
@@ -82,6 +80,20 @@ def sources(run: Run) -> pl.DataFrame:
                     "rows": float(rows_used.get(name, 0)), "first": _day(first), "last": _day(last), "note": note})
     return pl.DataFrame(out, schema={"table": pl.String, "name": pl.String, "source": pl.String, "rows": pl.Float64,
                                      "first": pl.String, "last": pl.String, "note": pl.String})
+
+
+def _dates(run: Run, name: str, frame: pl.LazyFrame) -> tuple:
+    """The table's first and last date (:data:`DATES`). The events' come from their counts per
+    event name (``run.event_checks``) and the sessions' from their lengths counted by day
+    (``run.visit_durations``) where the run has them, so that no row per event or session is read."""
+    counted = {"events": (run.event_checks, FIRST, LAST), "sessions": (run.visit_durations, "date", "date")}
+    table, low, high = counted.get(name, (None, None, None))
+    if table is None or low not in table.collect_schema().names():
+        table, low = frame, DATES[name]
+        high = low
+        if low not in frame.collect_schema().names():
+            return None, None
+    return table.select(pl.col(low).min(), pl.col(high).max().alias("_high")).collect().row(0)
 
 
 def _day(value) -> str | None:

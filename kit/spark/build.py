@@ -45,9 +45,22 @@ def listing_fingerprint(listed: list[tuple[str, int, int]]) -> str:
     return h.hexdigest()
 
 
+def rows_folder(params, key: str) -> str | None:
+    """The URI under which a dataset's row tables stay (``spark.rows_at``, one folder per dataset
+    key; a plain path is taken from the params file's folder), or None when every table is
+    copied into the dataset."""
+    from kit.params import is_remote
+
+    rows_at = params.spark.rows_at
+    if rows_at is None:
+        return None
+    base = rows_at if is_remote(rows_at) else params.resolve(rows_at).resolve().as_uri()
+    return f"{base.rstrip('/')}/{key}"
+
+
 def build(params, folder: Path, step) -> None:
     """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
-    from kit.dataset import META, settings
+    from kit.dataset import META, ROW_TABLES, settings
     from kit.metrics.funnel import prepared_steps
     from kit.run import _jsonable, data_errors_message, fingerprint
     from kit.spark.layout import conform_to, local_schemas
@@ -64,7 +77,7 @@ def build(params, folder: Path, step) -> None:
         session_table,
         visit_counts,
     )
-    from kit.spark.write import write_table
+    from kit.spark.write import stage, write_table
 
     spark = session_for(params)
     step("loading and validating (Spark)")
@@ -80,16 +93,25 @@ def build(params, folder: Path, step) -> None:
     tmp.mkdir(parents=True)
     staging = (f"{params.spark.staging.rstrip('/')}/{folder.name}-{uuid.uuid4().hex[:8]}" if params.spark.staging
                else (tmp / ".staging").resolve().as_uri())
+    kept = rows_folder(params, folder.name)
+    left: dict[str, str] = {}  # the tables left at rows_at: where
+
+    def write(frame, name: str) -> int:
+        if kept is None or name not in ROW_TABLES:
+            return write_table(spark, frame, name, staging, tmp)
+        left[name] = stage(frame, kept, name)
+        return spark.read.parquet(left[name]).count()
+
     try:
         rows = {}
         step("writing the prepared data (Spark)")
         for name, frame in frames.items():
-            rows[name] = write_table(spark, conform_to(frame, schemas[name]), name, staging, tmp)
+            rows[name] = write(conform_to(frame, schemas[name]), name)
         if "events" in frames:
             step("building the sessions (Spark)")
             # from the events as written, each table from those before it as written, as the
             # local engine does (kit.dataset.write_event_tables)
-            written = lambda name: spark.read.parquet(f"{staging.rstrip('/')}/{name}")  # noqa: E731
+            written = lambda name: spark.read.parquet(left.get(name, f"{staging.rstrip('/')}/{name}"))  # noqa: E731
             made = {"event_checks": lambda: event_checks(written("events")),
                     "sessions": lambda: session_table(written("events")),
                     "visits": lambda: visit_counts(written("sessions")),
@@ -97,17 +119,17 @@ def build(params, folder: Path, step) -> None:
                     "carts": lambda: cart_table(written("events"), written("sessions")),
                     "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
             for name, make in made.items():
-                rows[name] = write_table(spark, conform_to(make(), schemas[name]), name, staging, tmp)
+                rows[name] = write(conform_to(make(), schemas[name]), name)
             carts = counted_carts(written("carts"), written("cart_lines"), params.conversion.cart_window_hours)
             for name, frame in carts.items():
-                rows[name] = write_table(spark, conform_to(frame, schemas[name]), name, staging, tmp)
+                rows[name] = write(conform_to(frame, schemas[name]), name)
             if prepared_steps(steps):  # as kit.dataset.write_event_tables: steps the session table times
                 events, sessions = written("events"), written("sessions")
                 counted = (session_journey_tables(events, sessions, steps,
                                                   written("orders") if "orders" in frames else None)
                            | path_counts(events, sessions, steps))
                 for name, frame in counted.items():
-                    rows[name] = write_table(spark, conform_to(frame, schemas[name]), name, staging, tmp)
+                    rows[name] = write(conform_to(frame, schemas[name]), name)
         quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
@@ -119,8 +141,9 @@ def build(params, folder: Path, step) -> None:
             remote + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local])
         meta = {"key": folder.name, "settings": settings(params),
                 "prepared_at": datetime.now().isoformat(timespec="seconds"),
-                "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item()
-                         for p in sorted(tmp.glob("*.parquet"))},
+                "rows": dict(sorted(({p.stem: pl.scan_parquet(p).select(pl.len()).collect().item()
+                                      for p in tmp.glob("*.parquet")} | {name: rows[name] for name in left}).items())),
+                "rows_at": left,
                 "read_rows": loaded.rows, "fingerprint": print_, "kit_version": __version__,
                 "engine": "spark", "spark_master": spark.sparkContext.master, "spark_version": spark.version}
         (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")

@@ -194,10 +194,11 @@ def event_checks(events):
     column's missing values."""
     from pyspark.sql import functions as F
 
-    from kit.metrics.quality import ROWS
+    from kit.metrics.quality import FIRST, LAST, ROWS
 
     others = [c for c in events.columns if c != "event"]
-    return events.groupBy("event").agg(F.count(F.lit(1)).alias(ROWS),
+    return events.groupBy("event").agg(F.count(F.lit(1)).alias(ROWS), F.min("event_time").alias(FIRST),
+                                       F.max("event_time").alias(LAST),
                                        *[F.count_if(F.col(f"`{c}`").isNull()).alias(c) for c in others])
 
 
