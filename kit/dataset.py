@@ -43,12 +43,13 @@ LAYOUT = 8
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
 the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted, 7: with the events' quality counts, 8: with their first and
-last time; the tables Spark leaves at spark.rows_at)."""
+last time, the visitors' logins; the tables Spark leaves at spark.rows_at)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
 FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "cart_counts", "pay_delays",
-               "cart_line_counts", "journey_counts", "convert_times", "path_moves", "path_counts", "event_checks")
+               "cart_line_counts", "journey_counts", "convert_times", "path_moves", "path_counts", "event_checks",
+               "visitor_links")
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
 COMPRESSION = "lz4"
@@ -275,6 +276,7 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
     customers (its session table is then cut, not built again), and ``users`` their ids when
     known (``user_id``)."""
     from kit.metrics.cart import cart_lines, cart_table, counted_carts
+    from kit.metrics.experiments import visitor_links
     from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
     from kit.metrics.profile import duration_counts, visit_counts
     from kit.metrics.quality import event_checks
@@ -282,6 +284,9 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
     if events is None:
         events = pl.scan_parquet(folder / "events.parquet")
     event_checks(events).collect(engine="streaming").write_parquet(folder / "event_checks.parquet", compression=COMPRESSION)
+    links = visitor_links(events)
+    if links is not None:
+        links.collect(engine="streaming").write_parquet(folder / "visitor_links.parquet", compression=COMPRESSION)
     if whole is None or not _cut_sessions(whole.source("sessions"), events, folder, users):
         _build_sessions(events, folder, whole)
     sessions = pl.scan_parquet(folder / "sessions.parquet")

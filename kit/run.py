@@ -38,8 +38,8 @@ order, 5: sessions say whether they are their user's first visit, 6: the tables 
 dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
 customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
 counted, 10: with the funnel's journeys and paths counted, 11: with the carts counted, 12: with
-the events' quality counts, 13: with their first and last time, and views of the tables Spark left at
-spark.rows_at); a cached run prepared with another layout is prepared again."""
+the events' quality counts, 13: with their first and last time, the visitors' logins, and views of the tables Spark left
+at spark.rows_at); a cached run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint

@@ -61,9 +61,16 @@ def test_a_unit_is_the_customer_else_the_visitor_s_login_else_the_visitor():
                            "event_time": [at(-2), at(-1), at(-1)]}).lazy()
     table = exposures_table([("e", "A", at(), "c1", "v7"), ("e", "B", at(), None, "v1"),
                              ("e", "A", at(), None, "v2"), ("e", "A", at(), None, None)], with_visitor=True)
-    units = ex.exposures(table, events).collect().sort("unit")
+    units = ex.exposures(table, ex.visitor_links(events)).collect().sort("unit")
     assert units["unit"].to_list() == ["c1", "c9", "v:v2"]  # the row naming nobody is left out
     assert units["linked"].to_list() == [True, True, False]
+
+
+def test_a_visitor_logged_in_as_two_customers_at_one_instant_is_the_least_id():
+    events = pl.DataFrame({"visitor_id": ["v1", "v1", "v1", "v2"], "customer_id": ["c9", "c3", "c1", None],
+                           "event_time": [at(-2), at(-2), at(-1), at(-3)]}).lazy()
+    links = ex.visitor_links(events).collect().sort("visitor_id")
+    assert links.to_dicts() == [{"visitor_id": "v1", "linked": "c3"}]  # c1 logged in later; v2 never
 
 
 def test_a_unit_seen_in_two_variants_is_counted_and_has_no_variant():
@@ -368,6 +375,30 @@ def test_the_demo_shop_s_two_experiments_are_read_and_recorded(run):
     doc = validate_metrics(json.loads(path.read_text(encoding="utf-8")))
     assert [r.experiment_id for r in doc.sections.experiments.readouts] == ["EXP-EMAIL-SUBJECT", "EXP-HOME-BANNER"]
     assert fig.readout(run, reuse=True).results.equals(read.results)
+
+
+def test_the_readout_reads_the_visitors_logins_prepared_with_the_run_not_the_events(run, monkeypatch):
+    """The same readout with the events unreadable: the logins come from ``visitor_links.parquet``,
+    which the run has (the demo's exposures name visitors who logged in)."""
+    from kit.run import Run
+
+    assert run.table("visitor_links") is not None
+    before = fig.readout(run)
+    table = Run.table
+
+    def unreadable(self, name):
+        frame = table(self, name)
+        if name != "events" or frame is None:
+            return frame
+        return frame.filter(pl.lit(True).map_batches(lambda _: pytest.fail("read the events"), return_dtype=pl.Boolean))
+
+    monkeypatch.setattr(Run, "table", unreadable)
+    after = fig.readout(run)
+    assert after.experiments.equals(before.experiments) and after.results.equals(before.results)
+    # and the logins matter here: exposures naming only a visitor who logged in
+    logins = run.table("visitor_links").collect()
+    by_visitor = run.table("experiments").filter(pl.col("customer_id").is_null()).collect()
+    assert by_visitor.join(logins, on="visitor_id", how="semi").height > 0
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -49,11 +49,18 @@ def readout(run: Run, reuse: bool = False) -> ex.Readout:
             return ex.Readout(*saved)
     data_end = run.meta.get("data_end")
     table = ex.readout(run.table("experiments"), run.orders, run.period, run.params.experiments.settings_for,
-                       date.fromisoformat(data_end) if data_end else None, run.events, run.sessions, run.customers)
+                       date.fromisoformat(data_end) if data_end else None, visitor_links(run), run.sessions, run.customers)
     for name, frame in zip(KEPT, table, strict=True):
         run.save_result(name, frame)
     run.record("experiments", {"readouts": [_record(e) for e in each(table)]})
     return table
+
+
+def visitor_links(run: Run) -> pl.LazyFrame | None:
+    """The visitors' logins (:func:`kit.metrics.experiments.visitor_links`): prepared with the run,
+    else found in its events."""
+    prepared = run.table("visitor_links")
+    return prepared if prepared is not None else ex.visitor_links(run.events)
 
 
 def each(table: ex.Readout) -> list[Experiment]:

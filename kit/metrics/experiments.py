@@ -83,27 +83,30 @@ def is_proportion(metric: str) -> bool:
 
 
 def visitor_links(events: pl.LazyFrame | None) -> pl.LazyFrame | None:
-    """``visitor_id, linked``: the customer each visitor is seen logged in as (the first by time),
-    or None when the events cannot tell (no events, or no visitor or customer ids)."""
+    """``visitor_id, linked``: the customer each visitor is seen logged in as (the first by time;
+    at one instant, the least id), or None when the events cannot tell (no events, or no visitor
+    or customer ids). Prepared once per dataset and per slice (``visitor_links.parquet``, a row
+    per visitor who logged in): the readout reads it, not the events."""
     if events is None:
         return None
     names = events.collect_schema().names()
     if "visitor_id" not in names or "customer_id" not in names:
         return None
     return (events.filter(pl.col("customer_id").is_not_null() & pl.col("visitor_id").is_not_null())
-            .group_by("visitor_id").agg(pl.col("customer_id").min_by("event_time").alias("linked")))
+            .group_by("visitor_id").agg(pl.col("customer_id").sort_by("event_time", "customer_id").first()
+                                        .alias("linked")))
 
 
-def exposures(experiments: pl.LazyFrame, events: pl.LazyFrame | None = None) -> pl.LazyFrame:
+def exposures(experiments: pl.LazyFrame, links: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """One row per experiment and unit: ``experiment_id, unit, variant`` (null when the unit saw
     several), ``variants`` (how many it saw), ``exposure_time`` (its first), ``linked`` (the unit
-    is a customer, whose orders can be read). Rows naming nobody are left out."""
+    is a customer, whose orders can be read). A visitor is the customer it logged in as
+    (``links``: :func:`visitor_links`). Rows naming nobody are left out."""
     names = experiments.collect_schema().names()
     customer = pl.col("customer_id") if "customer_id" in names else pl.lit(None, pl.String)
     visitor = pl.col("visitor_id") if "visitor_id" in names else pl.lit(None, pl.String)
     rows = experiments.with_columns(customer.alias("_customer"), visitor.alias("_visitor"))
-    links = visitor_links(events) if "visitor_id" in names else None
-    if links is not None:
+    if "visitor_id" in names and links is not None:
         rows = rows.join(links.rename({"visitor_id": "_visitor"}), on="_visitor", how="left")
     else:
         rows = rows.with_columns(pl.lit(None, pl.String).alias("linked"))
@@ -325,13 +328,13 @@ def _row_sums(frame: pl.DataFrame) -> dict:
 
 
 def readout(experiments: pl.LazyFrame, orders: pl.LazyFrame, period: Period, settings: Callable[[str], dict],
-            data_end: date | None = None, events: pl.LazyFrame | None = None, sessions: pl.LazyFrame | None = None,
+            data_end: date | None = None, links: pl.LazyFrame | None = None, sessions: pl.LazyFrame | None = None,
             customers: pl.LazyFrame | None = None) -> Readout:
     """Every experiment with units first exposed in ``period``, read through the period's end
     (its units exposed since it started, their outcomes up to ``data_end``, the data's last
-    day). ``settings(experiment_id)`` gives its settings (:meth:`kit.params.Experiments.settings_for`).
-    Each table is described on :class:`Readout`."""
-    units = exposures(experiments, events).filter(pl.col("exposure_time") < period.end_dt).collect()
+    day). ``settings(experiment_id)`` gives its settings (:meth:`kit.params.Experiments.settings_for`);
+    ``links`` the visitors' logins (:func:`visitor_links`). Each table is described on :class:`Readout`."""
+    units = exposures(experiments, links).filter(pl.col("exposure_time") < period.end_dt).collect()
     in_period = units.filter(pl.col("exposure_time") >= period.start_dt)
     ids = sorted(in_period["experiment_id"].unique().to_list())
     if not ids:

@@ -76,6 +76,7 @@ def build(params, folder: Path, step) -> None:
         session_journey_tables,
         session_table,
         visit_counts,
+        visitor_links,
     )
     from kit.spark.write import stage, write_table
 
@@ -118,6 +119,9 @@ def build(params, folder: Path, step) -> None:
                     "visit_durations": lambda: duration_counts(written("sessions")),
                     "carts": lambda: cart_table(written("events"), written("sessions")),
                     "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
+            links = visitor_links(written("events"))
+            if links is not None:
+                made["visitor_links"] = lambda: links
             for name, make in made.items():
                 rows[name] = write(conform_to(make(), schemas[name]), name)
             carts = counted_carts(written("carts"), written("cart_lines"), params.conversion.cart_window_hours)

@@ -15,6 +15,7 @@ import polars as pl
 from kit.contract import TABLES, lines_with_orders
 from kit.metrics.cart import cart_lines, cart_table, counted_carts
 from kit.metrics.customers import with_paid_neighbours
+from kit.metrics.experiments import visitor_links
 from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
 from kit.metrics.profile import duration_counts, visit_counts
 from kit.metrics.quality import event_checks
@@ -39,6 +40,9 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequen
         schemas |= {"event_checks": event_checks(empty["events"]).collect_schema(), "sessions": sessions.collect_schema(), "visits": visit_counts(sessions).collect_schema(),
                     "visit_durations": duration_counts(sessions).collect_schema(), "carts": carts.collect_schema(),
                     "cart_lines": cart_lines(empty["events"], carts).collect_schema()}
+        links = visitor_links(empty["events"])
+        if links is not None:
+            schemas["visitor_links"] = links.collect_schema()
         # the counted carts' columns are the same for any window
         schemas |= {name: table.collect_schema()
                     for name, table in counted_carts(carts, cart_lines(empty["events"], carts), 24).items()}

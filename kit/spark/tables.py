@@ -202,6 +202,17 @@ def event_checks(events):
                                        *[F.count_if(F.col(f"`{c}`").isNull()).alias(c) for c in others])
 
 
+def visitor_links(events):
+    """Twin of :func:`kit.metrics.experiments.visitor_links`: per visitor who logged in, the
+    customer of its first login (at one instant, the least id); None without both ids."""
+    from pyspark.sql import functions as F
+
+    if "visitor_id" not in events.columns or "customer_id" not in events.columns:
+        return None
+    return (events.filter(F.col("customer_id").isNotNull() & F.col("visitor_id").isNotNull())
+            .groupBy("visitor_id").agg(F.min_by("customer_id", F.struct("event_time", "customer_id")).alias("linked")))
+
+
 def visit_counts(sessions):
     """Twin of :func:`kit.metrics.profile.visit_counts`: sessions per hour of their start, device,
     source and paid."""
