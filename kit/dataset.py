@@ -37,19 +37,20 @@ import polars as pl
 
 from kit import __version__
 from kit.errors import DataError
-from kit.params import Conversion, RunParams, is_remote
+from kit.params import Conversion, Experiments, RunParams, is_remote
 
 LAYOUT = 8
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
-the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted, 7: with the events' quality counts, 8: with their first and
-last time, the visitors' logins; the tables Spark leaves at spark.rows_at)."""
+the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted,
+7: with the events' quality counts, 8: with their first and last time, the visitors' logins and
+what the exposed units' sessions say; the tables Spark leaves at spark.rows_at)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
 FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "cart_counts", "pay_delays",
                "cart_line_counts", "journey_counts", "convert_times", "path_moves", "path_counts", "event_checks",
-               "visitor_links")
+               "visitor_links", "experiment_visits")
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
 COMPRESSION = "lz4"
@@ -237,7 +238,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
             lf.sink_parquet(tmp / f"{name}.parquet", compression=COMPRESSION)
         if "events" in tables:
             step("building the sessions")
-            write_event_tables(tmp, params.conversion)
+            write_event_tables(tmp, params.conversion, experiments=params.experiments)
         files = [f for fs in loaded.files.values() for f in fs]
         files += [tmp / f"{name}.parquet" for name, source in params.data.sources().items()
                   if source.database is not None and (tmp / f"{name}.parquet").exists()]
@@ -257,7 +258,8 @@ def _build(params: RunParams, folder: Path, step) -> None:
 
 
 def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | None = None,
-                       events: pl.LazyFrame | None = None, users: pl.LazyFrame | None = None) -> None:
+                       events: pl.LazyFrame | None = None, users: pl.LazyFrame | None = None,
+                       experiments: Experiments | None = None) -> None:
     """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
     figures read instead of them: the events' quality counts (``event_checks.parquet``:
     :func:`kit.metrics.quality.event_checks`), ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
@@ -274,9 +276,11 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
     :func:`kit.metrics.funnel.path_counts`); those four only for steps the session table times.
     ``whole``: the dataset the events are a slice of, when the slice keeps every event of its
     customers (its session table is then cut, not built again), and ``users`` their ids when
-    known (``user_id``)."""
+    known (``user_id``). With an experiments table in ``folder``, what its units' sessions say
+    (``experiment_visits.parquet``: :func:`kit.metrics.experiments.experiment_visits`, for the
+    ``experiments`` settings)."""
     from kit.metrics.cart import cart_lines, cart_table, counted_carts
-    from kit.metrics.experiments import visitor_links
+    from kit.metrics.experiments import experiment_visits, visitor_links
     from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
     from kit.metrics.profile import duration_counts, visit_counts
     from kit.metrics.quality import event_checks
@@ -299,6 +303,12 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
                             conversion.cart_window_hours)
     for name, table in zip(counted, pl.collect_all(list(counted.values()), engine="streaming"), strict=True):
         table.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
+    exposed = folder / "experiments.parquet"
+    if experiments is not None and exposed.exists():
+        logins = folder / "visitor_links.parquet"
+        experiment_visits(pl.scan_parquet(exposed), pl.scan_parquet(logins) if logins.exists() else None, sessions,
+                          experiments.settings_for).collect(
+            engine="streaming").write_parquet(folder / "experiment_visits.parquet", compression=COMPRESSION)
     steps = conversion.funnel_steps
     if prepared_steps(steps):
         orders = folder / "orders.parquet"

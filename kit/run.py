@@ -38,8 +38,9 @@ order, 5: sessions say whether they are their user's first visit, 6: the tables 
 dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8: a slice by
 customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
 counted, 10: with the funnel's journeys and paths counted, 11: with the carts counted, 12: with
-the events' quality counts, 13: with their first and last time, the visitors' logins, and views of the tables Spark left
-at spark.rows_at); a cached run prepared with another layout is prepared again."""
+the events' quality counts, 13: with their first and last time, the visitors' logins and what
+the exposed units' sessions say, and views of the tables Spark left at spark.rows_at); a cached
+run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -436,9 +437,10 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
                 users = data_dir / "keys" / "users.parquet"
                 tables["events"].select("user_id").unique().sink_parquet(users)
                 views["events"] = {"table": dataset.source("events"), "keys": str(users), "on": "user_id"}
-                write_event_tables(data_dir, params.conversion, dataset, read_view(views["events"]), pl.scan_parquet(users))
+                write_event_tables(data_dir, params.conversion, dataset, read_view(views["events"]), pl.scan_parquet(users),
+                                   params.experiments)
             else:
-                write_event_tables(data_dir, params.conversion)
+                write_event_tables(data_dir, params.conversion, experiments=params.experiments)
     else:
         data_dir = dataset.folder
         # the tables Spark left on the cluster's storage (spark.rows_at) are read from there

@@ -139,6 +139,39 @@ def test_step_reach_comes_from_the_sessions_in_the_window():
     assert (row["y:step:checkout"], row["x:step:checkout"]) == (1.0, 0.0)
 
 
+def test_what_the_sessions_say_of_a_unit_by_hand_and_read_the_same_prepared_or_not():
+    """c1 exposed at T0 with a 3-day window and a 14-day lookback: a cart 3 days before (lookback),
+    a checkout session spanning the exposure (from T0 - 1 h to T0 + 1 h: in the window), and at
+    T0 - 1 h two sessions starting together on PC and App (the greatest name, PC, is its device);
+    c2 has no session: no reach, no device. The readout reads the same from the prepared table."""
+    from kit.metrics.sessions import FIRST, LAST
+
+    h = 1 / 24
+    sessions = pl.DataFrame({
+        "user_id": ["c1", "c1", "c1"], "start": [at(-3), at(-h), at(-h)], "device": ["App", "PC", "App"],
+        FIRST + "add_to_cart": [at(-3), None, None], LAST + "add_to_cart": [at(-3), None, None],
+        FIRST + "checkout": [None, at(-h), None], LAST + "checkout": [None, at(h), None]}).lazy()
+    units = pl.DataFrame({"experiment_id": ["e", "e"], "unit": ["c1", "c2"], "exposure_time": [T0, T0],
+                          "window_days": [3.0, 3.0], "lookback_days": [14.0, 14.0]}).lazy()
+    said = ex.session_outcomes(units, sessions, ("add_to_cart", "checkout")).collect().sort("unit").to_dicts()
+    assert said == [
+        {"experiment_id": "e", "unit": "c1", "y:step:add_to_cart": 0.0, "y:step:checkout": 1.0,
+         "x:step:add_to_cart": 1.0, "x:step:checkout": 1.0, "device": "PC"},
+        {"experiment_id": "e", "unit": "c2", "y:step:add_to_cart": 0.0, "y:step:checkout": 0.0,
+         "x:step:add_to_cart": 0.0, "x:step:checkout": 0.0, "device": None}]
+    table = exposures_table([("e", "A", T0, "c1"), ("e", "B", T0, "c2")])
+    conf = settings(steps=["add_to_cart", "checkout"], segments=["device"])
+    prepared = ex.experiment_visits(table, None, sessions, conf)
+    assert prepared.collect()["window_days"].to_list() == [3.0, 3.0]
+    plain = ex.readout(table, orders([]), Q4, conf, sessions=sessions)
+    read = ex.readout(table, orders([]), Q4, conf, sessions=sessions.filter(pl.lit(False)), visits=prepared)
+    assert read.results.equals(plain.results) and read.segments.equals(plain.segments)
+    # prepared with another window, it is not read: the (here empty) sessions are
+    other = ex.experiment_visits(table, None, sessions, settings(steps=["add_to_cart", "checkout"], window_days=7))
+    unread = ex.readout(table, orders([]), Q4, conf, sessions=sessions.filter(pl.lit(False)), visits=other)
+    assert not unread.results.equals(plain.results)
+
+
 def test_segments_are_read_before_the_exposure():
     units = pl.DataFrame({"experiment_id": ["e", "e"], "unit": ["c1", "c2"], "exposure_time": [T0, T0],
                           "returning": [True, False]}).lazy()
@@ -377,24 +410,27 @@ def test_the_demo_shop_s_two_experiments_are_read_and_recorded(run):
     assert fig.readout(run, reuse=True).results.equals(read.results)
 
 
-def test_the_readout_reads_the_visitors_logins_prepared_with_the_run_not_the_events(run, monkeypatch):
-    """The same readout with the events unreadable: the logins come from ``visitor_links.parquet``,
-    which the run has (the demo's exposures name visitors who logged in)."""
+def test_the_readout_reads_what_was_prepared_with_the_run_not_the_events_or_the_sessions(run, monkeypatch):
+    """The same readout with the events and sessions unreadable: the logins come from
+    ``visitor_links.parquet`` (the demo's exposures name visitors who logged in), the steps'
+    reach and the devices from ``experiment_visits.parquet``."""
     from kit.run import Run
 
-    assert run.table("visitor_links") is not None
+    assert run.table("visitor_links") is not None and run.table("experiment_visits") is not None
     before = fig.readout(run)
     table = Run.table
 
     def unreadable(self, name):
         frame = table(self, name)
-        if name != "events" or frame is None:
+        if name not in ("events", "sessions") or frame is None:
             return frame
-        return frame.filter(pl.lit(True).map_batches(lambda _: pytest.fail("read the events"), return_dtype=pl.Boolean))
+        return frame.filter(pl.lit(True).map_batches(lambda _: pytest.fail(f"read the {name}"), return_dtype=pl.Boolean))
 
     monkeypatch.setattr(Run, "table", unreadable)
     after = fig.readout(run)
-    assert after.experiments.equals(before.experiments) and after.results.equals(before.results)
+    for name in ("experiments", "variants", "results", "segments", "daily"):
+        assert getattr(after, name).equals(getattr(before, name)), name
+    assert "step:add_to_cart" in after.results["metric"].to_list() and "device" in after.segments["dimension"].to_list()
     # and the logins matter here: exposures naming only a visitor who logged in
     logins = run.table("visitor_links").collect()
     by_visitor = run.table("experiments").filter(pl.col("customer_id").is_null()).collect()

@@ -195,14 +195,22 @@ def test_the_demo_shop_prepared_by_kit_prepare_on_spark_equals_the_local_engines
 
 def test_a_sliced_run_of_a_dataset_whose_rows_stayed_on_the_cluster_equals_the_local_one(spark, tmp_path, small_demo):
     """A region's run cuts its events and sessions from the tables left at ``spark.rows_at``:
-    its tables equal those of the same run from the local engine's dataset."""
+    its tables equal those of the same run from the local engine's dataset. With the
+    experiments' steps and an experiment's own window, both datasets hold the same
+    ``experiment_visits`` (the steps' reach is prepared only with steps)."""
     from kit.run import prepare_run
 
-    params = write_params(tmp_path, small_demo, "slice: {region: 华东}\n" f"spark: {{rows_at: '{tmp_path / 'cluster'}'}}\n")
+    params = write_params(tmp_path, small_demo, "slice: {region: 华东}\n" f"spark: {{rows_at: '{tmp_path / 'cluster'}'}}\n"
+                          "experiments: {steps: [add_to_cart, checkout], by_id: {EXP-EMAIL-SUBJECT: {window_days: 7.5}}}\n")
     east = load_params(params)[0]
     local = prepare_run(east, tmp_path / "w_local", cache_dir=tmp_path / "local")
     remote = prepare_run(east.model_copy(update={"engine": "spark"}), tmp_path / "w_spark", cache_dir=tmp_path / "spark")
-    assert Dataset(tmp_path / "spark" / remote.meta["dataset"]).meta["rows_at"]  # the rows really stayed there
+    on_spark = Dataset(tmp_path / "spark" / remote.meta["dataset"])
+    assert on_spark.meta["rows_at"]  # the rows really stayed there
+    visits = on_spark.table("experiment_visits").collect()
+    assert visits["y:step:checkout"].sum() > 0 and visits["device"].drop_nulls().len() > 0
+    assert sorted(set(visits["window_days"])) == [3.0, 7.5]
+    assert_same_dataset(Dataset(tmp_path / "local" / local.meta["dataset"]), on_spark)
     assert local.meta["rows"] == remote.meta["rows"] and local.meta["rows"]["events"] > 0
     for name in local.meta["rows"]:
         assert_same_table(local.table(name).collect(), remote.table(name).collect(), name)

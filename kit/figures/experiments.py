@@ -49,7 +49,8 @@ def readout(run: Run, reuse: bool = False) -> ex.Readout:
             return ex.Readout(*saved)
     data_end = run.meta.get("data_end")
     table = ex.readout(run.table("experiments"), run.orders, run.period, run.params.experiments.settings_for,
-                       date.fromisoformat(data_end) if data_end else None, visitor_links(run), run.sessions, run.customers)
+                       date.fromisoformat(data_end) if data_end else None, visitor_links(run), run.sessions, run.customers,
+                       run.table("experiment_visits"))
     for name, frame in zip(KEPT, table, strict=True):
         run.save_result(name, frame)
     run.record("experiments", {"readouts": [_record(e) for e in each(table)]})

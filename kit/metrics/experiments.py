@@ -147,13 +147,15 @@ def _us(days: pl.Expr | float) -> pl.Expr:
 
 
 def outcomes(units: pl.LazyFrame, orders: pl.LazyFrame, sessions: pl.LazyFrame | None = None,
-             steps: tuple[str, ...] = ()) -> pl.LazyFrame:
+             steps: tuple[str, ...] = (), visits: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Each unit's outcomes and their pre-exposure values (see the module's docstring).
 
     ``units``: ``experiment_id, unit, exposure_time`` and the unit's experiment's settings
     ``window_days, repurchase_days, lookback_days``. Adds, for each metric ``m``, ``y:m`` (in the
     window) and ``x:m`` (in the lookback before the exposure), and ``returning``,
-    ``refunded_orders``, ``refunded_amount`` (refunds in the window, not counted)."""
+    ``refunded_orders``, ``refunded_amount`` (refunds in the window, not counted). The steps'
+    reach comes from ``visits`` (:func:`session_outcomes` of these units, prepared) or else
+    from the ``sessions``."""
     e = pl.col("exposure_time")
     units = units.with_columns(
         (e + _us(pl.col("window_days"))).alias("_w_end"),
@@ -185,10 +187,31 @@ def outcomes(units: pl.LazyFrame, orders: pl.LazyFrame, sessions: pl.LazyFrame |
     filled = [c for c in per_unit.collect_schema().names() if c not in ("experiment_id", "unit")]
     out = units.join(per_unit, on=["experiment_id", "unit"], how="left").with_columns(
         pl.col(c).fill_null(False if c == "returning" else 0) for c in filled)
-    if sessions is not None and steps:
-        from kit.metrics.sessions import FIRST, LAST
+    if visits is None and sessions is not None and steps:
+        visits = session_outcomes(units, sessions, steps)
+    if visits is not None and steps:
+        reach = [f"{k}:step:{s}" for s in steps for k in ("y", "x")]
+        out = out.join(visits.select("experiment_id", "unit", *reach), on=["experiment_id", "unit"],
+                       how="left").with_columns(pl.col(c).fill_null(0.0) for c in reach)
+    return out.drop("_w_end", "_r_end", "_pre")
 
-        visits = units.select("experiment_id", "unit", "exposure_time", "_w_end", "_pre").join(
+
+def session_outcomes(units: pl.LazyFrame, sessions: pl.LazyFrame, steps: tuple[str, ...]) -> pl.LazyFrame:
+    """What a unit's sessions say of it: ``experiment_id, unit`` of ``units`` (with
+    ``exposure_time, window_days, lookback_days``) and ``y:step:<s>`` (1 when one of its sessions
+    reaches step ``s`` between the exposure ``e`` and ``e + window_days``: the step's first time
+    in the session before the window's end and its last at or after ``e``), ``x:step:<s>`` (the
+    same over the ``lookback_days`` before ``e``), and, when the sessions have devices,
+    ``device``: that of its latest session starting before ``e`` + :data:`SESSION_SLACK` (null
+    when none). Prepared once per dataset for every unit (:func:`experiment_visits`), so that the
+    readout reads no session."""
+    from kit.metrics.sessions import FIRST, LAST
+
+    e = pl.col("exposure_time")
+    out = units.select("experiment_id", "unit")
+    if steps:
+        visits = units.select("experiment_id", "unit", "exposure_time", (e + _us(pl.col("window_days"))).alias("_w_end"),
+                              (e - _us(pl.col("lookback_days"))).alias("_pre")).join(
             sessions.select(pl.col("user_id").alias("unit"), *[FIRST + s for s in steps], *[LAST + s for s in steps]),
             on="unit", how="inner")
         reached = visits.group_by("experiment_id", "unit").agg(
@@ -198,24 +221,76 @@ def outcomes(units: pl.LazyFrame, orders: pl.LazyFrame, sessions: pl.LazyFrame |
                .alias(f"x:step:{s}") for s in steps])
         out = out.join(reached, on=["experiment_id", "unit"], how="left").with_columns(
             pl.col(f"{k}:step:{s}").fill_null(0.0) for s in steps for k in ("y", "x"))
-    return out.drop("_w_end", "_r_end", "_pre")
+    if "device" in sessions.collect_schema().names():
+        # only the exposed units' sessions are sorted for the as-of join, not the whole table
+        theirs = sessions.rename({"user_id": "unit"}).join(units.select("unit").unique(), on="unit", how="semi")
+        devices = _latest_before(units, theirs.filter(pl.col("device") != UNKNOWN), "start", "device", SESSION_SLACK)
+        out = out.join(devices, on=["experiment_id", "unit"], how="left")
+    return out
+
+
+def windows(ids: list[str], settings: Callable[[str], dict]) -> pl.DataFrame:
+    """``experiment_id, window_days, repurchase_days, lookback_days``: each experiment's windows."""
+    conf = {i: settings(i) for i in ids}
+    return pl.DataFrame({"experiment_id": ids,
+                         "window_days": [float(conf[i]["window_days"]) for i in ids],
+                         "repurchase_days": [float(conf[i]["repurchase_days"]) for i in ids],
+                         "lookback_days": [float(conf[i]["cuped_lookback_days"]) for i in ids]},
+                        schema={"experiment_id": pl.String, "window_days": pl.Float64, "repurchase_days": pl.Float64,
+                                "lookback_days": pl.Float64})
+
+
+def visit_steps(settings: Callable[[str], dict], session_columns: list[str]) -> tuple[str, ...]:
+    """The steps whose reach is prepared: those of the experiments' settings the sessions time."""
+    from kit.metrics.sessions import FIRST
+
+    return tuple(s for s in sorted(settings("")["steps"]) if FIRST + s in session_columns)
+
+
+def experiment_visits(experiments: pl.LazyFrame, links: pl.LazyFrame | None, sessions: pl.LazyFrame,
+                      settings: Callable[[str], dict]) -> pl.LazyFrame:
+    """:func:`session_outcomes` of every unit of every experiment (its first exposure, its
+    experiment's windows from ``settings``, the steps of :func:`visit_steps`), with
+    ``window_days, lookback_days``: the readout reads it when they are the run's
+    (``experiment_visits.parquet``, prepared once per dataset and per slice)."""
+    units = exposures(experiments, links).select("experiment_id", "unit", "exposure_time")
+    ids = sorted(experiments.select("experiment_id").drop_nulls().unique().collect()["experiment_id"].to_list())
+    span = windows(ids, settings).drop("repurchase_days")
+    read = session_outcomes(units.join(span.lazy(), on="experiment_id"), sessions,
+                            visit_steps(settings, sessions.collect_schema().names()))
+    return read.join(span.lazy(), on="experiment_id").sort("experiment_id", "unit")
+
+
+def _prepared_visits(visits: pl.LazyFrame | None, frame: pl.DataFrame, steps: tuple[str, ...]) -> pl.LazyFrame | None:
+    """The prepared ``visits`` when they hold every step and the windows of ``frame`` (:func:`windows`)."""
+    if visits is None:
+        return None
+    names = visits.collect_schema().names()
+    if any(f"y:step:{s}" not in names for s in steps):
+        return None
+    keys = ["experiment_id", "window_days", "lookback_days"]
+    have = visits.select(keys).unique().collect()
+    return None if frame.select(keys).join(have, on=keys, how="anti").height else visits
 
 
 def _latest_before(units: pl.LazyFrame, frame: pl.LazyFrame, time: str, value: str, slack: timedelta) -> pl.LazyFrame:
     """``experiment_id, unit, <value>``: the value of the unit's latest ``frame`` row at or before
-    its exposure (+ ``slack``); ``frame`` has ``unit``, ``time`` and ``value``."""
+    its exposure (+ ``slack``; of several at that time, the greatest value); ``frame`` has
+    ``unit``, ``time`` and ``value``."""
     left = units.select("experiment_id", "unit", (pl.col("exposure_time") + slack).alias("_at")).sort("_at")
-    right = frame.select("unit", pl.col(time).alias("_t"), value).drop_nulls(["unit", "_t"]).sort("_t")
+    right = frame.select("unit", pl.col(time).alias("_t"), value).drop_nulls(["unit", "_t"]).sort("_t", value)
     return left.join_asof(right, left_on="_at", right_on="_t", by="unit", strategy="backward",
                           check_sortedness=False).select(
         "experiment_id", "unit", value)
 
 
 def segments_of(units: pl.LazyFrame, cuts: tuple[str, ...], orders: pl.LazyFrame,
-                sessions: pl.LazyFrame | None = None, customers: pl.LazyFrame | None = None) -> pl.LazyFrame:
+                sessions: pl.LazyFrame | None = None, customers: pl.LazyFrame | None = None,
+                visits: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """``units`` with a column per segment cut of ``cuts`` (``device``, ``visitor``, ``region``), each
     read before the exposure; ``unknown`` when the data cannot tell. ``visitor`` needs the
-    ``returning`` column of :func:`outcomes`."""
+    ``returning`` column of :func:`outcomes`; the device of the latest session comes from
+    ``visits`` (:func:`session_outcomes`, prepared) or else from the ``sessions``."""
     out = units
     order_names = orders.collect_schema().names()
     paid_orders = orders.filter(is_paid()).rename({"customer_id": "unit"})
@@ -225,7 +300,9 @@ def segments_of(units: pl.LazyFrame, cuts: tuple[str, ...], orders: pl.LazyFrame
                                    .alias("visitor"))
             continue
         sources = []
-        if cut == "device" and sessions is not None and "device" in sessions.collect_schema().names():
+        if cut == "device" and visits is not None and "device" in visits.collect_schema().names():
+            sources.append(visits.select("experiment_id", "unit", "device"))
+        elif cut == "device" and sessions is not None and "device" in sessions.collect_schema().names():
             sources.append(_latest_before(units, sessions.rename({"user_id": "unit"}).filter(
                 pl.col("device") != UNKNOWN), "start", "device", SESSION_SLACK))
         if cut == "region" and customers is not None and "region" in customers.collect_schema().names():
@@ -329,11 +406,13 @@ def _row_sums(frame: pl.DataFrame) -> dict:
 
 def readout(experiments: pl.LazyFrame, orders: pl.LazyFrame, period: Period, settings: Callable[[str], dict],
             data_end: date | None = None, links: pl.LazyFrame | None = None, sessions: pl.LazyFrame | None = None,
-            customers: pl.LazyFrame | None = None) -> Readout:
+            customers: pl.LazyFrame | None = None, visits: pl.LazyFrame | None = None) -> Readout:
     """Every experiment with units first exposed in ``period``, read through the period's end
     (its units exposed since it started, their outcomes up to ``data_end``, the data's last
     day). ``settings(experiment_id)`` gives its settings (:meth:`kit.params.Experiments.settings_for`);
-    ``links`` the visitors' logins (:func:`visitor_links`). Each table is described on :class:`Readout`."""
+    ``links`` the visitors' logins (:func:`visitor_links`); ``visits`` what the units' sessions
+    say (:func:`experiment_visits`, prepared), read instead of the ``sessions`` when prepared
+    with the run's steps and windows. Each table is described on :class:`Readout`."""
     units = exposures(experiments, links).filter(pl.col("exposure_time") < period.end_dt).collect()
     in_period = units.filter(pl.col("exposure_time") >= period.start_dt)
     ids = sorted(in_period["experiment_id"].unique().to_list())
@@ -350,15 +429,13 @@ def readout(experiments: pl.LazyFrame, orders: pl.LazyFrame, period: Period, set
     metrics_of = {i: [*conf[i]["metrics"], *([f"step:{s}" for s in conf[i]["steps"]] if has_steps else [])]
                   for i in ids}
     steps = tuple(sorted({s for i in ids for s in conf[i]["steps"]})) if has_steps else ()
-    frame = pl.DataFrame({"experiment_id": ids,
-                          "window_days": [float(conf[i]["window_days"]) for i in ids],
-                          "repurchase_days": [float(conf[i]["repurchase_days"]) for i in ids],
-                          "lookback_days": [float(conf[i]["cuped_lookback_days"]) for i in ids]})
+    frame = windows(ids, settings)
     single = units.filter(pl.col("variants") == 1).join(frame, on="experiment_id")
-    read = outcomes(single.lazy(), orders, sessions, steps)
+    visits = _prepared_visits(visits, frame, steps) if has_steps else None
+    read = outcomes(single.lazy(), orders, sessions, steps, visits)
     cuts = tuple(sorted({c for i in ids for c in conf[i]["segments"]}))
     # sorted: every sum below adds the units in one order, whatever order the joins left them in
-    read = segments_of(read, cuts, orders, sessions, customers).collect().sort("experiment_id", "unit").rechunk()
+    read = segments_of(read, cuts, orders, sessions, customers, visits).collect().sort("experiment_id", "unit").rechunk()
     parts = [_experiment(i, conf[i], metrics_of[i], labels, units.filter(pl.col("experiment_id") == i),
                          read.filter(pl.col("experiment_id") == i), period, observed_end, i in after)
              for i in ids]

@@ -58,6 +58,19 @@ def rows_folder(params, key: str) -> str | None:
     return f"{base.rstrip('/')}/{key}"
 
 
+def _experiment_visits(spark, params, experiments, sessions, links):
+    """What the units' sessions say (:func:`kit.spark.tables.experiment_visits`), with each
+    experiment's windows from the params (a small table made on the driver)."""
+    from kit.metrics.experiments import visit_steps, windows
+    from kit.spark.tables import experiment_visits
+
+    ids = sorted(r[0] for r in experiments.select("experiment_id").dropna().distinct().collect())
+    span = windows(ids, params.experiments.settings_for).drop("repurchase_days")
+    frame = spark.createDataFrame(span.rows(), "experiment_id string, window_days double, lookback_days double")
+    return experiment_visits(experiments, links, sessions, frame,
+                             visit_steps(params.experiments.settings_for, sessions.columns))
+
+
 def build(params, folder: Path, step) -> None:
     """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
     from kit.dataset import META, ROW_TABLES, settings
@@ -89,7 +102,7 @@ def build(params, folder: Path, step) -> None:
     frames = prepared_frames(loaded, gap)
     steps = params.conversion.funnel_steps
     schemas = local_schemas({name: [c for c in f.columns if not c.startswith("_")] for name, f in loaded.tables.items()},
-                            gap, steps)
+                            gap, steps, params.experiments.settings_for)
     tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
     staging = (f"{params.spark.staging.rstrip('/')}/{folder.name}-{uuid.uuid4().hex[:8]}" if params.spark.staging
@@ -124,6 +137,11 @@ def build(params, folder: Path, step) -> None:
                 made["visitor_links"] = lambda: links
             for name, make in made.items():
                 rows[name] = write(conform_to(make(), schemas[name]), name)
+            if "experiments" in frames:  # as kit.dataset.write_event_tables, from the tables as written
+                rows["experiment_visits"] = write(conform_to(
+                    _experiment_visits(spark, params, written("experiments"), written("sessions"),
+                                       written("visitor_links") if "visitor_links" in rows else None),
+                    schemas["experiment_visits"]), "experiment_visits")
             carts = counted_carts(written("carts"), written("cart_lines"), params.conversion.cart_window_hours)
             for name, frame in carts.items():
                 rows[name] = write(conform_to(frame, schemas[name]), name)

@@ -8,23 +8,25 @@ then check the values).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from kit.contract import TABLES, lines_with_orders
 from kit.metrics.cart import cart_lines, cart_table, counted_carts
 from kit.metrics.customers import with_paid_neighbours
-from kit.metrics.experiments import visitor_links
+from kit.metrics.experiments import experiment_visits, visitor_links
 from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
 from kit.metrics.profile import duration_counts, visit_counts
 from kit.metrics.quality import event_checks
 from kit.metrics.sessions import derive_sessions, session_table, stitch_users
 
 
-def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequence[str]) -> dict[str, pl.Schema]:
+def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequence[str],
+                  experiments: Callable[[str], dict] | None = None) -> dict[str, pl.Schema]:
     """The schema of each prepared table (and those made from the events, with the funnel
-    ``steps``) the local engine writes when the loaded tables have ``columns`` (contract columns, by table)."""
+    ``steps`` and the ``experiments`` settings) the local engine writes when the loaded tables
+    have ``columns`` (contract columns, by table)."""
     empty = {name: pl.LazyFrame(schema={c: TABLES[name].schema[c] for c in cols}) for name, cols in columns.items()}
     # the same steps as kit.dataset._build, on no rows
     if "orders" in empty:
@@ -43,6 +45,9 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequen
         links = visitor_links(empty["events"])
         if links is not None:
             schemas["visitor_links"] = links.collect_schema()
+        if "experiments" in empty and experiments is not None:
+            schemas["experiment_visits"] = experiment_visits(empty["experiments"], links, sessions,
+                                                             experiments).collect_schema()
         # the counted carts' columns are the same for any window
         schemas |= {name: table.collect_schema()
                     for name, table in counted_carts(carts, cart_lines(empty["events"], carts), 24).items()}

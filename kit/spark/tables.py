@@ -213,6 +213,69 @@ def visitor_links(events):
             .groupBy("visitor_id").agg(F.min_by("customer_id", F.struct("event_time", "customer_id")).alias("linked")))
 
 
+def _shift(days: str, sign: int):
+    """``exposure_time`` moved by ``sign`` x the column ``days`` of days, to the microsecond (as
+    :func:`kit.metrics.experiments._us`)."""
+    from pyspark.sql import functions as F
+
+    micros = F.round(F.col(days) * 86_400_000_000, 0).cast("long")
+    return F.timestamp_micros(F.unix_micros(F.col("exposure_time")) + F.lit(sign) * micros)
+
+
+def experiment_visits(experiments, links, sessions, windows, steps):
+    """Twin of :func:`kit.metrics.experiments.experiment_visits`: every unit of every experiment
+    (its first exposure), the steps its sessions reach in its experiment's window and lookback
+    (``windows``: ``experiment_id, window_days, lookback_days``), and the device of its latest
+    session starting before the exposure + :data:`kit.metrics.experiments.SESSION_SLACK` (of
+    several at that time, the greatest name)."""
+    from pyspark.sql import functions as F
+
+    from kit.metrics.experiments import SESSION_SLACK
+
+    names = experiments.columns
+    customer = F.col("customer_id") if "customer_id" in names else F.lit(None).cast("string")
+    visitor = F.col("visitor_id") if "visitor_id" in names else F.lit(None).cast("string")
+    rows = experiments.select("experiment_id", "exposure_time", customer.alias("_customer"), visitor.alias("_visitor"))
+    if "visitor_id" in names and links is not None:
+        rows = rows.join(links.withColumnRenamed("visitor_id", "_visitor"), on="_visitor", how="left")
+    else:
+        rows = rows.withColumn("linked", F.lit(None).cast("string"))
+    unit = F.coalesce("_customer", "linked", F.concat(F.lit("v:"), F.col("_visitor")))
+    units = (rows.select("experiment_id", "exposure_time", unit.alias("unit")).filter(F.col("unit").isNotNull())
+             .groupBy("experiment_id", "unit").agg(F.min("exposure_time").alias("exposure_time"))
+             .join(F.broadcast(windows), on="experiment_id"))
+    keys = ["experiment_id", "unit"]
+    out = units.select(*keys, "window_days", "lookback_days")
+    e = F.col("exposure_time")
+    if steps:
+        visits = units.select(*keys, "exposure_time", _shift("window_days", 1).alias("_w_end"),
+                              _shift("lookback_days", -1).alias("_pre")).join(
+            sessions.select(F.col("user_id").alias("unit"), *[F.col(f"`{FIRST + s}`") for s in steps],
+                            *[F.col(f"`{LAST + s}`") for s in steps]), on="unit")
+
+        def reached(cond, name):
+            return F.max(F.coalesce(cond, F.lit(False))).cast("double").alias(name)
+
+        counted = visits.groupBy(*keys).agg(
+            *[reached((F.col(f"`{LAST + s}`") >= e) & (F.col(f"`{FIRST + s}`") < F.col("_w_end")), f"y:step:{s}")
+              for s in steps],
+            *[reached((F.col(f"`{LAST + s}`") >= F.col("_pre")) & (F.col(f"`{FIRST + s}`") < e), f"x:step:{s}")
+              for s in steps])
+        reach = [f"{k}:step:{s}" for s in steps for k in ("y", "x")]
+        out = out.join(counted, on=keys, how="left").select(
+            *[c for c in out.columns], *[F.coalesce(F.col(f"`{c}`"), F.lit(0.0)).alias(c) for c in reach])
+    if "device" in sessions.columns:
+        at = F.timestamp_micros(F.unix_micros(e) + F.lit(int(SESSION_SLACK.total_seconds() * 1_000_000)))
+        devices = (units.select(*keys, at.alias("_at"))
+                   .join(sessions.filter(F.col("device") != UNKNOWN)
+                         .select(F.col("user_id").alias("unit"), F.col("start").alias("_t"), "device")
+                         .filter(F.col("unit").isNotNull() & F.col("_t").isNotNull()), on="unit")
+                   .filter(F.col("_t") <= F.col("_at"))
+                   .groupBy(*keys).agg(F.max_by("device", F.struct("_t", "device")).alias("device")))
+        out = out.join(devices, on=keys, how="left")
+    return out
+
+
 def visit_counts(sessions):
     """Twin of :func:`kit.metrics.profile.visit_counts`: sessions per hour of their start, device,
     source and paid."""
