@@ -180,6 +180,23 @@ def prepare_dataset(params: RunParams, cache_dir: Path, progress=None) -> tuple[
     return Dataset(folder), notes
 
 
+def check_rows_readable(dataset: Dataset) -> None:
+    """Stop with one message when a table left on the cluster's storage (``spark.rows_at``)
+    cannot be read from this machine: its checks and a few parts of a report read it there."""
+    for name, uri in dataset.meta.get("rows_at", {}).items():
+        try:
+            dataset.table(name).collect_schema()
+        except Exception as e:  # noqa: BLE001 - polars' object-store and file errors differ by place
+            said = str(e).strip()
+            reason = ("no part file there" if "expanded paths were empty" in said
+                      else said.splitlines()[0] if said else type(e).__name__)
+            raise DataError(
+                f"the prepared {name} stay at {uri} (spark.rows_at) and cannot be read from this machine ({reason}). "
+                "Give it read access there (for S3: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, or an "
+                "instance role), or prepare the dataset again without spark.rows_at (kit cache clear, then "
+                "kit prepare).") from None
+
+
 def damaged(folder: Path) -> str | None:
     """Why a cached dataset cannot be used (None when it can): its description missing or
     unreadable (a build that did not finish), or a table file missing or not Parquet."""

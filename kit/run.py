@@ -399,6 +399,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     from kit.dataset import (
         COMPRESSION,
         FROM_EVENTS,
+        check_rows_readable,
         default_cache,
         prepare_dataset,
         write_event_tables,
@@ -406,6 +407,10 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
 
     step = progress or (lambda message: None)
     dataset, cache_notes = prepare_dataset(params, cache_dir or default_cache(), step)
+    try:
+        check_rows_readable(dataset)
+    except DataError as e:
+        raise type(e)(f"{params.source_file}: {e}") from None
     tables = {name: dataset.table(name) for name in dataset.tables if name not in FROM_EVENTS}
     whole_users = "events" in tables and not _slices_by_own_column(tables["events"], params.slice)
     try:

@@ -135,3 +135,34 @@ def test_kit_cache_list_and_clear(tmp_path, shop, capsys):
     assert "1 prepared dataset(s)" in capsys.readouterr().out
     assert main(["cache", "clear", "--dir", str(cache)]) == 0
     assert not cache.exists()
+
+
+def test_tables_left_on_the_clusters_storage_are_read_there_and_unreadable_stop_with_one_message(tmp_path, shop):
+    """A dataset whose events and sessions stay where Spark wrote them (``rows_at`` in its
+    description, here moved by hand into part files) serves the whole shop's run and a region's
+    run from there; with that folder gone, a run stops with one message naming the params file,
+    the table and the place."""
+    from kit.errors import DataError
+
+    cache = tmp_path / "cache"
+    params = _params(tmp_path, shop)
+    dataset, _ = prepare_dataset(params, cache)
+    kept = {name: dataset.table(name).collect() for name in ("events", "sessions")}
+    meta = dataset.meta
+    for name in kept:
+        parts = tmp_path / "cluster" / name
+        parts.mkdir(parents=True)
+        (dataset.folder / f"{name}.parquet").rename(parts / "part-00000.parquet")
+        meta.setdefault("rows_at", {})[name] = parts.as_uri()
+    (dataset.folder / "dataset.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    whole = prepare_run(params, tmp_path / "w1", cache_dir=cache)
+    assert whole.meta["dataset"] == dataset.folder.name  # not rebuilt: the moved tables are not damage
+    assert whole.events.collect().equals(kept["events"]) and whole.sessions.collect().equals(kept["sessions"])
+    east = prepare_run(_params(tmp_path, shop, "slice: {region: 华东}\n", "east.yaml"), tmp_path / "w2", cache_dir=cache)
+    assert 0 < east.events.select(pl.len()).collect().item() < kept["events"].height
+
+    shutil.rmtree(tmp_path / "cluster" / "sessions")
+    with pytest.raises(DataError, match=r"t\.yaml: the prepared sessions stay at file://.*cluster/sessions "
+                                        r"\(spark\.rows_at\) and cannot be read from this machine \(no part file there\)"):
+        prepare_run(params, tmp_path / "w3", cache_dir=cache)
