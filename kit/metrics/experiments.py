@@ -212,7 +212,9 @@ def session_outcomes(units: pl.LazyFrame, sessions: pl.LazyFrame, steps: tuple[s
     if steps:
         visits = units.select("experiment_id", "unit", "exposure_time", (e + _us(pl.col("window_days"))).alias("_w_end"),
                               (e - _us(pl.col("lookback_days"))).alias("_pre")).join(
-            sessions.select(pl.col("user_id").alias("unit"), *[FIRST + s for s in steps], *[LAST + s for s in steps]),
+            # a session reaching none of the steps adds nothing
+            sessions.filter(pl.any_horizontal(pl.col(FIRST + s).is_not_null() for s in steps))
+            .select(pl.col("user_id").alias("unit"), *[FIRST + s for s in steps], *[LAST + s for s in steps]),
             on="unit", how="inner")
         reached = visits.group_by("experiment_id", "unit").agg(
             [((pl.col(LAST + s) >= e) & (pl.col(FIRST + s) < pl.col("_w_end"))).any().cast(pl.Float64)
@@ -222,11 +224,19 @@ def session_outcomes(units: pl.LazyFrame, sessions: pl.LazyFrame, steps: tuple[s
         out = out.join(reached, on=["experiment_id", "unit"], how="left").with_columns(
             pl.col(f"{k}:step:{s}").fill_null(0.0) for s in steps for k in ("y", "x"))
     if "device" in sessions.collect_schema().names():
-        # only the exposed units' sessions are sorted for the as-of join, not the whole table
-        theirs = sessions.rename({"user_id": "unit"}).join(units.select("unit").unique(), on="unit", how="semi")
-        devices = _latest_before(units, theirs.filter(pl.col("device") != UNKNOWN), "start", "device", SESSION_SLACK)
-        out = out.join(devices, on=["experiment_id", "unit"], how="left")
+        out = out.join(session_devices(units, sessions), on=["experiment_id", "unit"], how="left")
     return out
+
+
+def session_devices(units: pl.LazyFrame, sessions: pl.LazyFrame) -> pl.LazyFrame:
+    """``experiment_id, unit, device``: the device of the unit's latest session (``device`` not
+    unknown) starting before its exposure + :data:`SESSION_SLACK`; of several starting then, the
+    greatest name. Units without one are left out. (A join and a group-by: an as-of join sorted
+    the 1M shop's sessions, 12 s against 5 s.)"""
+    at = units.select("experiment_id", "unit", (pl.col("exposure_time") + SESSION_SLACK).alias("_at"))
+    theirs = sessions.select(pl.col("user_id").alias("unit"), "start", "device").filter(pl.col("device") != UNKNOWN)
+    return (at.join(theirs, on="unit").filter(pl.col("start") <= pl.col("_at"))
+            .group_by("experiment_id", "unit").agg(pl.col("device").sort_by("start", "device").last()))
 
 
 def windows(ids: list[str], settings: Callable[[str], dict]) -> pl.DataFrame:
@@ -303,8 +313,7 @@ def segments_of(units: pl.LazyFrame, cuts: tuple[str, ...], orders: pl.LazyFrame
         if cut == "device" and visits is not None and "device" in visits.collect_schema().names():
             sources.append(visits.select("experiment_id", "unit", "device"))
         elif cut == "device" and sessions is not None and "device" in sessions.collect_schema().names():
-            sources.append(_latest_before(units, sessions.rename({"user_id": "unit"}).filter(
-                pl.col("device") != UNKNOWN), "start", "device", SESSION_SLACK))
+            sources.append(session_devices(units, sessions))
         if cut == "region" and customers is not None and "region" in customers.collect_schema().names():
             sources.append(customers.select(pl.col("customer_id").alias("unit"), "region").unique("unit"))
         if cut in order_names:
