@@ -51,6 +51,24 @@ def write_params(folder: Path, demo: Path, text: str = "", name: str = "t.yaml")
     return path
 
 
+def make_unreadable(monkeypatch, *names: str) -> None:
+    """From now on, reading any row of the runs' tables ``names`` fails the test (their schema
+    can still be read): what is said to come from a prepared table must not read them."""
+    import polars as pl
+
+    from kit.run import Run
+
+    table = Run.table
+
+    def unreadable(self, name):
+        frame = table(self, name)
+        if name not in names or frame is None:
+            return frame
+        return frame.filter(pl.lit(True).map_batches(lambda _: pytest.fail(f"read the {name}"), return_dtype=pl.Boolean))
+
+    monkeypatch.setattr(Run, "table", unreadable)
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL cluster (tests/pg.py), for the tests marked ``postgres``.

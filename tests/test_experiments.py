@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
-from conftest import write_params
+from conftest import make_unreadable, write_params
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -414,19 +414,9 @@ def test_the_readout_reads_what_was_prepared_with_the_run_not_the_events_or_the_
     """The same readout with the events and sessions unreadable: the logins come from
     ``visitor_links.parquet`` (the demo's exposures name visitors who logged in), the steps'
     reach and the devices from ``experiment_visits.parquet``."""
-    from kit.run import Run
-
     assert run.table("visitor_links") is not None and run.table("experiment_visits") is not None
     before = fig.readout(run)
-    table = Run.table
-
-    def unreadable(self, name):
-        frame = table(self, name)
-        if name not in ("events", "sessions") or frame is None:
-            return frame
-        return frame.filter(pl.lit(True).map_batches(lambda _: pytest.fail(f"read the {name}"), return_dtype=pl.Boolean))
-
-    monkeypatch.setattr(Run, "table", unreadable)
+    make_unreadable(monkeypatch, "events", "sessions")
     after = fig.readout(run)
     for name in ("experiments", "variants", "results", "segments", "daily"):
         assert getattr(after, name).equals(getattr(before, name)), name

@@ -11,6 +11,7 @@ from datetime import datetime as dt
 
 import polars as pl
 import pytest
+from conftest import make_unreadable
 
 from kit.figures import appendix, definitions, intro
 from kit.i18n import TEXT, Locale
@@ -170,7 +171,6 @@ def test_the_events_quality_counts_by_hand_without_reading_the_events(tmp_path, 
     (``run.event_checks``), and the introduction's dates of the events and sessions come from
     those counts and the sessions counted by day, not from the events or the sessions: with
     both unreadable they are the same, and a slice counts its own events only."""
-    from kit.run import Run
 
     ORDERS.write_parquet(tmp_path / "orders.parquet")
     CUSTOMERS.write_parquet(tmp_path / "customers.parquet")
@@ -181,15 +181,7 @@ def test_the_events_quality_counts_by_hand_without_reading_the_events(tmp_path, 
                       + "".join(f"  {n}: {{path: '{tmp_path / n}.parquet'}}\n" for n in ("orders", "customers", "events")),
                       encoding="utf-8")
     run = prepare_run(load_params(params)[0], tmp_path / "work")
-    table = Run.table
-
-    def unreadable(self, name):
-        frame = table(self, name)
-        if name not in ("events", "sessions") or frame is None:
-            return frame
-        return frame.filter(pl.lit(True).map_batches(lambda _: pytest.fail(f"read the {name}"), return_dtype=pl.Boolean))
-
-    monkeypatch.setattr(Run, "table", unreadable)
+    make_unreadable(monkeypatch, "events", "sessions")
     # the events of 华东 are 1 2 3 (2025-11-01 .. 11-02), of the shop 1 .. 5 (to 11-04); the
     # sessions start with the first event and the last starts with event 3 or 5 (one-event sessions)
     last = "2025-11-02" if region else "2025-11-04"
