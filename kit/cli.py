@@ -232,16 +232,24 @@ def cmd_cache(args) -> int:
     from kit.dataset import Dataset, clear, default_cache, size_gb
 
     folder = Path(args.dir) if args.dir else default_cache(Path(args.output))
+    datasets = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")) \
+        if folder.exists() else []
+    metas = {d: Dataset(d).meta if (d / "dataset.json").exists() else {} for d in datasets}
+    # the folders where Spark left a dataset's rows (spark.rows_at): one per dataset
+    left = {d: sorted({uri.rsplit("/", 1)[0] for uri in meta.get("rows_at", {}).values()}) for d, meta in metas.items()}
     if args.action == "clear":
         n = clear(folder)
         print(f"{folder}: {n} prepared dataset(s) removed")
+        kept = [uri for uris in left.values() for uri in uris]
+        if kept:
+            print("their events, sessions and carts stay where Spark wrote them (spark.rows_at), for the cluster's "
+                  "storage to remove:\n  " + "\n  ".join(kept))
         return 0
-    datasets = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")) \
-        if folder.exists() else []
     for d in datasets:
-        meta = Dataset(d).meta if (d / "dataset.json").exists() else {}
+        meta = metas[d]
         rows = ", ".join(f"{k} {v:,}" for k, v in meta.get("rows", {}).items())
-        print(f"{d.name}  {size_gb(d):6.2f} GB  prepared {meta.get('prepared_at', '?')}  {rows}")
+        print(f"{d.name}  {size_gb(d):6.2f} GB  prepared {meta.get('prepared_at', '?')}  {rows}"
+              + "".join(f"\n  rows at {uri}" for uri in left[d]))
     print(f"{folder}: {len(datasets)} prepared dataset(s), {sum(size_gb(d) for d in datasets):.2f} GB")
     return 0
 

@@ -137,7 +137,8 @@ def test_kit_cache_list_and_clear(tmp_path, shop, capsys):
     assert not cache.exists()
 
 
-def test_tables_left_on_the_clusters_storage_are_read_there_and_unreadable_stop_with_one_message(tmp_path, shop):
+def test_tables_left_on_the_clusters_storage_are_read_there_and_unreadable_stop_with_one_message(tmp_path, shop,
+                                                                                                   capsys):
     """A dataset whose events and sessions stay where Spark wrote them (``rows_at`` in its
     description, here moved by hand into part files) serves the whole shop's run and a region's
     run from there; with that folder gone, a run stops with one message naming the params file,
@@ -166,3 +167,13 @@ def test_tables_left_on_the_clusters_storage_are_read_there_and_unreadable_stop_
     with pytest.raises(DataError, match=r"t\.yaml: the prepared sessions stay at file://.*cluster/sessions "
                                         r"\(spark\.rows_at\) and cannot be read from this machine \(no part file there\)"):
         prepare_run(params, tmp_path / "w3", cache_dir=cache)
+
+    # kit cache says where the rows are, and that clearing the cache leaves them there
+    from kit.cli import main
+
+    capsys.readouterr()
+    assert main(["cache", "list", "--dir", str(cache)]) == 0
+    assert f"rows at {(tmp_path / 'cluster').as_uri()}" in capsys.readouterr().out
+    assert main(["cache", "clear", "--dir", str(cache)]) == 0
+    said = capsys.readouterr().out
+    assert "1 prepared dataset(s) removed" in said and f"for the cluster's storage to remove:\n  {(tmp_path / 'cluster').as_uri()}" in said
