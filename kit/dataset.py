@@ -77,8 +77,10 @@ class Dataset:
 
     def source(self, name: str) -> str | None:
         """Where the table's rows are: its file in the folder or, for a table left where Spark
-        wrote it (``spark.rows_at``), its part files there; None when the dataset has no such table."""
-        left = self.meta.get("rows_at", {}).get(name)
+        wrote it (``spark.rows_at``), its part files there; None when the dataset has no such table.
+        A folder without its description (one being written) holds its tables itself."""
+        described = (self.folder / META).exists()
+        left = self.meta.get("rows_at", {}).get(name) if described else None
         if left is not None:
             return parts_of(left)
         path = self.folder / f"{name}.parquet"

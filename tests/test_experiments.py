@@ -387,8 +387,10 @@ def test_a_broken_split_is_a_high_data_finding_without_money():
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, small_demo):
     folder = tmp_path_factory.mktemp("experiments")
+    # its own cache: the dataset is prepared with these steps (a dataset prepared first by params
+    # without them would hold no steps' reach, and the readout would read the sessions)
     return prepare_run(load_params(write_params(folder, small_demo, "experiments: {steps: [add_to_cart]}\n"))[0],
-                       folder / "work")
+                       folder / "work", cache_dir=folder / "cache")
 
 
 def test_the_demo_shop_s_two_experiments_are_read_and_recorded(run):

@@ -248,10 +248,15 @@ def experiment_visits(experiments, links, sessions, windows, steps):
     out = units.select(*keys, "window_days", "lookback_days")
     e = F.col("exposure_time")
     if steps:
+        reaches_any = F.lit(False)
+        for s in steps:
+            reaches_any = reaches_any | F.col(f"`{FIRST + s}`").isNotNull()
         visits = units.select(*keys, "exposure_time", _shift("window_days", 1).alias("_w_end"),
                               _shift("lookback_days", -1).alias("_pre")).join(
-            sessions.select(F.col("user_id").alias("unit"), *[F.col(f"`{FIRST + s}`") for s in steps],
-                            *[F.col(f"`{LAST + s}`") for s in steps]), on="unit")
+            # a session reaching none of the steps adds nothing (as the local engine)
+            sessions.filter(reaches_any)
+            .select(F.col("user_id").alias("unit"), *[F.col(f"`{FIRST + s}`") for s in steps],
+                    *[F.col(f"`{LAST + s}`") for s in steps]), on="unit")
 
         def reached(cond, name):
             return F.max(F.coalesce(cond, F.lit(False))).cast("double").alias(name)
