@@ -98,7 +98,7 @@ class Dataset:
 ROW_TABLES = ("events", "sessions", "carts", "cart_lines")
 """The tables with a row per event, session or cart, which ``spark.rows_at`` leaves on the cluster:
 the figures read what they are counted to, and only a few parts read them (a sliced run, the
-diagnosis's audiences, the experiments)."""
+diagnosis's audiences, an experiments readout with other steps or windows than those prepared)."""
 
 
 def parts_of(folder: str) -> str:

@@ -87,12 +87,12 @@ def _dates(run: Run, name: str, frame: pl.LazyFrame) -> tuple:
     event name (``run.event_checks``) and the sessions' from their lengths counted by day
     (``run.visit_durations``) where the run has them, so that no row per event or session is read."""
     counted = {"events": (run.event_checks, FIRST, LAST), "sessions": (run.visit_durations, "date", "date")}
-    table, low, high = counted.get(name, (None, None, None))
+    own = (frame, DATES[name], DATES[name])
+    table, low, high = counted.get(name, own)
     if table is None or low not in table.collect_schema().names():
-        table, low = frame, DATES[name]
-        high = low
-        if low not in frame.collect_schema().names():
-            return None, None
+        table, low, high = own
+    if low not in table.collect_schema().names():
+        return None, None
     return table.select(pl.col(low).min(), pl.col(high).max().alias("_high")).collect().row(0)
 
 

@@ -54,7 +54,7 @@ def rows_folder(params, key: str) -> str | None:
     rows_at = params.spark.rows_at
     if rows_at is None:
         return None
-    base = rows_at if is_remote(rows_at) else params.resolve(rows_at).resolve().as_uri()
+    base = rows_at if is_remote(rows_at) else params.resolve(rows_at).as_uri()
     return f"{base.rstrip('/')}/{key}"
 
 
