@@ -180,7 +180,7 @@ def cmd_prepare(args) -> int:
     ``--engine spark``. Runs that read the same data share one dataset."""
     import time
 
-    from kit.dataset import default_cache, prepare_dataset
+    from kit.dataset import default_cache, prepare_dataset, prepared_slice
     from kit.params import load_params
 
     folder = Path(args.cache_dir) if args.cache_dir else default_cache(Path(args.output))
@@ -194,13 +194,16 @@ def cmd_prepare(args) -> int:
                     params = params.model_copy(update={"engine": args.engine})
                 started = time.perf_counter()
                 dataset, notes = prepare_dataset(params, folder, progress=lambda m: console.print(f"  {m}"))
-                if dataset.folder.name in done:
-                    continue
-                done.add(dataset.folder.name)
-                rows = ", ".join(f"{k} {v:,}" for k, v in dataset.meta["rows"].items())
-                engine = dataset.meta.get("engine", "local")
-                console.print(f"{params.run_name}: {dataset.folder} ({engine}, {time.perf_counter() - started:.1f} s)"
-                              f"\n  {rows}")
+                seconds = time.perf_counter() - started
+                if dataset.folder.name not in done:
+                    done.add(dataset.folder.name)
+                    rows = ", ".join(f"{k} {v:,}" for k, v in dataset.meta["rows"].items())
+                    engine = dataset.meta.get("engine", "local")
+                    console.print(f"{params.run_name}: {dataset.folder} ({engine}, {seconds:.1f} s)\n  {rows}")
+                part = prepared_slice(dataset, params)
+                if part is not None:
+                    console.print(f"{params.run_name}: slice {_slice_label(part.meta['settings']['slice'])} "
+                                  f"in {part.folder} ({seconds:.1f} s)")
                 for note in notes:
                     console.print(f"  [yellow]{note['message']}[/yellow]")
     finally:
@@ -229,14 +232,18 @@ def _stop_spark() -> None:
 # ------------------------------------------------------------------ cache
 
 def cmd_cache(args) -> int:
-    from kit.dataset import Dataset, clear, default_cache, size_gb
+    from kit.dataset import SLICES, Dataset, clear, default_cache, size_gb
 
     folder = Path(args.dir) if args.dir else default_cache(Path(args.output))
     datasets = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")) \
         if folder.exists() else []
     metas = {d: Dataset(d).meta if (d / "dataset.json").exists() else {} for d in datasets}
-    # the folders where Spark left a dataset's rows (spark.rows_at): one per dataset
-    left = {d: sorted({uri.rsplit("/", 1)[0] for uri in meta.get("rows_at", {}).values()}) for d, meta in metas.items()}
+    # the slices prepared on Spark, in each dataset's folder
+    slices = {d: [json.loads(f.read_text(encoding="utf-8")) for f in sorted((d / SLICES).glob("*/dataset.json"))]
+              for d in datasets}
+    # the folders where Spark left a dataset's or its slices' rows (spark.rows_at)
+    left = {d: sorted({uri.rsplit("/", 1)[0] for m in [meta, *slices[d]] for uri in m.get("rows_at", {}).values()})
+            for d, meta in metas.items()}
     if args.action == "clear":
         n = clear(folder)
         print(f"{folder}: {n} prepared dataset(s) removed")
@@ -249,9 +256,16 @@ def cmd_cache(args) -> int:
         meta = metas[d]
         rows = ", ".join(f"{k} {v:,}" for k, v in meta.get("rows", {}).items())
         print(f"{d.name}  {size_gb(d):6.2f} GB  prepared {meta.get('prepared_at', '?')}  {rows}"
+              + "".join(f"\n  slice {_slice_label(part['settings']['slice'])} prepared {part.get('prepared_at', '?')}"
+                        for part in slices[d])
               + "".join(f"\n  rows at {uri}" for uri in left[d]))
     print(f"{folder}: {len(datasets)} prepared dataset(s), {sum(size_gb(d) for d in datasets):.2f} GB")
     return 0
+
+
+def _slice_label(slice_: dict[str, list[str]]) -> str:
+    """A prepared slice as the listing shows it: ``region=华东, channel=App|小程序``."""
+    return ", ".join(f"{key}={'|'.join(values)}" for key, values in slice_.items())
 
 
 # ------------------------------------------------------------------ the analyst's desk

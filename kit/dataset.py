@@ -156,30 +156,89 @@ def dataset_key(params: RunParams) -> str:
 
 def prepare_dataset(params: RunParams, cache_dir: Path, progress=None) -> tuple[Dataset, list[dict]]:
     """The run's dataset, from the cache or prepared now; and notes for the data-quality
-    appendix (a damaged dataset that was prepared again). Raises :class:`DataError` when the
-    data has errors (nothing is kept then)."""
+    appendix (a damaged dataset that was prepared again). On Spark, a run with a slice also has
+    its slice prepared there (:func:`prepared_slice`). Raises :class:`DataError` when the data
+    has errors (nothing is kept then)."""
     step = progress or (lambda message: None)
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = dataset_key(params)
     folder = cache_dir / key
     notes: list[dict] = []
-    # one process prepares a dataset at a time: a batch's runs wait for the first to finish
+    # one process prepares a dataset (and its slices) at a time: a batch's runs wait for the first
     with open(cache_dir / f".{key}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if folder.exists():
-            damage = damaged(folder)
-            if damage is None:
-                os.utime(folder / META)  # the last use, for the size cap
-                step("reusing the prepared data")
-                return Dataset(folder), notes
-            notes.append({"level": "warning", "table": "cache", "check": "cache_rebuilt", "column": None,
-                          "count": 0, "examples": [],
-                          "message": f"the prepared data in {folder} was damaged ({damage}) and was prepared again"})
-            shutil.rmtree(folder)
-        _build(params, folder, step)
+        damage = damaged(folder) if folder.exists() else None
+        if folder.exists() and damage is None:
+            os.utime(folder / META)  # the last use, for the size cap
+            step("reusing the prepared data")
+        else:
+            if damage is not None:
+                notes.append(_rebuilt_note(folder, damage))
+                shutil.rmtree(folder)
+            _build(params, folder, step)
+        if params.slice and params.engine == "spark":
+            notes += _prepare_slice_on_spark(params, Dataset(folder), step)
     evict(cache_dir, keep=folder)
     return Dataset(folder), notes
+
+
+def _rebuilt_note(folder: Path, damage: str) -> dict:
+    return {"level": "warning", "table": "cache", "check": "cache_rebuilt", "column": None, "count": 0, "examples": [],
+            "message": f"the prepared data in {folder} was damaged ({damage}) and was prepared again"}
+
+
+SLICES = "slices"
+"""The folder of a dataset that holds the slices prepared on Spark, one folder per :func:`slice_key`."""
+SLICE_LAYOUT = 1
+"""Version of a prepared slice's folder layout."""
+
+
+def slice_settings(params: RunParams) -> dict:
+    """What a run's prepared slice depends on beyond its dataset: the slice, and the settings of the
+    tables made from its events (the funnel steps, the cart window, the experiments' steps and
+    windows). Runs that differ in these do not share a slice."""
+    from kit.run import slice_values
+
+    return {"slice": {key: slice_values(value) for key, value in params.slice.items()},
+            "funnel_steps": params.conversion.funnel_steps, "cart_window_hours": params.conversion.cart_window_hours,
+            "experiments": params.experiments.model_dump(mode="json"), "layout": SLICE_LAYOUT}
+
+
+def slice_key(params: RunParams) -> str:
+    """A short hash of :func:`slice_settings`."""
+    text = json.dumps(slice_settings(params), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def prepared_slice(dataset: Dataset, params: RunParams) -> Dataset | None:
+    """The run's slice as prepared on Spark (a folder laid out as a dataset, whose description also
+    holds the slice's notes), or None when it was not or is damaged: the run then cuts its slice
+    itself (:func:`kit.run.prepare_run`)."""
+    folder = dataset.folder / SLICES / slice_key(params)
+    return Dataset(folder) if params.slice and folder.exists() and damaged(folder) is None else None
+
+
+def _prepare_slice_on_spark(params: RunParams, dataset: Dataset, step) -> list[dict]:
+    """Prepare the run's slice of ``dataset`` on Spark unless it is there; notes for the appendix.
+    A slice Spark cannot cut (an unknown key, no matching row) is left to the run, which stops
+    with the message naming the params file."""
+    from kit.spark.build import build_slice
+
+    folder = dataset.folder / SLICES / slice_key(params)
+    notes = []
+    if folder.exists():
+        if prepared_slice(dataset, params) is not None:
+            return notes
+        notes.append(_rebuilt_note(folder, damaged(folder)))
+        shutil.rmtree(folder)
+    step("preparing the slice (Spark)")
+    try:
+        build_slice(params, dataset, folder, step)
+    except DataError as e:
+        notes.append({"level": "warning", "table": "slice", "check": "slice_not_prepared", "column": None, "count": 0,
+                      "examples": [], "message": f"the slice was not prepared on Spark: {e}"})
+    return notes
 
 
 def check_rows_readable(dataset: Dataset) -> None:

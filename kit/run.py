@@ -67,8 +67,36 @@ def _stamp(files: list[Path]) -> str:
 
 # ------------------------------------------------------------------ slicing
 
-def _values(v) -> list:
-    return v if isinstance(v, list) else [v]
+def slice_values(value) -> list[str]:
+    """The values a slice key keeps, as text (a column is compared as text, whatever its type)."""
+    return [str(x) for x in (value if isinstance(value, list) else [value])]
+
+
+EVENTS_FOLLOW = ("slice {key}: events are kept for the slice's known customers only "
+                 "(anonymous visitors cannot be placed in it)")
+EXPOSURES_FOLLOW = ("experiments: exposures are kept for the slice's known customers only "
+                    "(anonymous visitors cannot be placed in it)")
+
+
+def slice_info(message: str) -> dict:
+    """A slice's note as the data-quality appendix lists it."""
+    return {"level": "info", "table": "slice", "check": "slice", "message": message, "column": None, "count": 0,
+            "examples": []}
+
+
+def unknown_slice_key(key: str, columns: list[str]) -> DataError:
+    """The error of a slice key that is no column of the tables it could filter."""
+    return DataError(f"slice key {key!r} is not a column of the orders, customers or events tables; "
+                     f"choose one of: {', '.join(sorted(columns))}")
+
+
+def slice_note(key: str, wanted: list[str], present: set[str]) -> str | None:
+    """The note of wanted values the data does not hold; :class:`EmptySliceError` when it holds none."""
+    missing = [w for w in wanted if w not in present]
+    if len(missing) == len(wanted):
+        raise EmptySliceError(f"slice {key}: {', '.join(wanted)} matches no row; values present: "
+                              f"{', '.join(sorted(present)[:30])}")
+    return f"slice {key}: {', '.join(missing)} not found in the data" if missing else None
 
 
 def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str, pl.LazyFrame], list[str]]:
@@ -80,21 +108,16 @@ def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str
     tables = dict(tables)
     notes = []
     for key, value in slice_.items():
-        wanted = [str(x) for x in _values(value)]
+        wanted = slice_values(value)
         holders = [n for n in ("orders", "customers", "events") if n in tables and key in tables[n].collect_schema().names()]
         if not holders:
-            cols = sorted({c for n in ("orders", "customers") if n in tables for c in tables[n].collect_schema().names()})
-            raise DataError(f"slice key {key!r} is not a column of the orders, customers or events tables; "
-                            f"choose one of: {', '.join(cols)}")
+            raise unknown_slice_key(key, list({c for n in ("orders", "customers") if n in tables
+                                               for c in tables[n].collect_schema().names()}))
         present = set()
         for n in holders:
             present |= set(tables[n].select(pl.col(key).cast(pl.String).unique()).collect().to_series().drop_nulls().to_list())
-        missing = [w for w in wanted if w not in present]
-        if len(missing) == len(wanted):
-            raise EmptySliceError(f"slice {key}: {', '.join(wanted)} matches no row; values present: "
-                                  f"{', '.join(sorted(present)[:30])}")
-        if missing:
-            notes.append(f"slice {key}: {', '.join(missing)} not found in the data")
+        note = slice_note(key, wanted, present)
+        notes += [note] if note else []
         for n in holders:
             tables[n] = tables[n].filter(pl.col(key).cast(pl.String).is_in(wanted))
         if "customers" in tables and "customers" not in holders and "orders" in holders:
@@ -106,8 +129,7 @@ def apply_slice(tables: dict[str, pl.LazyFrame], slice_: dict) -> tuple[dict[str
             who = tables["orders"] if "orders" in tables else tables["customers"]
             tables["events"] = tables["events"].join(who.select(pl.col("customer_id").alias("user_id")).unique(),
                                                      on="user_id", how="semi")
-            notes.append(f"slice {key}: events are kept for the slice's known customers only "
-                         "(anonymous visitors cannot be placed in it)")
+            notes.append(EVENTS_FOLLOW.format(key=key))
     if slice_ and "experiments" in tables:
         tables["experiments"], note = _slice_experiments(tables)
         notes += [note] if note else []
@@ -137,8 +159,7 @@ def _slice_experiments(tables: dict[str, pl.LazyFrame]) -> tuple[pl.LazyFrame, s
         exposures = exposures.join(visitors, on="visitor_id", how="left")
         keep = keep | pl.col("_seen").fill_null(False)
     kept = exposures.filter(keep).select(names)
-    return kept, ("experiments: exposures are kept for the slice's known customers only "
-                  "(anonymous visitors cannot be placed in it)")
+    return kept, EXPOSURES_FOLLOW
 
 
 def _prepare_events(events: pl.LazyFrame, params: RunParams) -> pl.LazyFrame:
@@ -397,64 +418,40 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     writes its slice (and its session table) into ``work_dir/data``. Stops with one message
     when the data has errors or the period holds nothing to report."""
     from kit.dataset import (
-        COMPRESSION,
         FROM_EVENTS,
         check_rows_readable,
         default_cache,
         prepare_dataset,
-        write_event_tables,
+        prepared_slice,
     )
 
     step = progress or (lambda message: None)
     dataset, cache_notes = prepare_dataset(params, cache_dir or default_cache(), step)
+    # a slice prepared on Spark is read as it is; a run of the whole shop reads the dataset
+    prepared = prepared_slice(dataset, params) if params.slice else dataset
     try:
-        check_rows_readable(dataset)
+        check_rows_readable(prepared or dataset)
     except DataError as e:
         raise type(e)(f"{params.source_file}: {e}") from None
-    tables = {name: dataset.table(name) for name in dataset.tables if name not in FROM_EVENTS}
-    whole_users = "events" in tables and not _slices_by_own_column(tables["events"], params.slice)
-    try:
-        tables, notes = apply_slice(tables, params.slice)
-    except DataError as e:  # name the params file, where the slice is written
-        raise type(e)(f"{params.source_file}: {e}") from None
-    check_period(tables, params)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    views: dict[str, dict] = {}
-    if params.slice:
-        step("writing the slice")
-        data_dir = work_dir / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        if "orders" in tables and _slices_by_own_column(tables["orders"], params.slice):
-            # a slice by an order's own column (channel, device ...) keeps some of a customer's
-            # orders: their previous and next paid order are those of the slice
-            from kit.metrics.customers import NEXT, PREV
-
-            tables["orders"] = with_paid_neighbours(tables["orders"].drop(PREV, NEXT))
-        for name, lf in tables.items():
-            if not (name == "events" and whole_users):
-                lf.sink_parquet(data_dir / f"{name}.parquet", compression=COMPRESSION)
-        if "events" in tables:
-            step("building the slice's sessions")
-            if whole_users:
-                # every event of the slice's customers: read from the dataset through their ids,
-                # not copied (a fifth of the 1M shop's 57M events took 5.6 s to write)
-                (data_dir / "keys").mkdir(exist_ok=True)
-                users = data_dir / "keys" / "users.parquet"
-                tables["events"].select("user_id").unique().sink_parquet(users)
-                views["events"] = {"table": dataset.source("events"), "keys": str(users), "on": "user_id"}
-                write_event_tables(data_dir, params.conversion, dataset, read_view(views["events"]), pl.scan_parquet(users),
-                                   params.experiments)
-            else:
-                write_event_tables(data_dir, params.conversion, experiments=params.experiments)
-    else:
-        data_dir = dataset.folder
+    if prepared is not None:
+        tables = {name: prepared.table(name) for name in prepared.tables if name not in FROM_EVENTS}
+        check_period(tables, params)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = prepared.folder
         # the tables Spark left on the cluster's storage (spark.rows_at) are read from there
-        views = {name: {"table": dataset.source(name)} for name in dataset.meta.get("rows_at", {})}
+        views = {name: {"table": prepared.source(name)} for name in prepared.meta.get("rows_at", {})}
+        rows = prepared.meta["rows"]
+        notes = [] if prepared is dataset else [q["message"] for q in prepared.quality]
+    else:
+        tables, notes = _cut_slice(dataset, params)
+        check_period(tables, params)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = work_dir / "data"
+        views = _write_slice(tables, dataset, params, data_dir, step)
+        rows = ({p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(data_dir.glob("*.parquet"))}
+                | {name: read_view(view).select(pl.len()).collect().item() for name, view in views.items()})
     run = Run(params, work_dir)
-    quality = dataset.quality + cache_notes + [
-        {"level": "info", "table": "slice", "check": "slice", "message": n, "column": None, "count": 0, "examples": []}
-        for n in notes
-    ] + [p.as_dict() for p in _history(tables, params)]
+    quality = dataset.quality + cache_notes + [slice_info(n) for n in notes] + [p.as_dict() for p in _history(tables, params)]
     (work_dir / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2), encoding="utf-8")
     meta = {
         "run_name": params.run_name,
@@ -471,9 +468,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
         "data_dir": str(data_dir),
         "dataset": dataset.folder.name,
         "views": views,
-        "rows": dataset.meta["rows"] if not params.slice else (
-            {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(data_dir.glob("*.parquet"))}
-            | {name: read_view(view).select(pl.len()).collect().item() for name, view in views.items()}),
+        "rows": rows,
         "data_end": _last_order_day(data_dir),
         "fingerprint": dataset.meta["fingerprint"],
         "stamp": _stamp(_current_files(params)),
@@ -484,6 +479,51 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     (work_dir / "run.json").write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
     (work_dir / "params.yaml").write_text(params_to_yaml(params), encoding="utf-8")
     return run
+
+
+def _cut_slice(dataset, params: RunParams) -> tuple[dict[str, pl.LazyFrame], list[str]]:
+    """The dataset's tables cut to the run's slice (:func:`apply_slice`), still lazy, and its notes."""
+    from kit.dataset import FROM_EVENTS
+
+    tables = {name: dataset.table(name) for name in dataset.tables if name not in FROM_EVENTS}
+    try:
+        return apply_slice(tables, params.slice)
+    except DataError as e:  # name the params file, where the slice is written
+        raise type(e)(f"{params.source_file}: {e}") from None
+
+
+def _write_slice(tables: dict[str, pl.LazyFrame], dataset, params: RunParams, data_dir: Path, step) -> dict[str, dict]:
+    """Write a sliced run's tables and those made from its events into ``data_dir``; returns the
+    views of the tables read from the dataset instead (a slice's events, through its users)."""
+    from kit.dataset import COMPRESSION, write_event_tables
+
+    step("writing the slice")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    views: dict[str, dict] = {}
+    whole_users = "events" in tables and not _slices_by_own_column(dataset.table("events"), params.slice)
+    if "orders" in tables and _slices_by_own_column(tables["orders"], params.slice):
+        # a slice by an order's own column (channel, device ...) keeps some of a customer's
+        # orders: their previous and next paid order are those of the slice
+        from kit.metrics.customers import NEXT, PREV
+
+        tables["orders"] = with_paid_neighbours(tables["orders"].drop(PREV, NEXT))
+    for name, lf in tables.items():
+        if not (name == "events" and whole_users):
+            lf.sink_parquet(data_dir / f"{name}.parquet", compression=COMPRESSION)
+    if "events" in tables:
+        step("building the slice's sessions")
+        if whole_users:
+            # every event of the slice's customers: read from the dataset through their ids,
+            # not copied (a fifth of the 1M shop's 57M events took 5.6 s to write)
+            (data_dir / "keys").mkdir(exist_ok=True)
+            users = data_dir / "keys" / "users.parquet"
+            tables["events"].select("user_id").unique().sink_parquet(users)
+            views["events"] = {"table": dataset.source("events"), "keys": str(users), "on": "user_id"}
+            write_event_tables(data_dir, params.conversion, dataset, read_view(views["events"]), pl.scan_parquet(users),
+                               params.experiments)
+        else:
+            write_event_tables(data_dir, params.conversion, experiments=params.experiments)
+    return views
 
 
 def _slices_by_own_column(table: pl.LazyFrame, slice_: dict) -> bool:

@@ -193,27 +193,92 @@ def test_the_demo_shop_prepared_by_kit_prepare_on_spark_equals_the_local_engines
         assert not differ, f"{name}: {[(k, local[k], spark_[k]) for k in differ[:10]]}"
 
 
-def test_a_sliced_run_of_a_dataset_whose_rows_stayed_on_the_cluster_equals_the_local_one(spark, tmp_path, small_demo):
-    """A region's run cuts its events and sessions from the tables left at ``spark.rows_at``:
-    its tables equal those of the same run from the local engine's dataset. With the
-    experiments' steps and an experiment's own window, both datasets hold the same
-    ``experiment_visits`` (the steps' reach is prepared only with steps)."""
+def test_a_sliced_run_prepared_on_spark_equals_the_local_one_and_reads_no_row_of_the_whole_shop(
+        spark, tmp_path, small_demo, capsys):
+    """A region's run on Spark has its slice prepared there (``<dataset>/slices/<slice key>``, its
+    rows at ``spark.rows_at``): its tables and notes equal those of the same run cut by the local
+    engine, and once prepared it is made again without the whole shop's rows. With the
+    experiments' steps and an experiment's own window, both hold the same ``experiment_visits``
+    (the steps' reach is prepared only with steps)."""
+    import shutil
+
+    from kit.dataset import ROW_TABLES, slice_key
     from kit.run import prepare_run
 
-    params = write_params(tmp_path, small_demo, "slice: {region: 华东}\n" f"spark: {{rows_at: '{tmp_path / 'cluster'}'}}\n"
+    cluster = tmp_path / "cluster"
+    params = write_params(tmp_path, small_demo, "slice: {region: 华东}\n" f"spark: {{rows_at: '{cluster}'}}\n"
                           "experiments: {steps: [add_to_cart, checkout], by_id: {EXP-EMAIL-SUBJECT: {window_days: 7.5}}}\n")
     east = load_params(params)[0]
     local = prepare_run(east, tmp_path / "w_local", cache_dir=tmp_path / "local")
-    remote = prepare_run(east.model_copy(update={"engine": "spark"}), tmp_path / "w_spark", cache_dir=tmp_path / "spark")
+    on_spark_params = east.model_copy(update={"engine": "spark"})
+    remote = prepare_run(on_spark_params, tmp_path / "w_spark", cache_dir=tmp_path / "spark")
     on_spark = Dataset(tmp_path / "spark" / remote.meta["dataset"])
     assert on_spark.meta["rows_at"]  # the rows really stayed there
-    visits = on_spark.table("experiment_visits").collect()
+    assert_same_dataset(Dataset(tmp_path / "local" / local.meta["dataset"]), on_spark)
+
+    # the run read the slice Spark prepared, and cut nothing itself
+    part = on_spark.folder / "slices" / slice_key(east)
+    assert remote.data_dir == part and not (tmp_path / "w_spark" / "data").exists()
+    assert sorted(Dataset(part).meta["rows_at"]) == sorted(ROW_TABLES)
+    assert list((cluster / on_spark.folder.name / "slices" / part.name / "sessions").glob("part-*.parquet"))
+    visits = remote.table("experiment_visits").collect()
     assert visits["y:step:checkout"].sum() > 0 and visits["device"].drop_nulls().len() > 0
     assert sorted(set(visits["window_days"])) == [3.0, 7.5]
-    assert_same_dataset(Dataset(tmp_path / "local" / local.meta["dataset"]), on_spark)
+    assert_same_run(local, remote)
+
+    # kit cache lists the slice, and where its rows are
+    from kit.cli import main
+
+    capsys.readouterr()
+    assert main(["cache", "list", "--dir", str(tmp_path / "spark")]) == 0
+    listed = capsys.readouterr().out
+    assert "\n  slice region=华东 prepared " in listed
+    assert f"rows at {cluster.as_uri()}/{on_spark.folder.name}/slices/{part.name}\n" in listed
+
+    # the whole shop's rows are no longer needed: the run is made again from the slice alone
+    for name in ROW_TABLES:
+        shutil.rmtree(cluster / on_spark.folder.name / name)
+    again = prepare_run(on_spark_params, tmp_path / "w_again", cache_dir=tmp_path / "spark")
+    assert again.data_dir == part
+    assert_same_run(local, again)
+
+
+def assert_same_run(local, remote) -> None:
+    """Two prepared runs with the same tables (rows equal once sorted) and the same notes."""
     assert local.meta["rows"] == remote.meta["rows"] and local.meta["rows"]["events"] > 0
     for name in local.meta["rows"]:
         assert_same_table(local.table(name).collect(), remote.table(name).collect(), name)
+    assert local.quality == remote.quality
+
+
+def test_a_slice_by_an_order_and_event_column_prepared_on_spark_equals_the_local_one(spark, tmp_path, small_demo):
+    """A slice by a column of the orders and of the events themselves (device) keeps some of a
+    customer's orders and events: on Spark as locally, the paid orders' neighbours are those of
+    the slice, the sessions are built from the slice's events, and a value the data does not hold
+    is a note. A slice that matches nothing is not prepared, and its run stops with the message
+    naming the params file."""
+    from kit.errors import EmptySliceError
+    from kit.run import prepare_run
+
+    params = write_params(tmp_path, small_demo, "slice: {device: [App, 手表]}\n")
+    app = load_params(params)[0]
+    local = prepare_run(app, tmp_path / "w_local", cache_dir=tmp_path / "local")
+    remote = prepare_run(app.model_copy(update={"engine": "spark"}), tmp_path / "w_spark", cache_dir=tmp_path / "spark")
+    assert remote.data_dir.parent.name == "slices"
+    assert "slice device: 手表 not found in the data" in [q["message"] for q in remote.quality]
+    orders = pl.read_parquet(tmp_path / "spark" / remote.meta["dataset"] / "orders.parquet")
+    sliced = remote.table("orders").collect()
+    # the neighbours really changed: a paid App order's previous paid order was not on App
+    assert not sliced.select("order_id", "prev_paid_time").join(
+        orders.select("order_id", "prev_paid_time"), on=["order_id", "prev_paid_time"], how="semi",
+        nulls_equal=True).height == sliced.height
+    assert_same_run(local, remote)
+
+    nowhere = app.model_copy(update={"engine": "spark", "slice": {"device": "手表"}})
+    with pytest.raises(EmptySliceError, match=r"t\.yaml: slice device: 手表 matches no row"):
+        prepare_run(nowhere, tmp_path / "w_none", cache_dir=tmp_path / "spark")
+    assert [d.name for d in (tmp_path / "spark" / remote.meta["dataset"] / "slices").iterdir()
+            if not d.name.startswith(".")] == [remote.data_dir.name]
 
 
 def test_rows_at_is_a_place_polars_reads(tmp_path, small_demo):

@@ -71,14 +71,49 @@ def _experiment_visits(spark, params, experiments, sessions, links):
                              visit_steps(params.experiments.settings_for, sessions.columns))
 
 
-def build(params, folder: Path, step) -> None:
-    """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
-    from kit.dataset import META, ROW_TABLES, settings
+class _Output:
+    """Where a preparation on Spark writes: each table as one file of ``folder`` through
+    ``staging``, or, for a table with a row per event, session or cart when ``spark.rows_at`` is
+    set, left as part files under ``kept`` (:attr:`left`: where)."""
+
+    def __init__(self, spark, folder: Path, staging: str, kept: str | None):
+        self.spark, self.folder, self.staging, self.kept = spark, folder, staging, kept
+        self.left: dict[str, str] = {}
+
+    def write(self, frame, name: str) -> int:
+        """Write ``frame`` as the table ``name``; returns its rows."""
+        from kit.dataset import ROW_TABLES
+        from kit.spark.write import stage, write_table
+
+        if self.kept is None or name not in ROW_TABLES:
+            return write_table(self.spark, frame, name, self.staging, self.folder)
+        self.left[name] = stage(frame, self.kept, name)
+        return self.spark.read.parquet(self.left[name]).count()
+
+    def read(self, name: str):
+        """The table ``name`` as written (its staged or left part files)."""
+        return self.spark.read.parquet(self.left.get(name, f"{self.staging.rstrip('/')}/{name}"))
+
+    def rows(self, counted: dict[str, int]) -> dict[str, int]:
+        """Every table's rows, as the dataset's description lists them (``counted``: as written)."""
+        in_folder = {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in self.folder.glob("*.parquet")}
+        return dict(sorted((in_folder | {name: counted[name] for name in self.left}).items()))
+
+
+def _staging(params, name: str, tmp: Path) -> str:
+    """The staging folder of one preparation: under ``spark.staging``, else in ``tmp`` (local mode)."""
+    if params.spark.staging:
+        return f"{params.spark.staging.rstrip('/')}/{name}-{uuid.uuid4().hex[:8]}"
+    return (tmp / ".staging").resolve().as_uri()
+
+
+def write_event_tables(spark, params, out: _Output, tables: set[str], schemas: dict) -> dict[str, int]:
+    """Twin of :func:`kit.dataset.write_event_tables`: from the events as written to ``out``, the
+    tables the figures read instead of them, each from those before it as written, as the local
+    engine does. ``tables``: the names of the tables written before (orders, experiments ...).
+    Returns each table's rows."""
     from kit.metrics.funnel import prepared_steps
-    from kit.run import _jsonable, data_errors_message, fingerprint
-    from kit.spark.layout import conform_to, local_schemas
-    from kit.spark.load import is_remote, list_remote, load_tables
-    from kit.spark.session import session_for
+    from kit.spark.layout import conform_to
     from kit.spark.tables import (
         cart_lines,
         cart_table,
@@ -91,7 +126,45 @@ def build(params, folder: Path, step) -> None:
         visit_counts,
         visitor_links,
     )
-    from kit.spark.write import stage, write_table
+
+    written = out.read
+    made = {"event_checks": lambda: event_checks(written("events")),
+            "sessions": lambda: session_table(written("events")),
+            "visits": lambda: visit_counts(written("sessions")),
+            "visit_durations": lambda: duration_counts(written("sessions")),
+            "carts": lambda: cart_table(written("events"), written("sessions")),
+            "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
+    links = visitor_links(written("events"))
+    if links is not None:
+        made["visitor_links"] = lambda: links
+    rows = {}
+    for name, make in made.items():
+        rows[name] = out.write(conform_to(make(), schemas[name]), name)
+    if "experiments" in tables:
+        rows["experiment_visits"] = out.write(conform_to(
+            _experiment_visits(spark, params, written("experiments"), written("sessions"),
+                               written("visitor_links") if "visitor_links" in rows else None),
+            schemas["experiment_visits"]), "experiment_visits")
+    carts = counted_carts(written("carts"), written("cart_lines"), params.conversion.cart_window_hours)
+    for name, frame in carts.items():
+        rows[name] = out.write(conform_to(frame, schemas[name]), name)
+    steps = params.conversion.funnel_steps
+    if prepared_steps(steps):  # steps the session table times
+        events, sessions = written("events"), written("sessions")
+        counted = (session_journey_tables(events, sessions, steps, written("orders") if "orders" in tables else None)
+                   | path_counts(events, sessions, steps))
+        for name, frame in counted.items():
+            rows[name] = out.write(conform_to(frame, schemas[name]), name)
+    return rows
+
+
+def build(params, folder: Path, step) -> None:
+    """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
+    from kit.dataset import META, settings
+    from kit.run import _jsonable, data_errors_message, fingerprint
+    from kit.spark.layout import conform_to, local_schemas
+    from kit.spark.load import is_remote, list_remote, load_tables
+    from kit.spark.session import session_for
 
     spark = session_for(params)
     step("loading and validating (Spark)")
@@ -100,58 +173,18 @@ def build(params, folder: Path, step) -> None:
         raise DataError(data_errors_message(params, loaded.errors))
     gap = params.conversion.session_gap_minutes
     frames = prepared_frames(loaded, gap)
-    steps = params.conversion.funnel_steps
     schemas = local_schemas({name: [c for c in f.columns if not c.startswith("_")] for name, f in loaded.tables.items()},
-                            gap, steps, params.experiments.settings_for)
+                            gap, params.conversion.funnel_steps, params.experiments.settings_for)
     tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
-    staging = (f"{params.spark.staging.rstrip('/')}/{folder.name}-{uuid.uuid4().hex[:8]}" if params.spark.staging
-               else (tmp / ".staging").resolve().as_uri())
-    kept = rows_folder(params, folder.name)
-    left: dict[str, str] = {}  # the tables left at rows_at: where
-
-    def write(frame, name: str) -> int:
-        if kept is None or name not in ROW_TABLES:
-            return write_table(spark, frame, name, staging, tmp)
-        left[name] = stage(frame, kept, name)
-        return spark.read.parquet(left[name]).count()
-
+    staging = _staging(params, folder.name, tmp)
+    out = _Output(spark, tmp, staging, rows_folder(params, folder.name))
     try:
-        rows = {}
         step("writing the prepared data (Spark)")
-        for name, frame in frames.items():
-            rows[name] = write(conform_to(frame, schemas[name]), name)
+        rows = {name: out.write(conform_to(frame, schemas[name]), name) for name, frame in frames.items()}
         if "events" in frames:
             step("building the sessions (Spark)")
-            # from the events as written, each table from those before it as written, as the
-            # local engine does (kit.dataset.write_event_tables)
-            written = lambda name: spark.read.parquet(left.get(name, f"{staging.rstrip('/')}/{name}"))  # noqa: E731
-            made = {"event_checks": lambda: event_checks(written("events")),
-                    "sessions": lambda: session_table(written("events")),
-                    "visits": lambda: visit_counts(written("sessions")),
-                    "visit_durations": lambda: duration_counts(written("sessions")),
-                    "carts": lambda: cart_table(written("events"), written("sessions")),
-                    "cart_lines": lambda: cart_lines(written("events"), written("carts"))}
-            links = visitor_links(written("events"))
-            if links is not None:
-                made["visitor_links"] = lambda: links
-            for name, make in made.items():
-                rows[name] = write(conform_to(make(), schemas[name]), name)
-            if "experiments" in frames:  # as kit.dataset.write_event_tables, from the tables as written
-                rows["experiment_visits"] = write(conform_to(
-                    _experiment_visits(spark, params, written("experiments"), written("sessions"),
-                                       written("visitor_links") if "visitor_links" in rows else None),
-                    schemas["experiment_visits"]), "experiment_visits")
-            carts = counted_carts(written("carts"), written("cart_lines"), params.conversion.cart_window_hours)
-            for name, frame in carts.items():
-                rows[name] = write(conform_to(frame, schemas[name]), name)
-            if prepared_steps(steps):  # as kit.dataset.write_event_tables: steps the session table times
-                events, sessions = written("events"), written("sessions")
-                counted = (session_journey_tables(events, sessions, steps,
-                                                  written("orders") if "orders" in frames else None)
-                           | path_counts(events, sessions, steps))
-                for name, frame in counted.items():
-                    rows[name] = write(conform_to(frame, schemas[name]), name)
+            rows |= write_event_tables(spark, params, out, set(frames), schemas)
         quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
@@ -163,11 +196,66 @@ def build(params, folder: Path, step) -> None:
             remote + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local])
         meta = {"key": folder.name, "settings": settings(params),
                 "prepared_at": datetime.now().isoformat(timespec="seconds"),
-                "rows": dict(sorted(({p.stem: pl.scan_parquet(p).select(pl.len()).collect().item()
-                                      for p in tmp.glob("*.parquet")} | {name: rows[name] for name in left}).items())),
-                "rows_at": left,
+                "rows": out.rows(rows), "rows_at": out.left,
                 "read_rows": loaded.rows, "fingerprint": print_, "kit_version": __version__,
                 "engine": "spark", "spark_master": spark.sparkContext.master, "spark_version": spark.version}
+        (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
+        _drop_staging(spark, staging, tmp)
+        tmp.rename(folder)
+    except BaseException:
+        _drop_staging(spark, staging, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def build_slice(params, dataset, folder: Path, step) -> None:
+    """The slice of ``params`` cut on Spark from ``dataset`` into ``folder`` (its
+    ``slices/<slice key>``): what :func:`kit.run.prepare_run` writes for a sliced run (the tables
+    cut to the slice, paid orders' neighbours within a slice by an order's own column, and every
+    table made from the slice's events), laid out as a dataset whose ``quality.json`` holds the
+    slice's notes. The dataset's tables are read where Spark reads them: those at ``rows_at``
+    there, the others copied to the staging folder first. Written under a temporary name and
+    renamed into place; raises :class:`DataError` when the slice cannot be cut."""
+    from kit.contract import TABLES
+    from kit.dataset import FROM_EVENTS, META, slice_settings
+    from kit.metrics.customers import NEXT, PREV
+    from kit.run import _jsonable, slice_info
+    from kit.spark.layout import conform_to, local_schemas
+    from kit.spark.session import session_for
+    from kit.spark.slices import apply_slice
+    from kit.spark.tables import with_paid_neighbours
+    from kit.spark.write import upload
+
+    spark = session_for(params)
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    staging = _staging(params, f"{dataset.folder.name}-{folder.name}", tmp)
+    out = _Output(spark, tmp, staging, rows_folder(params, f"{dataset.folder.name}/slices/{folder.name}"))
+    left = dataset.meta.get("rows_at", {})
+    try:
+        names = [name for name in dataset.tables if name not in FROM_EVENTS]
+        frames = {name: spark.read.parquet(left[name] if name in left
+                                           else upload(spark, dataset.folder / f"{name}.parquet", staging, f"in-{name}"))
+                  for name in names}
+        frames, notes = apply_slice(frames, params.slice)
+        if "orders" in frames and any(key in frames["orders"].columns for key in params.slice):
+            # as kit.run.prepare_run: some of a customer's orders are kept, their neighbours are the slice's
+            frames["orders"] = with_paid_neighbours(frames["orders"].drop(PREV, NEXT))
+        schemas = {name: dataset.table(name).collect_schema() for name in names}
+        step("writing the slice (Spark)")
+        rows = {name: out.write(conform_to(frame, schemas[name]), name) for name, frame in frames.items()}
+        if "events" in frames:
+            step("building the slice's sessions (Spark)")
+            contract = {name: [c for c in schemas[name].names() if c in TABLES[name].schema] for name in names}
+            schemas |= local_schemas(contract, params.conversion.session_gap_minutes, params.conversion.funnel_steps,
+                                     params.experiments.settings_for)
+            rows |= write_event_tables(spark, params, out, set(frames), schemas)
+        (tmp / "quality.json").write_text(json.dumps([slice_info(n) for n in notes], ensure_ascii=False, indent=2),
+                                          encoding="utf-8")
+        meta = {"key": folder.name, "of": dataset.folder.name, "settings": slice_settings(params),
+                "prepared_at": datetime.now().isoformat(timespec="seconds"), "rows": out.rows(rows),
+                "rows_at": out.left, "kit_version": __version__, "engine": "spark",
+                "spark_master": spark.sparkContext.master, "spark_version": spark.version}
         (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
         _drop_staging(spark, staging, tmp)
         tmp.rename(folder)

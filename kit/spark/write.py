@@ -41,6 +41,17 @@ def fetch(spark, uri: str, local: Path) -> Path:
     return local / source.getName()
 
 
+def upload(spark, local: Path, staging: str, name: str) -> str:
+    """The local file ``local`` copied into ``<staging>/<name>/`` through the cluster's Hadoop file
+    system, where every executor reads it; returns that folder's URI."""
+    jvm = spark.sparkContext._jvm
+    target = jvm.org.apache.hadoop.fs.Path(f"{staging.rstrip('/')}/{name}")
+    fs = target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    fs.mkdirs(target)
+    fs.copyFromLocalFile(False, True, jvm.org.apache.hadoop.fs.Path(local.resolve().as_uri()), target)
+    return target.toString()
+
+
 def merge_parts(parts: Path, out: Path) -> int:
     """Merge the part files of ``parts`` into the one Parquet file ``out``; returns its rows."""
     files = sorted(p for p in parts.iterdir() if p.suffix == ".parquet" and not p.name.startswith((".", "_")))
