@@ -210,8 +210,13 @@ def test_a_sliced_run_prepared_on_spark_equals_the_local_one_and_reads_no_row_of
                           "experiments: {steps: [add_to_cart, checkout], by_id: {EXP-EMAIL-SUBJECT: {window_days: 7.5}}}\n")
     east = load_params(params)[0]
     local = prepare_run(east, tmp_path / "w_local", cache_dir=tmp_path / "local")
-    on_spark_params = east.model_copy(update={"engine": "spark"})
-    remote = prepare_run(on_spark_params, tmp_path / "w_spark", cache_dir=tmp_path / "spark")
+    # the README's way: kit prepare on Spark, then the run as the params say (engine: local)
+    from kit.cli import main
+
+    capsys.readouterr()
+    assert main(["prepare", str(params), "--engine", "spark", "--cache-dir", str(tmp_path / "spark")]) == 0
+    assert f"{east.run_name}: slice region=华东 in {tmp_path / 'spark'}/" in capsys.readouterr().out
+    remote = prepare_run(east, tmp_path / "w_spark", cache_dir=tmp_path / "spark")
     on_spark = Dataset(tmp_path / "spark" / remote.meta["dataset"])
     assert on_spark.meta["rows_at"]  # the rows really stayed there
     assert_same_dataset(Dataset(tmp_path / "local" / local.meta["dataset"]), on_spark)
@@ -227,9 +232,6 @@ def test_a_sliced_run_prepared_on_spark_equals_the_local_one_and_reads_no_row_of
     assert_same_run(local, remote)
 
     # kit cache lists the slice, and where its rows are
-    from kit.cli import main
-
-    capsys.readouterr()
     assert main(["cache", "list", "--dir", str(tmp_path / "spark")]) == 0
     listed = capsys.readouterr().out
     assert "\n  slice region=华东 prepared " in listed
@@ -238,7 +240,7 @@ def test_a_sliced_run_prepared_on_spark_equals_the_local_one_and_reads_no_row_of
     # the whole shop's rows are no longer needed: the run is made again from the slice alone
     for name in ROW_TABLES:
         shutil.rmtree(cluster / on_spark.folder.name / name)
-    again = prepare_run(on_spark_params, tmp_path / "w_again", cache_dir=tmp_path / "spark")
+    again = prepare_run(east, tmp_path / "w_again", cache_dir=tmp_path / "spark")
     assert again.data_dir == part
     assert_same_run(local, again)
 
