@@ -39,12 +39,14 @@ from kit import __version__
 from kit.errors import DataError
 from kit.params import Conversion, Experiments, RunParams, is_remote
 
-LAYOUT = 8
+LAYOUT = 9
 """Version of a dataset's folder layout: a change of the preparation changes every key (2: with
 the cart table and cart lines, 3: sessions say whether one user holds all their events, 4: with
 the visits counted, 5: with the funnel's journeys and paths counted, 6: with the carts counted,
 7: with the events' quality counts, 8: with their first and last time, the visitors' logins and
-what the exposed units' sessions say; the tables Spark leaves at spark.rows_at)."""
+what the exposed units' sessions say; the tables Spark leaves at spark.rows_at, 9: the settings
+its counted tables were made with, and those counted for other runs' settings in ``counted/``;
+the slices prepared on Spark in ``slices/``)."""
 MAX_GB = 20.0
 """Default size cap of the dataset cache (``KIT_CACHE_GB``)."""
 META = "dataset.json"
@@ -53,6 +55,11 @@ FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "
                "visitor_links", "experiment_visits")
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
+COUNTED_TABLES = ("cart_counts", "pay_delays", "cart_line_counts", "experiment_visits", "journey_counts",
+                  "convert_times", "path_moves", "path_counts")
+"""The tables made from the events that depend on a run's settings (:func:`counted_settings`):
+a dataset holds them for the settings of the params that prepared it, and its ``counted/``
+folder for those of other runs (:func:`counted_for`)."""
 COMPRESSION = "lz4"
 """The prepared tables' Parquet compression. Measured on the 1M shop's 57M prepared events:
 lz4 wrote them in 14.4 s against zstd's (polars' default) 16.1 s, DuckDB built the session
@@ -97,8 +104,9 @@ class Dataset:
 
 ROW_TABLES = ("events", "sessions", "carts", "cart_lines")
 """The tables with a row per event, session or cart, which ``spark.rows_at`` leaves on the cluster:
-the figures read what they are counted to, and only a few parts read them (a sliced run, the
-diagnosis's audiences, an experiments readout with other steps or windows than those prepared)."""
+the figures read what they are counted to, and only a few parts read them (the diagnosis's
+audiences, the funnel of user journeys, a slice or other settings' counts made by the local
+engine)."""
 
 
 def parts_of(folder: str) -> str:
@@ -179,6 +187,8 @@ def prepare_dataset(params: RunParams, cache_dir: Path, progress=None) -> tuple[
             _build(params, folder, step)
         if params.slice and params.engine == "spark":
             notes += _prepare_slice_on_spark(params, Dataset(folder), step)
+        elif not params.slice:
+            notes += _prepare_counted(params, Dataset(folder), step)
     evict(cache_dir, keep=folder)
     return Dataset(folder), notes
 
@@ -186,6 +196,78 @@ def prepare_dataset(params: RunParams, cache_dir: Path, progress=None) -> tuple[
 def _rebuilt_note(folder: Path, damage: str) -> dict:
     return {"level": "warning", "table": "cache", "check": "cache_rebuilt", "column": None, "count": 0, "examples": [],
             "message": f"the prepared data in {folder} was damaged ({damage}) and was prepared again"}
+
+
+COUNTED = "counted"
+"""The folder of a dataset that holds its :data:`COUNTED_TABLES` for other settings, one folder per
+:func:`counted_key`."""
+
+
+def counted_settings(params: RunParams) -> dict:
+    """The settings the :data:`COUNTED_TABLES` are made with: the cart window, the experiments'
+    steps and windows, the funnel steps."""
+    return {"cart_window_hours": params.conversion.cart_window_hours,
+            "experiments": params.experiments.model_dump(mode="json"), "funnel_steps": params.conversion.funnel_steps}
+
+
+def _counted_groups(dataset: Dataset, params: RunParams) -> tuple[str, ...]:
+    """Which of the dataset's counted tables differ for the run's settings: the carts (window),
+    the experiments' units (steps and windows) and the journeys (funnel steps the session table
+    times)."""
+    from kit.metrics.funnel import prepared_steps
+
+    own, wanted = dataset.meta.get("counted", {}), counted_settings(params)
+    differ = {key for key in wanted if own.get(key) != wanted[key]}
+    return tuple(group for group, key, needed in (
+        ("carts", "cart_window_hours", "carts" in dataset.tables),
+        ("experiments", "experiments", "experiments" in dataset.tables),
+        ("journeys", "funnel_steps", prepared_steps(params.conversion.funnel_steps)))
+        if key in differ and needed and "sessions" in dataset.tables)
+
+
+def counted_key(params: RunParams) -> str:
+    """A short hash of :func:`counted_settings`."""
+    text = json.dumps(counted_settings(params), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def counted_for(dataset: Dataset, params: RunParams) -> Dataset | None:
+    """The dataset's :data:`COUNTED_TABLES` made for the run's settings where they differ from
+    those it was prepared with (a folder laid out as a dataset), or None when the dataset's own
+    serve the run."""
+    folder = dataset.folder / COUNTED / counted_key(params)
+    return Dataset(folder) if folder.exists() and damaged(folder) is None else None
+
+
+def _prepare_counted(params: RunParams, dataset: Dataset, step) -> list[dict]:
+    """Make the dataset's counted tables for the run's settings unless the dataset's own serve it or
+    they are there (on Spark with ``engine: spark``); notes for the appendix."""
+    groups = _counted_groups(dataset, params)
+    folder = dataset.folder / COUNTED / counted_key(params)
+    if not groups or counted_for(dataset, params) is not None:
+        return []
+    notes = [_rebuilt_note(folder, damaged(folder))] if folder.exists() else []
+    shutil.rmtree(folder, ignore_errors=True)
+    step(f"counting the {', '.join(groups)} for this run's settings")
+    if params.engine == "spark":
+        from kit.spark.build import build_counted
+
+        build_counted(params, dataset, folder, groups)
+        return notes
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    try:
+        write_counted_tables(tmp, dataset.table, params.conversion, params.experiments, groups)
+        meta = {"key": folder.name, "of": dataset.folder.name, "settings": counted_settings(params),
+                "prepared_at": datetime.now().isoformat(timespec="seconds"), "kit_version": __version__,
+                "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(tmp.glob("*.parquet"))}}
+        (tmp / "quality.json").write_text("[]", encoding="utf-8")
+        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return notes
 
 
 SLICES = "slices"
@@ -324,7 +406,8 @@ def _build(params: RunParams, folder: Path, step) -> None:
         quality = [p.as_dict() for p in loaded.problems]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
-        meta = {"key": folder.name, "settings": settings(params), "prepared_at": datetime.now().isoformat(timespec="seconds"),
+        meta = {"key": folder.name, "settings": settings(params), "counted": counted_settings(params),
+                "prepared_at": datetime.now().isoformat(timespec="seconds"),
                 "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item()
                          for p in sorted(tmp.glob("*.parquet"))},
                 "read_rows": loaded.rows, "fingerprint": fingerprint(files), "kit_version": __version__}
@@ -340,26 +423,19 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
                        experiments: Experiments | None = None) -> None:
     """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
     figures read instead of them: the events' quality counts (``event_checks.parquet``:
-    :func:`kit.metrics.quality.event_checks`), ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`,
-    made by DuckDB: :mod:`kit.data.duck`), the sessions counted for the visit figures
-    (``visits.parquet``: :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
+    :func:`kit.metrics.quality.event_checks`), the customer each visitor logged in as
+    (``visitor_links.parquet``: :func:`kit.metrics.experiments.visitor_links`),
+    ``sessions.parquet`` (:func:`kit.metrics.sessions.session_table`, made by DuckDB:
+    :mod:`kit.data.duck`), the sessions counted for the visit figures (``visits.parquet``:
+    :func:`kit.metrics.profile.visit_counts`; ``visit_durations.parquet``:
     :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
     (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet``
-    (:func:`kit.metrics.cart.cart_lines`), both counted for the ``conversion``'s payment window
-    (``cart_counts.parquet``, ``pay_delays.parquet``, ``cart_line_counts.parquet``:
-    :func:`kit.metrics.cart.counted_carts`), the session journeys of its funnel steps
-    counted (``journey_counts.parquet`` and ``convert_times.parquet``:
-    :func:`kit.metrics.funnel.session_journey_tables`, with the orders of ``folder`` for new vs
-    returning) and their paths counted (``path_moves.parquet``, ``path_counts.parquet``:
-    :func:`kit.metrics.funnel.path_counts`); those four only for steps the session table times.
-    ``whole``: the dataset the events are a slice of, when the slice keeps every event of its
-    customers (its session table is then cut, not built again), and ``users`` their ids when
-    known (``user_id``). With an experiments table in ``folder``, what its units' sessions say
-    (``experiment_visits.parquet``: :func:`kit.metrics.experiments.experiment_visits`, for the
-    ``experiments`` settings)."""
-    from kit.metrics.cart import cart_lines, cart_table, counted_carts
-    from kit.metrics.experiments import experiment_visits, visitor_links
-    from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
+    (:func:`kit.metrics.cart.cart_lines`), then those counted for the ``conversion`` and
+    ``experiments`` settings (:func:`write_counted_tables`). ``whole``: the dataset the events
+    are a slice of, when the slice keeps every event of its customers (its session table is then
+    cut, not built again), and ``users`` their ids when known (``user_id``)."""
+    from kit.metrics.cart import cart_lines, cart_table
+    from kit.metrics.experiments import visitor_links
     from kit.metrics.profile import duration_counts, visit_counts
     from kit.metrics.quality import event_checks
 
@@ -377,23 +453,46 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
     cart_table(events, sessions).sink_parquet(folder / "carts.parquet", compression=COMPRESSION)
     cart_lines(events, pl.scan_parquet(folder / "carts.parquet")).sink_parquet(
         folder / "cart_lines.parquet", compression=COMPRESSION)
-    counted = counted_carts(pl.scan_parquet(folder / "carts.parquet"), pl.scan_parquet(folder / "cart_lines.parquet"),
-                            conversion.cart_window_hours)
-    for name, table in zip(counted, pl.collect_all(list(counted.values()), engine="streaming"), strict=True):
-        table.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
-    exposed = folder / "experiments.parquet"
-    if experiments is not None and exposed.exists():
-        logins = folder / "visitor_links.parquet"
-        experiment_visits(pl.scan_parquet(exposed), pl.scan_parquet(logins) if logins.exists() else None, sessions,
-                          experiments.settings_for).collect(
+
+    def written(name: str) -> pl.LazyFrame | None:
+        path = folder / f"{name}.parquet"
+        return events if name == "events" else pl.scan_parquet(path) if path.exists() else None
+
+    write_counted_tables(folder, written, conversion, experiments)
+
+
+def write_counted_tables(folder: Path, table, conversion: Conversion, experiments: Experiments | None,
+                         groups: tuple[str, ...] = ("carts", "experiments", "journeys")) -> None:
+    """Into ``folder``, the tables made from the events that depend on a run's settings
+    (:data:`COUNTED_TABLES`), from the tables ``table(name)`` gives (None when there is none):
+    the carts counted for the ``conversion``'s payment window (``cart_counts.parquet``,
+    ``pay_delays.parquet``, ``cart_line_counts.parquet``: :func:`kit.metrics.cart.counted_carts`),
+    what the exposed units' sessions say (``experiment_visits.parquet``:
+    :func:`kit.metrics.experiments.experiment_visits`, for the ``experiments`` settings, with an
+    experiments table), and the session journeys of its funnel steps counted
+    (``journey_counts.parquet`` and ``convert_times.parquet``:
+    :func:`kit.metrics.funnel.session_journey_tables`, with the orders for new vs returning) and
+    their paths counted (``path_moves.parquet``, ``path_counts.parquet``:
+    :func:`kit.metrics.funnel.path_counts`); those four only for steps the session table times.
+    ``groups``: which of the three to write."""
+    from kit.metrics.cart import counted_carts
+    from kit.metrics.experiments import experiment_visits
+    from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
+
+    events, sessions = table("events"), table("sessions")
+    if "carts" in groups:
+        counted = counted_carts(table("carts"), table("cart_lines"), conversion.cart_window_hours)
+        for name, frame in zip(counted, pl.collect_all(list(counted.values()), engine="streaming"), strict=True):
+            frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
+    exposed = table("experiments")
+    if "experiments" in groups and experiments is not None and exposed is not None:
+        experiment_visits(exposed, table("visitor_links"), sessions, experiments.settings_for).collect(
             engine="streaming").write_parquet(folder / "experiment_visits.parquet", compression=COMPRESSION)
     steps = conversion.funnel_steps
-    if prepared_steps(steps):
-        orders = folder / "orders.parquet"
-        tables = (session_journey_tables(events, sessions, steps, pl.scan_parquet(orders) if orders.exists() else None)
-                  | path_counts(events, sessions, steps))
-        for name, table in tables.items():
-            table.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
+    if "journeys" in groups and prepared_steps(steps):
+        tables = session_journey_tables(events, sessions, steps, table("orders")) | path_counts(events, sessions, steps)
+        for name, frame in tables.items():
+            frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
 
 
 def _build_sessions(events: pl.LazyFrame, folder: Path, whole: Dataset | None) -> None:

@@ -31,7 +31,7 @@ from kit.periods import Period
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "runs"
-LAYOUT = 13
+LAYOUT = 14
 """Version of the prepared run's folder layout (2: with ``sessions.parquet``, 3: order lines
 carry their order's columns, 4: paid orders carry their customer's previous and next paid
 order, 5: sessions say whether they are their user's first visit, 6: the tables are the
@@ -39,8 +39,9 @@ dataset's (:mod:`kit.dataset`) unless the run has a slice, 7: with the carts, 8:
 customer cuts its sessions from the dataset's and reads its events there, 9: with the visits
 counted, 10: with the funnel's journeys and paths counted, 11: with the carts counted, 12: with
 the events' quality counts, 13: with their first and last time, the visitors' logins and what
-the exposed units' sessions say, and views of the tables Spark left at spark.rows_at); a cached
-run prepared with another layout is prepared again."""
+the exposed units' sessions say, and views of the tables Spark left at spark.rows_at, 14: a
+slice prepared on Spark read where it is, and views of the tables counted for the run's
+settings); a cached run prepared with another layout is prepared again."""
 
 
 # ------------------------------------------------------------------ fingerprint
@@ -420,6 +421,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
     from kit.dataset import (
         FROM_EVENTS,
         check_rows_readable,
+        counted_for,
         default_cache,
         prepare_dataset,
         prepared_slice,
@@ -442,6 +444,10 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
         views = {name: {"table": prepared.source(name)} for name in prepared.meta.get("rows_at", {})}
         rows = prepared.meta["rows"]
         notes = [] if prepared is dataset else [q["message"] for q in prepared.quality]
+        counted = counted_for(dataset, params) if prepared is dataset else None
+        if counted is not None:  # the counted tables made for this run's settings
+            views |= {name: {"table": counted.source(name)} for name in counted.tables}
+            rows = rows | counted.meta["rows"]
     else:
         tables, notes = _cut_slice(dataset, params)
         check_period(tables, params)

@@ -42,6 +42,11 @@ def small_demo(tmp_path_factory) -> Path:
     return out
 
 
+OTHER_SETTINGS = ("conversion: {cart_window_hours: 48, funnel_steps: [view, add_to_cart, pay]}\n"
+                  "experiments: {steps: [checkout], window_days: 5}\n")
+"""Settings whose counted tables differ from those of a dataset prepared with the defaults."""
+
+
 def write_params(folder: Path, demo: Path, text: str = "", name: str = "t.yaml") -> Path:
     """A params file over ``demo`` with extra YAML ``text`` appended."""
     tables = "\n".join(f"  {t}: {{path: '{demo / t}'}}" for t in

@@ -9,7 +9,7 @@ import shutil
 
 import polars as pl
 import pytest
-from conftest import write_params
+from conftest import OTHER_SETTINGS, write_params
 
 from kit.dataset import Dataset, dataset_key, evict, prepare_dataset
 from kit.params import load_params
@@ -177,3 +177,52 @@ def test_tables_left_on_the_clusters_storage_are_read_there_and_unreadable_stop_
     assert main(["cache", "clear", "--dir", str(cache)]) == 0
     said = capsys.readouterr().out
     assert "1 prepared dataset(s) removed" in said and f"for the cluster's storage to remove:\n  {(tmp_path / 'cluster').as_uri()}" in said
+
+
+def test_a_run_with_other_settings_reads_tables_counted_for_them_once(tmp_path, shop, monkeypatch):
+    """A dataset holds the tables counted for the settings of the params that prepared it; a run
+    of the whole shop with another cart window, other funnel steps and other experiment settings
+    gets its own counted once, in the dataset's ``counted/`` folder, equal to those of a dataset
+    prepared with its settings; the next such run reuses them, and they read no event or session
+    once made."""
+    from conftest import make_unreadable
+    from polars.testing import assert_frame_equal
+
+    from kit.dataset import COUNTED_TABLES
+
+    cache = tmp_path / "cache"
+    first = prepare_run(_params(tmp_path, shop), tmp_path / "w1", cache_dir=cache)
+    assert not any(name in first.views for name in COUNTED_TABLES)
+    other = _params(tmp_path, shop, OTHER_SETTINGS, "other.yaml")
+    run = prepare_run(other, tmp_path / "w2", cache_dir=cache)
+    counted = cache / first.meta["dataset"] / "counted"
+    assert run.meta["dataset"] == first.meta["dataset"] and len(list(counted.iterdir())) == 1
+    assert sorted(run.views) == sorted(COUNTED_TABLES)
+    assert all(view["table"].startswith(str(counted)) for view in run.views.values())
+    assert run.table("cart_counts").select("window_hours").unique().collect().item() == 48.0
+    assert sorted(set(run.table("experiment_visits").collect()["window_days"])) == [5.0]
+
+    own = prepare_run(other, tmp_path / "w3", cache_dir=tmp_path / "own")  # a dataset prepared with them
+    assert not own.views
+    for name in COUNTED_TABLES:
+        a, b = run.table(name).collect(), own.table(name).collect()
+        # floats sort last (their sums may differ in the last bits), so that rows alike in all else pair up
+        order = sorted(a.columns, key=lambda c: a.schema[c].is_float())
+        assert a.height > 0, name
+        assert_frame_equal(a.sort(order), b.sort(order), check_exact=False, rel_tol=1e-9)
+    assert run.meta["rows"] == own.meta["rows"]
+
+    made = {p.name: p.stat().st_mtime_ns for p in counted.rglob("*.parquet")}
+    make_unreadable(monkeypatch, "events", "sessions", "carts", "cart_lines")
+    again = prepare_run(other, tmp_path / "w4", cache_dir=cache)
+    assert again.views == run.views and made == {p.name: p.stat().st_mtime_ns for p in counted.rglob("*.parquet")}
+    assert again.table("journey_counts").collect().height == run.table("journey_counts").collect().height
+    # the figures read them, not the rows: the funnel, the carts and the readout equal those of
+    # the run whose dataset was prepared with these settings
+    from kit.figures import conversion, experiments
+
+    for figure in (conversion.funnel, conversion.cart_abandonment):
+        assert_frame_equal(figure(again), figure(own), check_exact=False, rel_tol=1e-9)
+    results = experiments.readout(again).results
+    assert "step:checkout" in results["metric"].to_list()
+    assert_frame_equal(results, experiments.readout(own).results, check_exact=False, rel_tol=1e-9)

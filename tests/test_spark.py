@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import flat_json, write_params
+from conftest import OTHER_SETTINGS, flat_json, write_params
 
 from kit.dataset import Dataset, dataset_key, prepare_dataset
 from kit.demo import generate
@@ -236,6 +236,19 @@ def test_a_sliced_run_prepared_on_spark_equals_the_local_one_and_reads_no_row_of
     listed = capsys.readouterr().out
     assert "\n  slice region=华东 prepared " in listed
     assert f"rows at {cluster.as_uri()}/{on_spark.folder.name}/slices/{part.name}\n" in listed
+
+    # a run of the whole shop with other settings gets its tables counted for them on Spark
+    from kit.dataset import COUNTED_TABLES
+
+    other = load_params(write_params(tmp_path, small_demo, OTHER_SETTINGS, "other.yaml"))[0]
+    counted_here = prepare_run(other, tmp_path / "w_other_local", cache_dir=tmp_path / "local")
+    counted_there = prepare_run(other.model_copy(update={"engine": "spark"}), tmp_path / "w_other_spark",
+                                cache_dir=tmp_path / "spark")
+    assert counted_there.meta["dataset"] == on_spark.folder.name
+    assert sorted(counted_there.views) == sorted(COUNTED_TABLES + ROW_TABLES)  # the rows: at rows_at
+    assert Dataset(Path(counted_there.views["journey_counts"]["table"]).parent).meta["engine"] == "spark"
+    for name in COUNTED_TABLES:
+        assert_same_table(counted_here.table(name).collect(), counted_there.table(name).collect(), name)
 
     # the whole shop's rows are no longer needed: the run is made again from the slice alone
     for name in ROW_TABLES:

@@ -35,8 +35,9 @@ def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
     """What the funnel's figures read, kept in memory per kernel: the run's journeys counted
     (:func:`kit.metrics.funnel.journey_counts`) and the paid ones' minutes to pay
     (:func:`kit.metrics.funnel.convert_times`). Session journeys of the steps the data was
-    prepared for are cut from the prepared counts (:func:`kit.metrics.common.of_periods`);
-    other steps and user journeys are built here from the session table and the events."""
+    prepared for (the dataset's, or those counted for the run's steps: :func:`kit.dataset.counted_for`)
+    are cut from the prepared counts (:func:`kit.metrics.common.of_periods`); steps the session
+    table does not time and user journeys are built here from the session table and the events."""
 
     def build() -> dict[str, pl.LazyFrame]:
         conv = run.params.conversion
@@ -151,9 +152,10 @@ def carts(run: Run) -> pl.LazyFrame:
 
 def counted_carts(run: Run) -> dict[str, pl.LazyFrame]:
     """What the cart figures read, kept in memory per kernel: the carts counted for the run's
-    window (:func:`kit.metrics.cart.counted_carts`) and cut to its periods. Counted once per
-    dataset for the window of the params that prepared it; a run with another window counts
-    its carts here, from the cart table and the cart lines."""
+    window (:func:`kit.metrics.cart.counted_carts`) and cut to its periods. Counted when the
+    dataset is prepared, and once for each other window (:func:`kit.dataset.counted_for`); should
+    a run's counts be of another window all the same, it counts its carts here, from the cart
+    table and the cart lines."""
 
     def build() -> dict[str, pl.LazyFrame]:
         window = run.params.conversion.cart_window_hours

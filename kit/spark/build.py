@@ -112,16 +112,12 @@ def write_event_tables(spark, params, out: _Output, tables: set[str], schemas: d
     tables the figures read instead of them, each from those before it as written, as the local
     engine does. ``tables``: the names of the tables written before (orders, experiments ...).
     Returns each table's rows."""
-    from kit.metrics.funnel import prepared_steps
     from kit.spark.layout import conform_to
     from kit.spark.tables import (
         cart_lines,
         cart_table,
-        counted_carts,
         duration_counts,
         event_checks,
-        path_counts,
-        session_journey_tables,
         session_table,
         visit_counts,
         visitor_links,
@@ -140,19 +136,33 @@ def write_event_tables(spark, params, out: _Output, tables: set[str], schemas: d
     rows = {}
     for name, make in made.items():
         rows[name] = out.write(conform_to(make(), schemas[name]), name)
-    if "experiments" in tables:
+    present = tables | set(rows)
+    return rows | write_counted_tables(spark, params, lambda name: written(name) if name in present else None, out,
+                                       schemas)
+
+
+def write_counted_tables(spark, params, table, out: _Output, schemas: dict,
+                         groups: tuple[str, ...] = ("carts", "experiments", "journeys")) -> dict[str, int]:
+    """Twin of :func:`kit.dataset.write_counted_tables`: the tables counted for the run's settings,
+    from the Spark frames ``table(name)`` gives (None when there is none), written to ``out``.
+    Returns each table's rows."""
+    from kit.metrics.funnel import prepared_steps
+    from kit.spark.layout import conform_to
+    from kit.spark.tables import counted_carts, path_counts, session_journey_tables
+
+    rows = {}
+    if "carts" in groups:
+        carts = counted_carts(table("carts"), table("cart_lines"), params.conversion.cart_window_hours)
+        for name, frame in carts.items():
+            rows[name] = out.write(conform_to(frame, schemas[name]), name)
+    if "experiments" in groups and table("experiments") is not None:
         rows["experiment_visits"] = out.write(conform_to(
-            _experiment_visits(spark, params, written("experiments"), written("sessions"),
-                               written("visitor_links") if "visitor_links" in rows else None),
+            _experiment_visits(spark, params, table("experiments"), table("sessions"), table("visitor_links")),
             schemas["experiment_visits"]), "experiment_visits")
-    carts = counted_carts(written("carts"), written("cart_lines"), params.conversion.cart_window_hours)
-    for name, frame in carts.items():
-        rows[name] = out.write(conform_to(frame, schemas[name]), name)
     steps = params.conversion.funnel_steps
-    if prepared_steps(steps):  # steps the session table times
-        events, sessions = written("events"), written("sessions")
-        counted = (session_journey_tables(events, sessions, steps, written("orders") if "orders" in tables else None)
-                   | path_counts(events, sessions, steps))
+    if "journeys" in groups and prepared_steps(steps):  # steps the session table times
+        events, sessions = table("events"), table("sessions")
+        counted = session_journey_tables(events, sessions, steps, table("orders")) | path_counts(events, sessions, steps)
         for name, frame in counted.items():
             rows[name] = out.write(conform_to(frame, schemas[name]), name)
     return rows
@@ -160,7 +170,7 @@ def write_event_tables(spark, params, out: _Output, tables: set[str], schemas: d
 
 def build(params, folder: Path, step) -> None:
     """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
-    from kit.dataset import META, settings
+    from kit.dataset import META, counted_settings, settings
     from kit.run import _jsonable, data_errors_message, fingerprint
     from kit.spark.layout import conform_to, local_schemas
     from kit.spark.load import is_remote, list_remote, load_tables
@@ -194,12 +204,68 @@ def build(params, folder: Path, step) -> None:
                   for entry in list_remote(spark, name, source.path)]
         print_ = fingerprint(local) if not remote else listing_fingerprint(
             remote + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local])
-        meta = {"key": folder.name, "settings": settings(params),
+        meta = {"key": folder.name, "settings": settings(params), "counted": counted_settings(params),
                 "prepared_at": datetime.now().isoformat(timespec="seconds"),
                 "rows": out.rows(rows), "rows_at": out.left,
                 "read_rows": loaded.rows, "fingerprint": print_, "kit_version": __version__,
                 "engine": "spark", "spark_master": spark.sparkContext.master, "spark_version": spark.version}
         (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
+        _drop_staging(spark, staging, tmp)
+        tmp.rename(folder)
+    except BaseException:
+        _drop_staging(spark, staging, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def read_dataset_table(spark, dataset, name: str, staging: str):
+    """A table of a prepared dataset as a Spark frame: where Spark left it (``spark.rows_at``), else
+    its file copied from the dataset folder (on the driver) to the staging folder, where every
+    executor reads it."""
+    from kit.spark.write import upload
+
+    left = dataset.meta.get("rows_at", {})
+    return spark.read.parquet(left[name] if name in left
+                              else upload(spark, dataset.folder / f"{name}.parquet", staging, f"in-{name}"))
+
+
+def build_counted(params, dataset, folder: Path, groups: tuple[str, ...]) -> None:
+    """The dataset's counted tables for the run's settings (``groups`` of them:
+    :func:`kit.dataset.write_counted_tables`) made on Spark into ``folder`` (its
+    ``counted/<counted key>``), laid out as a dataset; written under a temporary name and renamed
+    into place."""
+    from kit.contract import TABLES
+    from kit.dataset import FROM_EVENTS, META, counted_settings
+    from kit.spark.layout import local_schemas
+    from kit.spark.session import session_for
+
+    spark = session_for(params)
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    staging = _staging(params, f"{dataset.folder.name}-{folder.name}", tmp)
+    out = _Output(spark, tmp, staging, None)  # counted tables: never rows per event
+    frames: dict = {}
+
+    def table(name: str):
+        if name not in dataset.tables:
+            return None
+        if name not in frames:
+            frames[name] = read_dataset_table(spark, dataset, name, staging)
+        return frames[name]
+
+    try:
+        base = [name for name in dataset.tables if name not in FROM_EVENTS]
+        contract = {name: [c for c in dataset.table(name).collect_schema().names() if c in TABLES[name].schema]
+                    for name in base}
+        schemas = local_schemas(contract, params.conversion.session_gap_minutes, params.conversion.funnel_steps,
+                                params.experiments.settings_for)
+        rows = write_counted_tables(spark, params, table, out, schemas, groups)
+        (tmp / "quality.json").write_text("[]", encoding="utf-8")
+        meta = {"key": folder.name, "of": dataset.folder.name, "settings": counted_settings(params),
+                "prepared_at": datetime.now().isoformat(timespec="seconds"), "rows": out.rows(rows),
+                "kit_version": __version__, "engine": "spark", "spark_master": spark.sparkContext.master,
+                "spark_version": spark.version}
+        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         _drop_staging(spark, staging, tmp)
         tmp.rename(folder)
     except BaseException:
@@ -224,19 +290,15 @@ def build_slice(params, dataset, folder: Path, step) -> None:
     from kit.spark.session import session_for
     from kit.spark.slices import apply_slice
     from kit.spark.tables import with_paid_neighbours
-    from kit.spark.write import upload
 
     spark = session_for(params)
     tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
     staging = _staging(params, f"{dataset.folder.name}-{folder.name}", tmp)
     out = _Output(spark, tmp, staging, rows_folder(params, f"{dataset.folder.name}/slices/{folder.name}"))
-    left = dataset.meta.get("rows_at", {})
     try:
         names = [name for name in dataset.tables if name not in FROM_EVENTS]
-        frames = {name: spark.read.parquet(left[name] if name in left
-                                           else upload(spark, dataset.folder / f"{name}.parquet", staging, f"in-{name}"))
-                  for name in names}
+        frames = {name: read_dataset_table(spark, dataset, name, staging) for name in names}
         frames, notes = apply_slice(frames, params.slice)
         if "orders" in frames and any(key in frames["orders"].columns for key in params.slice):
             # as kit.run.prepare_run: some of a customer's orders are kept, their neighbours are the slice's
