@@ -56,7 +56,7 @@ FROM_EVENTS = ("sessions", "visits", "visit_durations", "carts", "cart_lines", "
 """The tables made from the prepared events (:func:`write_event_tables`): a sliced run makes its
 own from its slice's events (its sessions cut from the dataset's where that is exact)."""
 COUNTED_TABLES = ("cart_counts", "pay_delays", "cart_line_counts", "experiment_visits", "journey_counts",
-                  "convert_times", "path_moves", "path_counts")
+                  "convert_times", "path_moves", "path_counts", "user_journey_counts", "user_convert_times")
 """The tables made from the events that depend on a run's settings (:func:`counted_settings`):
 a dataset holds them for the settings of the params that prepared it, and its ``counted/``
 folder for those of other runs (:func:`counted_for`)."""
@@ -205,9 +205,26 @@ COUNTED = "counted"
 
 def counted_settings(params: RunParams) -> dict:
     """The settings the :data:`COUNTED_TABLES` are made with: the cart window, the experiments'
-    steps and windows, the funnel steps."""
-    return {"cart_window_hours": params.conversion.cart_window_hours,
-            "experiments": params.experiments.model_dump(mode="json"), "funnel_steps": params.conversion.funnel_steps}
+    steps and windows, the funnel steps, and for user journeys (``funnel_unit: user``) their
+    window and the run's periods (a user's journey starts at their first event in a period)."""
+    conv = params.conversion
+    users = ({"window_days": conv.user_window_days, "periods": [[p.label, str(p.start_dt), str(p.end_dt)]
+                                                                for p in user_periods(params)]}
+             if conv.funnel_unit == "user" else None)
+    return {"cart_window_hours": conv.cart_window_hours, "experiments": params.experiments.model_dump(mode="json"),
+            "funnel_steps": conv.funnel_steps, "user_journeys": users}
+
+
+def own_counted_settings(params: RunParams) -> dict:
+    """The :func:`counted_settings` of the counted tables a dataset holds itself (what its
+    description records): those of the params that prepared it, without user journeys, which
+    are counted for a run's periods only (:func:`counted_for`, a slice)."""
+    return counted_settings(params) | {"user_journeys": None}
+
+
+def user_periods(params: RunParams) -> tuple:
+    """The periods a run's user journeys start in: its period and its comparison period."""
+    return (params.current,) if params.previous is None else (params.current, params.previous)
 
 
 def _counted_groups(dataset: Dataset, params: RunParams) -> tuple[str, ...]:
@@ -218,10 +235,12 @@ def _counted_groups(dataset: Dataset, params: RunParams) -> tuple[str, ...]:
 
     own, wanted = dataset.meta.get("counted", {}), counted_settings(params)
     differ = {key for key in wanted if own.get(key) != wanted[key]}
+    steps = prepared_steps(params.conversion.funnel_steps)
     return tuple(group for group, key, needed in (
         ("carts", "cart_window_hours", "carts" in dataset.tables),
         ("experiments", "experiments", "experiments" in dataset.tables),
-        ("journeys", "funnel_steps", prepared_steps(params.conversion.funnel_steps)))
+        ("journeys", "funnel_steps", steps),
+        ("user_journeys", "user_journeys", steps and wanted["user_journeys"] is not None))
         if key in differ and needed and "sessions" in dataset.tables)
 
 
@@ -257,7 +276,8 @@ def _prepare_counted(params: RunParams, dataset: Dataset, step) -> list[dict]:
     tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir(parents=True)
     try:
-        write_counted_tables(tmp, dataset.table, params.conversion, params.experiments, groups)
+        write_counted_tables(tmp, dataset.table, params.conversion, params.experiments, groups,
+                             user_periods(params))
         meta = {"key": folder.name, "of": dataset.folder.name, "settings": counted_settings(params),
                 "prepared_at": datetime.now().isoformat(timespec="seconds"), "kit_version": __version__,
                 "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(tmp.glob("*.parquet"))}}
@@ -279,12 +299,12 @@ SLICE_LAYOUT = 1
 def slice_settings(params: RunParams) -> dict:
     """What a run's prepared slice depends on beyond its dataset: the slice, and the settings of the
     tables made from its events (the funnel steps, the cart window, the experiments' steps and
-    windows). Runs that differ in these do not share a slice."""
+    windows, the user journeys' window and periods: :func:`counted_settings`). Runs that differ
+    in these do not share a slice."""
     from kit.run import slice_values
 
-    return {"slice": {key: slice_values(value) for key, value in params.slice.items()},
-            "funnel_steps": params.conversion.funnel_steps, "cart_window_hours": params.conversion.cart_window_hours,
-            "experiments": params.experiments.model_dump(mode="json"), "layout": SLICE_LAYOUT}
+    return {"slice": {key: slice_values(value) for key, value in params.slice.items()}, **counted_settings(params),
+            "layout": SLICE_LAYOUT}
 
 
 def slice_key(params: RunParams) -> str:
@@ -406,7 +426,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
         quality = [p.as_dict() for p in loaded.problems]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
-        meta = {"key": folder.name, "settings": settings(params), "counted": counted_settings(params),
+        meta = {"key": folder.name, "settings": settings(params), "counted": own_counted_settings(params),
                 "prepared_at": datetime.now().isoformat(timespec="seconds"),
                 "rows": {p.stem: pl.scan_parquet(p).select(pl.len()).collect().item()
                          for p in sorted(tmp.glob("*.parquet"))},
@@ -420,7 +440,7 @@ def _build(params: RunParams, folder: Path, step) -> None:
 
 def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | None = None,
                        events: pl.LazyFrame | None = None, users: pl.LazyFrame | None = None,
-                       experiments: Experiments | None = None) -> None:
+                       experiments: Experiments | None = None, periods: tuple = ()) -> None:
     """Beside the events (``events.parquet`` in ``folder``, or ``events``), the tables the
     figures read instead of them: the events' quality counts (``event_checks.parquet``:
     :func:`kit.metrics.quality.event_checks`), the customer each visitor logged in as
@@ -431,7 +451,8 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
     :func:`kit.metrics.profile.duration_counts`), ``carts.parquet``
     (:func:`kit.metrics.cart.cart_table`) and ``cart_lines.parquet``
     (:func:`kit.metrics.cart.cart_lines`), then those counted for the ``conversion`` and
-    ``experiments`` settings (:func:`write_counted_tables`). ``whole``: the dataset the events
+    ``experiments`` settings (:func:`write_counted_tables`; user journeys only with the run's
+    ``periods``: a slice's, not a dataset's). ``whole``: the dataset the events
     are a slice of, when the slice keeps every event of its customers (its session table is then
     cut, not built again), and ``users`` their ids when known (``user_id``)."""
     from kit.metrics.cart import cart_lines, cart_table
@@ -458,11 +479,12 @@ def write_event_tables(folder: Path, conversion: Conversion, whole: Dataset | No
         path = folder / f"{name}.parquet"
         return events if name == "events" else pl.scan_parquet(path) if path.exists() else None
 
-    write_counted_tables(folder, written, conversion, experiments)
+    write_counted_tables(folder, written, conversion, experiments, periods=periods)
 
 
 def write_counted_tables(folder: Path, table, conversion: Conversion, experiments: Experiments | None,
-                         groups: tuple[str, ...] = ("carts", "experiments", "journeys")) -> None:
+                         groups: tuple[str, ...] = ("carts", "experiments", "journeys", "user_journeys"),
+                         periods: tuple = ()) -> None:
     """Into ``folder``, the tables made from the events that depend on a run's settings
     (:data:`COUNTED_TABLES`), from the tables ``table(name)`` gives (None when there is none):
     the carts counted for the ``conversion``'s payment window (``cart_counts.parquet``,
@@ -473,11 +495,19 @@ def write_counted_tables(folder: Path, table, conversion: Conversion, experiment
     (``journey_counts.parquet`` and ``convert_times.parquet``:
     :func:`kit.metrics.funnel.session_journey_tables`, with the orders for new vs returning) and
     their paths counted (``path_moves.parquet``, ``path_counts.parquet``:
-    :func:`kit.metrics.funnel.path_counts`); those four only for steps the session table times.
-    ``groups``: which of the three to write."""
+    :func:`kit.metrics.funnel.path_counts`); those four only for steps the session table times;
+    with ``funnel_unit: user``, the user journeys starting in ``periods`` (the run's period and
+    its comparison period) counted (``user_journey_counts.parquet``, ``user_convert_times.parquet``:
+    :func:`kit.metrics.funnel.user_journey_tables`), for the same steps. ``groups``: which of the
+    four to write."""
     from kit.metrics.cart import counted_carts
     from kit.metrics.experiments import experiment_visits
-    from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
+    from kit.metrics.funnel import (
+        path_counts,
+        prepared_steps,
+        session_journey_tables,
+        user_journey_tables,
+    )
 
     events, sessions = table("events"), table("sessions")
     if "carts" in groups:
@@ -491,6 +521,11 @@ def write_counted_tables(folder: Path, table, conversion: Conversion, experiment
     steps = conversion.funnel_steps
     if "journeys" in groups and prepared_steps(steps):
         tables = session_journey_tables(events, sessions, steps, table("orders")) | path_counts(events, sessions, steps)
+        for name, frame in tables.items():
+            frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
+    if "user_journeys" in groups and conversion.funnel_unit == "user" and periods and prepared_steps(steps):
+        tables = user_journey_tables(events, sessions, table("orders"), periods[0], periods[1] if len(periods) > 1
+                                     else None, steps, conversion.user_window_days)
         for name, frame in tables.items():
             frame.write_parquet(folder / f"{name}.parquet", compression=COMPRESSION)
 

@@ -501,7 +501,7 @@ def _cut_slice(dataset, params: RunParams) -> tuple[dict[str, pl.LazyFrame], lis
 def _write_slice(tables: dict[str, pl.LazyFrame], dataset, params: RunParams, data_dir: Path, step) -> dict[str, dict]:
     """Write a sliced run's tables and those made from its events into ``data_dir``; returns the
     views of the tables read from the dataset instead (a slice's events, through its users)."""
-    from kit.dataset import COMPRESSION, write_event_tables
+    from kit.dataset import COMPRESSION, user_periods, write_event_tables
 
     step("writing the slice")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -526,9 +526,9 @@ def _write_slice(tables: dict[str, pl.LazyFrame], dataset, params: RunParams, da
             tables["events"].select("user_id").unique().sink_parquet(users)
             views["events"] = {"table": dataset.source("events"), "keys": str(users), "on": "user_id"}
             write_event_tables(data_dir, params.conversion, dataset, read_view(views["events"]), pl.scan_parquet(users),
-                               params.experiments)
+                               params.experiments, user_periods(params))
         else:
-            write_event_tables(data_dir, params.conversion, experiments=params.experiments)
+            write_event_tables(data_dir, params.conversion, experiments=params.experiments, periods=user_periods(params))
     return views
 
 

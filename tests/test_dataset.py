@@ -226,3 +226,31 @@ def test_a_run_with_other_settings_reads_tables_counted_for_them_once(tmp_path, 
     results = experiments.readout(again).results
     assert "step:checkout" in results["metric"].to_list()
     assert_frame_equal(results, experiments.readout(own).results, check_exact=False, rel_tol=1e-9)
+
+
+def test_user_journeys_are_counted_for_the_runs_periods_and_the_funnel_reads_them(tmp_path, shop, monkeypatch):
+    """User journeys start at a user's first event in a period, so they are counted for a run's
+    periods: into the dataset's ``counted/`` folder for a run of the whole shop, into the slice
+    for a sliced run. The funnel read from them equals the funnel of the journeys built from the
+    events, and reads no event or session."""
+    from conftest import make_unreadable
+    from polars.testing import assert_frame_equal
+
+    from kit.figures import conversion
+    from kit.metrics import funnel as fn
+
+    cache = tmp_path / "cache"
+    users = "conversion: {funnel_unit: user, user_window_days: 3}\n"
+    run = prepare_run(_params(tmp_path, shop, users, "u.yaml"), tmp_path / "w1", cache_dir=cache)
+    assert "/counted/" in run.views["user_journey_counts"]["table"]
+    east = prepare_run(_params(tmp_path, shop, users + "slice: {region: 华东}\n", "ue.yaml"), tmp_path / "w2",
+                       cache_dir=cache)
+    assert (east.data_dir / "user_journey_counts.parquet").exists()
+    for r in (run, east):
+        built = fn.journeys(r.events, r.period, r.comparison, unit="user", window_days=3, orders=r.orders,
+                            sessions=r.sessions)
+        expected = fn.funnel_table(fn.journey_counts(built), r.period, r.comparison)
+        assert expected["count"][0] > 0
+        with monkeypatch.context() as m:
+            make_unreadable(m, "events", "sessions")
+            assert_frame_equal(conversion.funnel(r), expected)

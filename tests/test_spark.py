@@ -270,17 +270,19 @@ def test_a_slice_by_an_order_and_event_column_prepared_on_spark_equals_the_local
     """A slice by a column of the orders and of the events themselves (device) keeps some of a
     customer's orders and events: on Spark as locally, the paid orders' neighbours are those of
     the slice, the sessions are built from the slice's events, and a value the data does not hold
-    is a note. A slice that matches nothing is not prepared, and its run stops with the message
-    naming the params file."""
+    is a note; its user journeys (``funnel_unit: user``) are counted for its periods. A slice that
+    matches nothing is not prepared, and its run stops with the message naming the params file."""
     from kit.errors import EmptySliceError
     from kit.run import prepare_run
 
-    params = write_params(tmp_path, small_demo, "slice: {device: [App, 手表]}\n")
+    params = write_params(tmp_path, small_demo, "slice: {device: [App, 手表]}\n"
+                          "conversion: {funnel_unit: user, user_window_days: 3}\n")
     app = load_params(params)[0]
     local = prepare_run(app, tmp_path / "w_local", cache_dir=tmp_path / "local")
     remote = prepare_run(app.model_copy(update={"engine": "spark"}), tmp_path / "w_spark", cache_dir=tmp_path / "spark")
     assert remote.data_dir.parent.name == "slices"
     assert "slice device: 手表 not found in the data" in [q["message"] for q in remote.quality]
+    assert remote.table("user_journey_counts").collect()["journeys"].sum() > 0
     orders = pl.read_parquet(tmp_path / "spark" / remote.meta["dataset"] / "orders.parquet")
     sliced = remote.table("orders").collect()
     # the neighbours really changed: a paid App order's previous paid order was not on App

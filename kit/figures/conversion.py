@@ -36,14 +36,17 @@ def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
     (:func:`kit.metrics.funnel.journey_counts`) and the paid ones' minutes to pay
     (:func:`kit.metrics.funnel.convert_times`). Session journeys of the steps the data was
     prepared for (the dataset's, or those counted for the run's steps: :func:`kit.dataset.counted_for`)
-    are cut from the prepared counts (:func:`kit.metrics.common.of_periods`); steps the session
-    table does not time and user journeys are built here from the session table and the events."""
+    are cut from the prepared counts (:func:`kit.metrics.common.of_periods`), and user journeys
+    counted for the run's periods are read as they are; journeys of steps the session table does
+    not time are built here from the session table and the events."""
 
     def build() -> dict[str, pl.LazyFrame]:
         conv = run.params.conversion
         if conv.funnel_unit == "session" and _prepared_for_steps(run):
             plans = [of_periods(run.journey_counts, run.period, run.comparison),
                      of_periods(run.convert_times, run.period, run.comparison)]
+        elif conv.funnel_unit == "user" and _prepared_user_journeys(run):
+            plans = [run.table("user_journey_counts"), run.table("user_convert_times")]
         else:
             built = fn.journeys(run.events, run.period, run.comparison, steps=conv.funnel_steps,
                                 unit=conv.funnel_unit, window_days=conv.user_window_days, orders=run.orders,
@@ -54,6 +57,17 @@ def _journeys(run: Run) -> dict[str, pl.LazyFrame]:
         return {"counts": counts.lazy(), "times": times.lazy()}
 
     return in_memory(run, "journeys", build)
+
+
+def _prepared_user_journeys(run: Run) -> bool:
+    """Whether the data counted the user journeys of the run's steps and periods
+    (:func:`kit.metrics.funnel.user_journey_tables`: a slice's, or those counted for the run's
+    settings, :func:`kit.dataset.counted_for`)."""
+    counts = run.table("user_journey_counts")
+    if counts is None or fn.steps_of(counts) != run.params.conversion.funnel_steps:
+        return False
+    labels = {p.label for p in (run.period, run.comparison) if p is not None}
+    return set(counts.select("period").unique().collect().to_series().drop_nulls()) <= labels
 
 
 def _prepared_for_steps(run: Run) -> bool:

@@ -301,6 +301,20 @@ def session_journey_tables(events: pl.LazyFrame, sessions: pl.LazyFrame, steps: 
     return {"journey_counts": counts, "convert_times": times}
 
 
+def user_journey_tables(events: pl.LazyFrame, sessions: pl.LazyFrame, orders: pl.LazyFrame | None,
+                        period: Period, comparison: Period | None, steps: Sequence[str],
+                        window_days: int) -> dict[str, pl.DataFrame]:
+    """What the funnel's figures read for user journeys (``funnel_unit: user``), counted when the
+    data is prepared: the user journeys of :func:`journeys` starting in the period or the
+    comparison period, counted (``user_journey_counts``: :func:`journey_counts`; ``user_convert_times``:
+    :func:`convert_times`). Unlike session journeys they depend on the periods (a user's journey
+    starts at their first event in the period), so they are counted for a run's periods."""
+    table = journeys(events, period, comparison, steps=steps, unit="user", window_days=window_days, orders=orders,
+                     sessions=sessions).cache()
+    counts, times = pl.collect_all([journey_counts(table), convert_times(table)], engine="streaming")
+    return {"user_journey_counts": counts, "user_convert_times": times}
+
+
 def prepared_steps(steps: Sequence[str]) -> bool:
     """Whether the session table has the times of every step (each once), so that the
     dataset can count the session journeys of these steps (:func:`session_journey_tables`)."""

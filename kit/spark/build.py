@@ -107,10 +107,12 @@ def _staging(params, name: str, tmp: Path) -> str:
     return (tmp / ".staging").resolve().as_uri()
 
 
-def write_event_tables(spark, params, out: _Output, tables: set[str], schemas: dict) -> dict[str, int]:
+def write_event_tables(spark, params, out: _Output, tables: set[str], schemas: dict,
+                       groups: tuple[str, ...] = ("carts", "experiments", "journeys", "user_journeys")) -> dict[str, int]:
     """Twin of :func:`kit.dataset.write_event_tables`: from the events as written to ``out``, the
     tables the figures read instead of them, each from those before it as written, as the local
-    engine does. ``tables``: the names of the tables written before (orders, experiments ...).
+    engine does. ``tables``: the names of the tables written before (orders, experiments ...);
+    ``groups``: those of :func:`write_counted_tables` to write (a slice's: its user journeys too).
     Returns each table's rows."""
     from kit.spark.layout import conform_to
     from kit.spark.tables import (
@@ -138,17 +140,23 @@ def write_event_tables(spark, params, out: _Output, tables: set[str], schemas: d
         rows[name] = out.write(conform_to(make(), schemas[name]), name)
     present = tables | set(rows)
     return rows | write_counted_tables(spark, params, lambda name: written(name) if name in present else None, out,
-                                       schemas)
+                                       schemas, groups)
 
 
 def write_counted_tables(spark, params, table, out: _Output, schemas: dict,
-                         groups: tuple[str, ...] = ("carts", "experiments", "journeys")) -> dict[str, int]:
+                         groups: tuple[str, ...] = ("carts", "experiments", "journeys", "user_journeys")) -> dict[str, int]:
     """Twin of :func:`kit.dataset.write_counted_tables`: the tables counted for the run's settings,
     from the Spark frames ``table(name)`` gives (None when there is none), written to ``out``.
     Returns each table's rows."""
+    from kit.dataset import user_periods
     from kit.metrics.funnel import prepared_steps
     from kit.spark.layout import conform_to
-    from kit.spark.tables import counted_carts, path_counts, session_journey_tables
+    from kit.spark.tables import (
+        counted_carts,
+        path_counts,
+        session_journey_tables,
+        user_journey_tables,
+    )
 
     rows = {}
     if "carts" in groups:
@@ -165,12 +173,17 @@ def write_counted_tables(spark, params, table, out: _Output, schemas: dict,
         counted = session_journey_tables(events, sessions, steps, table("orders")) | path_counts(events, sessions, steps)
         for name, frame in counted.items():
             rows[name] = out.write(conform_to(frame, schemas[name]), name)
+    if "user_journeys" in groups and params.conversion.funnel_unit == "user" and prepared_steps(steps):
+        counted = user_journey_tables(table("events"), table("sessions"), table("orders"), user_periods(params), steps,
+                                      params.conversion.user_window_days)
+        for name, frame in counted.items():
+            rows[name] = out.write(conform_to(frame, schemas[name]), name)
     return rows
 
 
 def build(params, folder: Path, step) -> None:
     """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
-    from kit.dataset import META, counted_settings, settings
+    from kit.dataset import META, own_counted_settings, settings
     from kit.run import _jsonable, data_errors_message, fingerprint
     from kit.spark.layout import conform_to, local_schemas
     from kit.spark.load import is_remote, list_remote, load_tables
@@ -194,7 +207,8 @@ def build(params, folder: Path, step) -> None:
         rows = {name: out.write(conform_to(frame, schemas[name]), name) for name, frame in frames.items()}
         if "events" in frames:
             step("building the sessions (Spark)")
-            rows |= write_event_tables(spark, params, out, set(frames), schemas)
+            # as kit.dataset._build: a dataset's user journeys are counted for each run's periods
+            rows |= write_event_tables(spark, params, out, set(frames), schemas, ("carts", "experiments", "journeys"))
         quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
         (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
@@ -204,7 +218,7 @@ def build(params, folder: Path, step) -> None:
                   for entry in list_remote(spark, name, source.path)]
         print_ = fingerprint(local) if not remote else listing_fingerprint(
             remote + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local])
-        meta = {"key": folder.name, "settings": settings(params), "counted": counted_settings(params),
+        meta = {"key": folder.name, "settings": settings(params), "counted": own_counted_settings(params),
                 "prepared_at": datetime.now().isoformat(timespec="seconds"),
                 "rows": out.rows(rows), "rows_at": out.left,
                 "read_rows": loaded.rows, "fingerprint": print_, "kit_version": __version__,

@@ -16,10 +16,16 @@ from kit.contract import TABLES, lines_with_orders
 from kit.metrics.cart import cart_lines, cart_table, counted_carts
 from kit.metrics.customers import with_paid_neighbours
 from kit.metrics.experiments import experiment_visits, visitor_links
-from kit.metrics.funnel import path_counts, prepared_steps, session_journey_tables
+from kit.metrics.funnel import (
+    path_counts,
+    prepared_steps,
+    session_journey_tables,
+    user_journey_tables,
+)
 from kit.metrics.profile import duration_counts, visit_counts
 from kit.metrics.quality import event_checks
 from kit.metrics.sessions import derive_sessions, session_table, stitch_users
+from kit.periods import parse_period
 
 
 def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequence[str],
@@ -53,7 +59,10 @@ def local_schemas(columns: dict[str, list[str]], gap_minutes: int, steps: Sequen
                     for name, table in counted_carts(carts, cart_lines(empty["events"], carts), 24).items()}
         if prepared_steps(steps):
             tables = (session_journey_tables(empty["events"], sessions, steps, empty.get("orders"))
-                      | path_counts(empty["events"], sessions, steps))
+                      | path_counts(empty["events"], sessions, steps)
+                      # the user journeys' columns are the same for any period and window
+                      | user_journey_tables(empty["events"], sessions, empty.get("orders"), parse_period("2025-01"),
+                                            None, steps, 7))
             schemas |= {name: table.schema for name, table in tables.items()}
     return schemas
 

@@ -315,12 +315,7 @@ def session_journey_tables(events, sessions, steps, orders=None) -> dict:
 
     first = F.col("start") if steps[0] == "view" else F.col(FIRST + steps[0])
     at = sessions.select("session_id", "user_id", "start", "device", "source", "first_visit", first.alias("_at0"))
-    for i, step in enumerate(steps[1:], start=1):
-        reached = (events.filter(F.col("event") == step).select("session_id", "event_time")
-                   .join(at.select("session_id", F.col(f"_at{i - 1}").alias("_before")), on="session_id")
-                   .filter(F.col("event_time") >= F.col("_before"))
-                   .groupBy("session_id").agg(F.min("event_time").alias(f"_at{i}")))
-        at = at.join(reached, on="session_id", how="left")
+    at = _reach(at, events, "session_id", steps)
     # a first visit is returning when its user paid an order before it; a later visit always is
     if orders is not None:
         first_paid = (orders.filter(is_paid() & F.col("customer_id").isNotNull()).groupBy("customer_id")
@@ -333,15 +328,96 @@ def session_journey_tables(events, sessions, steps, orders=None) -> dict:
         F.to_date("start").alias("date"), "device", "source",
         F.when(~F.col("first_visit") | paid_before, F.lit("returning")).otherwise(F.lit("new")).alias("visitor"),
         *[F.col(f"_at{i}").alias(AT + s) for i, s in enumerate(steps)])
-    counts = journeys.groupBy("date", "device", "source", "visitor").agg(
+    counts, times = _counted_journeys(journeys, steps, ())
+    return {"journey_counts": counts, "convert_times": times}
+
+
+def _reach(at, step_events, key: str, steps) -> object:
+    """``at`` (one row per journey ``key`` with ``_at0``, when its first step was reached) with
+    ``_at<i>`` for each later step: the first time of its event in ``step_events`` (the journey's
+    events: ``key, event, event_time``) at or after the time the step before was reached."""
+    from pyspark.sql import functions as F
+
+    for i, step in enumerate(steps[1:], start=1):
+        reached = (step_events.filter(F.col("event") == step).select(key, "event_time")
+                   .join(at.select(key, F.col(f"_at{i - 1}").alias("_before")), on=key)
+                   .filter(F.col("event_time") >= F.col("_before"))
+                   .groupBy(key).agg(F.min("event_time").alias(f"_at{i}")))
+        at = at.join(reached, on=key, how="left")
+    return at
+
+
+def _counted_journeys(journeys, steps, by: tuple[str, ...]):
+    """Twins of :func:`kit.metrics.funnel.journey_counts` and :func:`kit.metrics.funnel.convert_times`
+    over journeys with ``date, device, source, visitor`` and ``at:<step>`` (and ``by``: the period)."""
+    from pyspark.sql import functions as F
+
+    from kit.metrics.funnel import AT
+
+    counts = journeys.groupBy(*by, "date", "device", "source", "visitor").agg(
         F.count(F.lit(1)).alias("journeys"),
         *[F.sum(F.col(f"`{AT + s}`").isNotNull().cast("long")).alias(AT + s) for s in steps])
     viewed, paid = AT + steps[1 if len(steps) > 1 else 0], AT + steps[-1]
     # as polars' total_seconds(fractional=True) / 60: microseconds to seconds, then minutes
     minutes = F.expr(f"timestampdiff(MICROSECOND, `{viewed}`, `{paid}`)").cast("double") / 1e6 / 60
-    times = (journeys.filter(F.col(f"`{paid}`").isNotNull()).select("date", minutes.alias("minutes"))
-             .groupBy("date", "minutes").agg(F.count(F.lit(1)).alias("journeys")))
-    return {"journey_counts": counts, "convert_times": times}
+    times = (journeys.filter(F.col(f"`{paid}`").isNotNull()).select(*by, "date", minutes.alias("minutes"))
+             .groupBy(*by, "date", "minutes").agg(F.count(F.lit(1)).alias("journeys")))
+    return counts, times
+
+
+def _instant(moment):
+    """A naive datetime as Spark's TIMESTAMP_NTZ literal."""
+    from pyspark.sql import functions as F
+
+    return F.lit(moment.isoformat(sep=" ")).cast("timestamp_ntz")
+
+
+def user_journey_tables(events, sessions, orders, periods, steps, window_days: int) -> dict:
+    """Twin of :func:`kit.metrics.funnel.user_journey_tables`: per period, each user's journey from
+    their first event in the period to ``window_days`` later (its device and source: those of
+    that first event), its steps reached as in :func:`session_journey_tables`, new or returning by
+    whether the user was seen (a session or a paid order) before it; counted by period, date,
+    device, source and visitor (``user_journey_counts``) and by minutes to pay (``user_convert_times``)."""
+    from datetime import timedelta
+
+    from pyspark.sql import functions as F
+
+    from kit.metrics.funnel import AT
+
+    names = events.columns
+    lo = min(p.start_dt for p in periods)
+    hi = max(p.end_dt for p in periods) + timedelta(days=window_days)
+    near = events.filter((F.col("event_time") >= _instant(lo)) & (F.col("event_time") <= _instant(hi)))
+    seen = sessions.groupBy("user_id").agg(F.min("start").alias("first_seen"))
+    if orders is not None:
+        paid = (orders.filter(is_paid() & F.col("customer_id").isNotNull())
+                .select(F.col("customer_id").alias("user_id"), F.col("order_time").alias("first_seen")))
+        seen = seen.unionByName(paid).groupBy("user_id").agg(F.min("first_seen").alias("first_seen"))
+    parts = []
+    for p in periods:
+        inside = (F.col("event_time") >= _instant(p.start_dt)) & (F.col("event_time") < _instant(p.end_dt))
+        t0 = near.filter(inside & F.col("user_id").isNotNull()).groupBy("user_id").agg(
+            F.min("event_time").alias("_t0"))
+        window = (near.join(t0, on="user_id")
+                  .filter((F.col("event_time") >= F.col("_t0"))
+                          & (F.col("event_time") <= F.col("_t0") + F.expr(f"INTERVAL {int(window_days)} DAYS"))))
+        firsts = [F.coalesce(F.min_by(c, F.struct("event_time", c)), F.lit(UNKNOWN)).alias(c) if c in names
+                  else F.lit(UNKNOWN).alias(c) for c in ("device", "source")]
+        first = (F.min("event_time") if steps[0] == "view"
+                 else F.min(F.when(F.col("event") == steps[0], F.col("event_time"))))
+        at = window.groupBy("user_id").agg(F.min("event_time").alias("start"), *firsts, first.alias("_at0"))
+        at = _reach(at, window.select("user_id", "event", "event_time"), "user_id", steps)
+        at = at.join(seen, on="user_id", how="left")
+        parts.append(at.select(
+            F.lit(p.label).alias("period"), F.to_date("start").alias("date"), "device", "source",
+            F.when(F.coalesce(F.col("first_seen") < F.col("start"), F.lit(False)), F.lit("returning"))
+            .otherwise(F.lit("new")).alias("visitor"),
+            *[F.col(f"_at{i}").alias(AT + s) for i, s in enumerate(steps)]))
+    journeys = parts[0]
+    for part in parts[1:]:
+        journeys = journeys.unionByName(part)
+    counts, times = _counted_journeys(journeys, steps, ("period",))
+    return {"user_journey_counts": counts, "user_convert_times": times}
 
 
 def path_counts(events, sessions, steps) -> dict:
