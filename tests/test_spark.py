@@ -245,9 +245,10 @@ def test_a_sliced_run_prepared_on_spark_equals_the_local_one_and_reads_no_row_of
     counted_there = prepare_run(other.model_copy(update={"engine": "spark"}), tmp_path / "w_other_spark",
                                 cache_dir=tmp_path / "spark")
     assert counted_there.meta["dataset"] == on_spark.folder.name
-    assert sorted(counted_there.views) == sorted(COUNTED_TABLES + ROW_TABLES)  # the rows: at rows_at
+    session_counts = [name for name in COUNTED_TABLES if not name.startswith("user_")]  # a session funnel's
+    assert sorted(counted_there.views) == sorted(session_counts + list(ROW_TABLES))  # the rows: at rows_at
     assert Dataset(Path(counted_there.views["journey_counts"]["table"]).parent).meta["engine"] == "spark"
-    for name in COUNTED_TABLES:
+    for name in session_counts:
         assert_same_table(counted_here.table(name).collect(), counted_there.table(name).collect(), name)
 
     # the whole shop's rows are no longer needed: the run is made again from the slice alone

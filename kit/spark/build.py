@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -181,10 +182,39 @@ def write_counted_tables(spark, params, table, out: _Output, schemas: dict,
     return rows
 
 
+@contextmanager
+def _preparing(spark, params, folder: Path, name: str):
+    """A temporary folder beside ``folder`` and a staging folder (``name`` under ``spark.staging``)
+    for one preparation: renamed into place when the block ends (a reader never sees half a
+    folder), removed with the staging folder when it fails."""
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.mkdir(parents=True)
+    staging = _staging(params, name, tmp)
+    try:
+        yield tmp, staging
+        _drop_staging(spark, staging, tmp)
+        tmp.rename(folder)
+    except BaseException:
+        _drop_staging(spark, staging, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _describe(spark, tmp: Path, quality: list, meta: dict) -> None:
+    """Write the folder's ``quality.json`` and its description, which also says what prepared it."""
+    from kit.dataset import META
+    from kit.run import _jsonable
+
+    (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2), encoding="utf-8")
+    meta = meta | {"kit_version": __version__, "engine": "spark", "spark_master": spark.sparkContext.master,
+                   "spark_version": spark.version}
+    (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def build(params, folder: Path, step) -> None:
     """Prepare the dataset of ``params`` on Spark into ``folder`` (see the module docstring)."""
-    from kit.dataset import META, own_counted_settings, settings
-    from kit.run import _jsonable, data_errors_message, fingerprint
+    from kit.dataset import own_counted_settings, settings
+    from kit.run import data_errors_message, fingerprint
     from kit.spark.layout import conform_to, local_schemas
     from kit.spark.load import is_remote, list_remote, load_tables
     from kit.spark.session import session_for
@@ -198,38 +228,24 @@ def build(params, folder: Path, step) -> None:
     frames = prepared_frames(loaded, gap)
     schemas = local_schemas({name: [c for c in f.columns if not c.startswith("_")] for name, f in loaded.tables.items()},
                             gap, params.conversion.funnel_steps, params.experiments.settings_for)
-    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.mkdir(parents=True)
-    staging = _staging(params, folder.name, tmp)
-    out = _Output(spark, tmp, staging, rows_folder(params, folder.name))
-    try:
+    with _preparing(spark, params, folder, folder.name) as (tmp, staging):
+        out = _Output(spark, tmp, staging, rows_folder(params, folder.name))
         step("writing the prepared data (Spark)")
         rows = {name: out.write(conform_to(frame, schemas[name]), name) for name, frame in frames.items()}
         if "events" in frames:
             step("building the sessions (Spark)")
             # as kit.dataset._build: a dataset's user journeys are counted for each run's periods
             rows |= write_event_tables(spark, params, out, set(frames), schemas, ("carts", "experiments", "journeys"))
-        quality = [p.as_dict() for p in loaded.problems if p.check != "short_history"]
-        (tmp / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2),
-                                          encoding="utf-8")
         local = [Path(f) for name, fs in loaded.files.items() for f in fs
                  if not is_remote(params.data.sources()[name].path)]
         remote = [entry for name, source in params.data.sources().items() if is_remote(source.path)
                   for entry in list_remote(spark, name, source.path)]
         print_ = fingerprint(local) if not remote else listing_fingerprint(
             remote + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in local])
-        meta = {"key": folder.name, "settings": settings(params), "counted": own_counted_settings(params),
-                "prepared_at": datetime.now().isoformat(timespec="seconds"),
-                "rows": out.rows(rows), "rows_at": out.left,
-                "read_rows": loaded.rows, "fingerprint": print_, "kit_version": __version__,
-                "engine": "spark", "spark_master": spark.sparkContext.master, "spark_version": spark.version}
-        (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
-        _drop_staging(spark, staging, tmp)
-        tmp.rename(folder)
-    except BaseException:
-        _drop_staging(spark, staging, tmp)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        _describe(spark, tmp, [p.as_dict() for p in loaded.problems if p.check != "short_history"], {
+            "key": folder.name, "settings": settings(params), "counted": own_counted_settings(params),
+            "prepared_at": datetime.now().isoformat(timespec="seconds"), "rows": out.rows(rows), "rows_at": out.left,
+            "read_rows": loaded.rows, "fingerprint": print_})
 
 
 def read_dataset_table(spark, dataset, name: str, staging: str):
@@ -243,49 +259,39 @@ def read_dataset_table(spark, dataset, name: str, staging: str):
                               else upload(spark, dataset.folder / f"{name}.parquet", staging, f"in-{name}"))
 
 
+def _schemas_of(dataset, params) -> dict:
+    """The schema of each table of ``dataset`` and of each table made from its events for the
+    run's settings, as the local engine writes them (:func:`kit.spark.layout.local_schemas`)."""
+    from kit.contract import TABLES
+    from kit.dataset import FROM_EVENTS
+    from kit.spark.layout import local_schemas
+
+    base = {name: dataset.table(name).collect_schema() for name in dataset.tables if name not in FROM_EVENTS}
+    contract = {name: [c for c in schema.names() if c in TABLES[name].schema] for name, schema in base.items()}
+    return base | local_schemas(contract, params.conversion.session_gap_minutes, params.conversion.funnel_steps,
+                                params.experiments.settings_for)
+
+
 def build_counted(params, dataset, folder: Path, groups: tuple[str, ...]) -> None:
     """The dataset's counted tables for the run's settings (``groups`` of them:
     :func:`kit.dataset.write_counted_tables`) made on Spark into ``folder`` (its
-    ``counted/<counted key>``), laid out as a dataset; written under a temporary name and renamed
-    into place."""
-    from kit.contract import TABLES
-    from kit.dataset import FROM_EVENTS, META, counted_settings
-    from kit.spark.layout import local_schemas
+    ``counted/<counted key>``), laid out as a dataset."""
+    from kit.dataset import counted_settings
     from kit.spark.session import session_for
 
     spark = session_for(params)
-    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.mkdir(parents=True)
-    staging = _staging(params, f"{dataset.folder.name}-{folder.name}", tmp)
-    out = _Output(spark, tmp, staging, None)  # counted tables: never rows per event
-    frames: dict = {}
+    with _preparing(spark, params, folder, f"{dataset.folder.name}-{folder.name}") as (tmp, staging):
+        out = _Output(spark, tmp, staging, None)  # counted tables: never a row per event
+        frames: dict = {}
 
-    def table(name: str):
-        if name not in dataset.tables:
-            return None
-        if name not in frames:
-            frames[name] = read_dataset_table(spark, dataset, name, staging)
-        return frames[name]
+        def table(name: str):
+            if name in dataset.tables and name not in frames:
+                frames[name] = read_dataset_table(spark, dataset, name, staging)
+            return frames.get(name)
 
-    try:
-        base = [name for name in dataset.tables if name not in FROM_EVENTS]
-        contract = {name: [c for c in dataset.table(name).collect_schema().names() if c in TABLES[name].schema]
-                    for name in base}
-        schemas = local_schemas(contract, params.conversion.session_gap_minutes, params.conversion.funnel_steps,
-                                params.experiments.settings_for)
-        rows = write_counted_tables(spark, params, table, out, schemas, groups)
-        (tmp / "quality.json").write_text("[]", encoding="utf-8")
-        meta = {"key": folder.name, "of": dataset.folder.name, "settings": counted_settings(params),
-                "prepared_at": datetime.now().isoformat(timespec="seconds"), "rows": out.rows(rows),
-                "kit_version": __version__, "engine": "spark", "spark_master": spark.sparkContext.master,
-                "spark_version": spark.version}
-        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        _drop_staging(spark, staging, tmp)
-        tmp.rename(folder)
-    except BaseException:
-        _drop_staging(spark, staging, tmp)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        rows = write_counted_tables(spark, params, table, out, _schemas_of(dataset, params), groups)
+        _describe(spark, tmp, [], {"key": folder.name, "of": dataset.folder.name, "settings": counted_settings(params),
+                                   "prepared_at": datetime.now().isoformat(timespec="seconds"), "rows": out.rows(rows)})
 
 
 def build_slice(params, dataset, folder: Path, step) -> None:
@@ -294,51 +300,34 @@ def build_slice(params, dataset, folder: Path, step) -> None:
     cut to the slice, paid orders' neighbours within a slice by an order's own column, and every
     table made from the slice's events), laid out as a dataset whose ``quality.json`` holds the
     slice's notes. The dataset's tables are read where Spark reads them: those at ``rows_at``
-    there, the others copied to the staging folder first. Written under a temporary name and
-    renamed into place; raises :class:`DataError` when the slice cannot be cut."""
-    from kit.contract import TABLES
-    from kit.dataset import FROM_EVENTS, META, slice_settings
+    there, the others copied to the staging folder first. Raises :class:`DataError` when the
+    slice cannot be cut."""
+    from kit.dataset import FROM_EVENTS, slice_settings
     from kit.metrics.customers import NEXT, PREV
-    from kit.run import _jsonable, slice_info
-    from kit.spark.layout import conform_to, local_schemas
+    from kit.run import slice_info
+    from kit.spark.layout import conform_to
     from kit.spark.session import session_for
     from kit.spark.slices import apply_slice
     from kit.spark.tables import with_paid_neighbours
 
     spark = session_for(params)
-    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.mkdir(parents=True)
-    staging = _staging(params, f"{dataset.folder.name}-{folder.name}", tmp)
-    out = _Output(spark, tmp, staging, rows_folder(params, f"{dataset.folder.name}/slices/{folder.name}"))
-    try:
-        names = [name for name in dataset.tables if name not in FROM_EVENTS]
-        frames = {name: read_dataset_table(spark, dataset, name, staging) for name in names}
+    with _preparing(spark, params, folder, f"{dataset.folder.name}-{folder.name}") as (tmp, staging):
+        out = _Output(spark, tmp, staging, rows_folder(params, f"{dataset.folder.name}/slices/{folder.name}"))
+        frames = {name: read_dataset_table(spark, dataset, name, staging)
+                  for name in dataset.tables if name not in FROM_EVENTS}
         frames, notes = apply_slice(frames, params.slice)
         if "orders" in frames and any(key in frames["orders"].columns for key in params.slice):
             # as kit.run.prepare_run: some of a customer's orders are kept, their neighbours are the slice's
             frames["orders"] = with_paid_neighbours(frames["orders"].drop(PREV, NEXT))
-        schemas = {name: dataset.table(name).collect_schema() for name in names}
+        schemas = _schemas_of(dataset, params)
         step("writing the slice (Spark)")
         rows = {name: out.write(conform_to(frame, schemas[name]), name) for name, frame in frames.items()}
         if "events" in frames:
             step("building the slice's sessions (Spark)")
-            contract = {name: [c for c in schemas[name].names() if c in TABLES[name].schema] for name in names}
-            schemas |= local_schemas(contract, params.conversion.session_gap_minutes, params.conversion.funnel_steps,
-                                     params.experiments.settings_for)
             rows |= write_event_tables(spark, params, out, set(frames), schemas)
-        (tmp / "quality.json").write_text(json.dumps([slice_info(n) for n in notes], ensure_ascii=False, indent=2),
-                                          encoding="utf-8")
-        meta = {"key": folder.name, "of": dataset.folder.name, "settings": slice_settings(params),
-                "prepared_at": datetime.now().isoformat(timespec="seconds"), "rows": out.rows(rows),
-                "rows_at": out.left, "kit_version": __version__, "engine": "spark",
-                "spark_master": spark.sparkContext.master, "spark_version": spark.version}
-        (tmp / META).write_text(json.dumps(_jsonable(meta), ensure_ascii=False, indent=2), encoding="utf-8")
-        _drop_staging(spark, staging, tmp)
-        tmp.rename(folder)
-    except BaseException:
-        _drop_staging(spark, staging, tmp)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        _describe(spark, tmp, [slice_info(n) for n in notes], {
+            "key": folder.name, "of": dataset.folder.name, "settings": slice_settings(params),
+            "prepared_at": datetime.now().isoformat(timespec="seconds"), "rows": out.rows(rows), "rows_at": out.left})
 
 
 def _drop_staging(spark, staging: str, tmp: Path) -> None:
