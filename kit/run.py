@@ -415,9 +415,11 @@ def slice_tables(loaded, params: RunParams) -> tuple[dict[str, pl.LazyFrame], li
 def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Path | None = None) -> Run:
     """The data of one run in ``work_dir``: the shop's prepared dataset (read, checked and
     conformed once per dataset, see :mod:`kit.dataset`; ``cache_dir`` holds it) cut to the
-    run's slice. A run without a slice reads the dataset's files where they are; a sliced run
-    writes its slice (and its session table) into ``work_dir/data``. Stops with one message
-    when the data has errors or the period holds nothing to report."""
+    run's slice. A run without a slice reads the dataset's files where they are (and the tables
+    counted for its settings, :func:`kit.dataset.counted_for`); a sliced run reads its slice
+    where Spark prepared it (:func:`kit.dataset.prepared_slice`), else writes its slice (and
+    its session table) into ``work_dir/data``. Stops with one message when the data has errors
+    or the period holds nothing to report."""
     from kit.dataset import (
         FROM_EVENTS,
         check_rows_readable,
