@@ -246,7 +246,20 @@ def _counted_groups(dataset: Dataset, params: RunParams) -> tuple[str, ...]:
 
 def counted_key(params: RunParams) -> str:
     """A short hash of :func:`counted_settings`."""
-    text = json.dumps(counted_settings(params), sort_keys=True, ensure_ascii=False, default=str)
+    return _short_hash(counted_settings(params))
+
+
+def _short_hash(settings_: dict) -> str:
+    """A short hash of settings in which a number is the same whether written 24 or 24.0 (a
+    default is an int, the same value read back from a run's params.yaml a float)."""
+    def same(value):
+        if isinstance(value, dict):
+            return {k: same(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [same(v) for v in value]
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    text = json.dumps(same(settings_), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
@@ -309,8 +322,7 @@ def slice_settings(params: RunParams) -> dict:
 
 def slice_key(params: RunParams) -> str:
     """A short hash of :func:`slice_settings`."""
-    text = json.dumps(slice_settings(params), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return _short_hash(slice_settings(params))
 
 
 def prepared_slice(dataset: Dataset, params: RunParams) -> Dataset | None:

@@ -255,3 +255,17 @@ def test_user_journeys_are_counted_for_the_runs_periods_and_the_funnel_reads_the
         with monkeypatch.context() as m:
             make_unreadable(m, "events", "sessions")
             assert_frame_equal(conversion.funnel(r), expected)
+
+
+def test_a_runs_prepared_slice_and_counts_are_found_again_from_its_params_as_written(tmp_path, shop):
+    """kit publish runs each run from the params.yaml written into its folder, where a default
+    (cart_window_hours: 24) reads back as 24.0: the keys of its prepared slice and counted tables
+    are the same, so publishing after kit prepare finds what was prepared."""
+    from kit.dataset import counted_key, slice_key
+    from kit.params import params_to_yaml
+
+    params = _params(tmp_path, shop, "slice: {region: 华东}\nconversion: {funnel_unit: user}\n")
+    assert isinstance(params.conversion.cart_window_hours, int)  # the default, as the first run has it
+    (tmp_path / "again.yaml").write_text(params_to_yaml(params), encoding="utf-8")
+    again = load_params(tmp_path / "again.yaml")[0]
+    assert slice_key(again) == slice_key(params) and counted_key(again) == counted_key(params)
