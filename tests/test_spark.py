@@ -271,20 +271,24 @@ def test_a_slice_by_an_order_and_event_column_prepared_on_spark_equals_the_local
     """A slice by a column of the orders and of the events themselves (device) keeps some of a
     customer's orders and events: on Spark as locally, the paid orders' neighbours are those of
     the slice, the sessions are built from the slice's events, and a value the data does not hold
-    is a note; its user journeys (``funnel_unit: user``) are counted for its periods. A slice that
-    matches nothing is not prepared, and its run stops with the message naming the params file."""
+    is a note; its user journeys (``funnel_unit: user``) are counted for its periods. The dataset
+    is the local engine's (its files are copied to the staging folder for Spark to read). A slice
+    that matches nothing is not prepared, and its run stops with the message naming the params
+    file."""
     from kit.errors import EmptySliceError
     from kit.run import prepare_run
 
     params = write_params(tmp_path, small_demo, "slice: {device: [App, 手表]}\n"
                           "conversion: {funnel_unit: user, user_window_days: 3}\n")
     app = load_params(params)[0]
-    local = prepare_run(app, tmp_path / "w_local", cache_dir=tmp_path / "local")
-    remote = prepare_run(app.model_copy(update={"engine": "spark"}), tmp_path / "w_spark", cache_dir=tmp_path / "spark")
-    assert remote.data_dir.parent.name == "slices"
+    cache = tmp_path / "cache"
+    local = prepare_run(app, tmp_path / "w_local", cache_dir=cache)  # the dataset, prepared locally
+    remote = prepare_run(app.model_copy(update={"engine": "spark"}), tmp_path / "w_spark", cache_dir=cache)
+    dataset = Dataset(cache / remote.meta["dataset"])
+    assert "engine" not in dataset.meta and remote.data_dir.parent == dataset.folder / "slices"
     assert "slice device: 手表 not found in the data" in [q["message"] for q in remote.quality]
     assert remote.table("user_journey_counts").collect()["journeys"].sum() > 0
-    orders = pl.read_parquet(tmp_path / "spark" / remote.meta["dataset"] / "orders.parquet")
+    orders = dataset.table("orders").collect()
     sliced = remote.table("orders").collect()
     # the neighbours really changed: a paid App order's previous paid order was not on App
     assert not sliced.select("order_id", "prev_paid_time").join(
@@ -294,9 +298,9 @@ def test_a_slice_by_an_order_and_event_column_prepared_on_spark_equals_the_local
 
     nowhere = app.model_copy(update={"engine": "spark", "slice": {"device": "手表"}})
     with pytest.raises(EmptySliceError, match=r"t\.yaml: slice device: 手表 matches no row"):
-        prepare_run(nowhere, tmp_path / "w_none", cache_dir=tmp_path / "spark")
-    assert [d.name for d in (tmp_path / "spark" / remote.meta["dataset"] / "slices").iterdir()
-            if not d.name.startswith(".")] == [remote.data_dir.name]
+        prepare_run(nowhere, tmp_path / "w_none", cache_dir=cache)
+    assert [d.name for d in (dataset.folder / "slices").iterdir() if not d.name.startswith(".")] == \
+        [remote.data_dir.name]
 
 
 def test_rows_at_is_a_place_polars_reads(tmp_path, small_demo):
