@@ -3,7 +3,10 @@
 The report never runs on Spark: Spark only *prepares* the dataset (:mod:`kit.dataset`), the
 one step that reads every raw event and order line, and writes it in exactly the layout the
 local engine writes (one Parquet file per table, ``sessions.parquet``, ``quality.json``,
-``dataset.json``). :func:`kit.run.prepare_run` and every section then read it unchanged.
+``dataset.json``). :func:`kit.run.prepare_run` and every section then read it unchanged. With
+``engine: spark``, Spark also cuts each run's slice (:func:`kit.spark.build.build_slice`, into
+the dataset's ``slices/``) and counts the tables of a run whose settings differ from the
+dataset's (:func:`kit.spark.build.build_counted`, into its ``counted/``).
 
 One definition per engine, with a shared test of equality (``tests/test_spark.py``), not one
 definition over narwhals, because:
