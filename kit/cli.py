@@ -232,7 +232,7 @@ def _stop_spark() -> None:
 # ------------------------------------------------------------------ cache
 
 def cmd_cache(args) -> int:
-    from kit.dataset import SLICES, Dataset, clear, default_cache, size_gb
+    from kit.dataset import COUNTED, SLICES, Dataset, clear, default_cache, size_gb
 
     folder = Path(args.dir) if args.dir else default_cache(Path(args.output))
     datasets = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")) \
@@ -258,6 +258,8 @@ def cmd_cache(args) -> int:
         print(f"{d.name}  {size_gb(d):6.2f} GB  prepared {meta.get('prepared_at', '?')}  {rows}"
               + "".join(f"\n  slice {_slice_label(part['settings']['slice'])} prepared {part.get('prepared_at', '?')}"
                         for part in slices[d])
+              + "".join(f"\n  counted for other settings: {', '.join(sorted(Dataset(c).meta['rows']))}"
+                        for c in sorted((d / COUNTED).glob("*/")) if (c / "dataset.json").exists())
               + "".join(f"\n  rows at {uri}" for uri in left[d]))
     print(f"{folder}: {len(datasets)} prepared dataset(s), {sum(size_gb(d) for d in datasets):.2f} GB")
     return 0

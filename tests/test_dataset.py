@@ -179,7 +179,7 @@ def test_tables_left_on_the_clusters_storage_are_read_there_and_unreadable_stop_
     assert "1 prepared dataset(s) removed" in said and f"for the cluster's storage to remove:\n  {(tmp_path / 'cluster').as_uri()}" in said
 
 
-def test_a_run_with_other_settings_reads_tables_counted_for_them_once(tmp_path, shop, monkeypatch):
+def test_a_run_with_other_settings_reads_tables_counted_for_them_once(tmp_path, shop, monkeypatch, capsys):
     """A dataset holds the tables counted for the settings of the params that prepared it; a run
     of the whole shop with another cart window, other funnel steps and other experiment settings
     gets its own counted once, in the dataset's ``counted/`` folder, equal to those of a dataset
@@ -218,6 +218,13 @@ def test_a_run_with_other_settings_reads_tables_counted_for_them_once(tmp_path, 
     again = prepare_run(other, tmp_path / "w4", cache_dir=cache)
     assert again.views == run.views and made == {p.name: p.stat().st_mtime_ns for p in counted.rglob("*.parquet")}
     assert again.table("journey_counts").collect().height == run.table("journey_counts").collect().height
+
+    from kit.cli import main  # kit cache list says which tables were counted for other settings
+
+    capsys.readouterr()
+    assert main(["cache", "list", "--dir", str(cache)]) == 0
+    assert "\n  counted for other settings: cart_counts, cart_line_counts, convert_times, experiment_visits, " \
+           "journey_counts, path_counts, path_moves, pay_delays\n" in capsys.readouterr().out
     # the figures read them, not the rows: the funnel, the carts and the readout equal those of
     # the run whose dataset was prepared with these settings
     from kit.figures import conversion, experiments
