@@ -445,13 +445,14 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
         # the tables Spark left on the cluster's storage (spark.rows_at) are read from there
         views = {name: {"table": prepared.source(name)} for name in prepared.meta.get("rows_at", {})}
         rows = prepared.meta["rows"]
-        notes = [] if prepared is dataset else [q["message"] for q in prepared.quality]
+        notes = [] if prepared is dataset else prepared.quality  # a slice's notes, as the appendix lists them
         counted = counted_for(dataset, params) if prepared is dataset else None
         if counted is not None:  # the counted tables made for this run's settings
             views |= {name: {"table": counted.source(name)} for name in counted.tables}
             rows = rows | counted.meta["rows"]
     else:
-        tables, notes = _cut_slice(dataset, params)
+        tables, cut = _cut_slice(dataset, params)
+        notes = [slice_info(n) for n in cut]
         check_period(tables, params)
         work_dir.mkdir(parents=True, exist_ok=True)
         data_dir = work_dir / "data"
@@ -459,7 +460,7 @@ def prepare_run(params: RunParams, work_dir: Path, progress=None, cache_dir: Pat
         rows = ({p.stem: pl.scan_parquet(p).select(pl.len()).collect().item() for p in sorted(data_dir.glob("*.parquet"))}
                 | {name: read_view(view).select(pl.len()).collect().item() for name, view in views.items()})
     run = Run(params, work_dir)
-    quality = dataset.quality + cache_notes + [slice_info(n) for n in notes] + [p.as_dict() for p in _history(tables, params)]
+    quality = dataset.quality + cache_notes + notes + [p.as_dict() for p in _history(tables, params)]
     (work_dir / "quality.json").write_text(json.dumps(_jsonable(quality), ensure_ascii=False, indent=2), encoding="utf-8")
     meta = {
         "run_name": params.run_name,
